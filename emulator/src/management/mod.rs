@@ -1,0 +1,62 @@
+//! The management API under `/client/v4`: bearer-token auth, the gateway
+//! endpoints, and Cloudflare's answers for unknown routes.
+mod gateways;
+pub mod validate;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+pub fn router(state: AppState) -> Router {
+    let base = "/client/v4/accounts/{account_id}/ai-gateway";
+    let api = Router::new()
+        .route(&format!("{base}/gateways"), get(gateways::list).post(gateways::create))
+        .route(
+            &format!("{base}/gateways/{{id}}"),
+            get(gateways::fetch).put(gateways::update).delete(gateways::delete),
+        )
+        .route(&format!("{base}/gateways/{{id}}/url/{{provider}}"), get(gateways::url))
+        .fallback(no_route)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), auth));
+    Router::new().merge(api).with_state(state)
+}
+
+async fn no_route() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, 7003, "No route for the URI")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, 10405, "Method not allowed")
+}
+
+/// Cloudflare API-token auth: a missing header is 401/9106; a token that
+/// does not match `--api-token` is 403/10000 ("Authentication error").
+async fn auth(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let token = req
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned);
+    match (token, &state.config.api_token) {
+        (None, _) => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            9106,
+            "Missing X-Auth-Key, X-Auth-Email or Authorization headers",
+        )
+        .into_response(),
+        (Some(t), Some(want)) if &t != want => {
+            ApiError::new(StatusCode::FORBIDDEN, 10000, "Authentication error").into_response()
+        }
+        _ => next.run(req).await,
+    }
+}
