@@ -42,16 +42,35 @@ pub fn router(state: AppState) -> axum::Router {
     management::router(state)
 }
 
+/// An emulator whose data is loaded and that is ready to serve.
+pub struct Emulator {
+    state: AppState,
+}
+
+impl Emulator {
+    /// Opens the store (loading `data_dir` when set).
+    pub fn open(config: Config) -> Result<Emulator, Error> {
+        let store = Arc::new(match &config.data_dir {
+            Some(dir) => Store::open(dir)?,
+            None => Store::in_memory(),
+        });
+        Ok(Emulator { state: AppState { store, config: Arc::new(config) } })
+    }
+
+    /// Serves on `listener` until `shutdown` completes.
+    pub async fn serve<F>(self, listener: TcpListener, shutdown: F) -> Result<(), Error>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        axum::serve(listener, router(self.state)).with_graceful_shutdown(shutdown).await?;
+        Ok(())
+    }
+}
+
 /// Serves the emulator on `listener` until `shutdown` completes.
 pub async fn run<F>(listener: TcpListener, shutdown: F, config: Config) -> Result<(), Error>
 where
     F: Future<Output = ()> + Send + 'static,
 {
-    let store = Arc::new(match &config.data_dir {
-        Some(dir) => Store::open(dir)?,
-        None => Store::in_memory(),
-    });
-    let state = AppState { store, config: Arc::new(config) };
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await?;
-    Ok(())
+    Emulator::open(config)?.serve(listener, shutdown).await
 }

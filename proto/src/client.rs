@@ -357,18 +357,21 @@ impl PluginClient {
         Ok((!e.is_empty()).then_some(e))
     }
 
-    /// Asks the plugin to exit, waits up to 2 s as go-plugin does, then kills it.
-    pub async fn shutdown(mut self) -> Result<(), Error> {
+    /// Asks the plugin to exit, waits up to 2 s as go-plugin does, then kills
+    /// it. Returns true when the plugin exited on its own.
+    pub async fn shutdown(mut self) -> Result<bool, Error> {
         let _ = self.controller.shutdown(()).await;
-        if let Some(mut child) = self.child.take() {
-            match tokio::time::timeout(Duration::from_secs(2), child.wait()).await {
-                Ok(status) => {
-                    status?;
-                }
-                Err(_) => child.kill().await?,
+        let Some(mut child) = self.child.take() else { return Ok(true) };
+        match tokio::time::timeout(Duration::from_secs(2), child.wait()).await {
+            Ok(status) => {
+                status?;
+                Ok(true)
+            }
+            Err(_) => {
+                child.kill().await?;
+                Ok(false)
             }
         }
-        Ok(())
     }
 }
 

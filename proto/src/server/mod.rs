@@ -81,8 +81,8 @@ pub async fn serve<P: Provider>(provider: P, opts: ServeOptions) -> Result<(), E
         while tokio::signal::ctrl_c().await.is_ok() {}
     });
 
-    let listener = bind_in_range().await?;
-    let addr = listener.local_addr()?;
+    let listener = Listener::bind().await?;
+    let (network, addr) = listener.address()?;
     let me = tls::generate_identity()?;
     let acceptor = match std::env::var("PLUGIN_CLIENT_CERT") {
         Ok(pem) if !pem.trim().is_empty() => {
@@ -96,7 +96,7 @@ pub async fn serve<P: Provider>(provider: P, opts: ServeOptions) -> Result<(), E
     } else {
         String::new()
     };
-    let line = format!("1|6|tcp|{addr}|grpc|{cert_field}\n");
+    let line = format!("1|6|{network}|{addr}|grpc|{cert_field}\n");
     let mut out = std::io::stdout().lock();
     out.write_all(line.as_bytes())?;
     out.flush()?;
@@ -120,29 +120,76 @@ async fn serve_debug<P: Provider>(provider: P, opts: ServeOptions) -> Result<(),
         "Provider started. To attach Terraform CLI, set the TF_REATTACH_PROVIDERS environment variable:\n\n\tTF_REATTACH_PROVIDERS='{reattach}'\n\nPress Ctrl-C to stop."
     );
     tokio::select! {
-        r = run(provider, listener, None) => r,
+        r = run(provider, Listener::Tcp(listener), None) => r,
         _ = tokio::signal::ctrl_c() => Ok(()),
+    }
+}
+
+/// Where the plugin listens: TCP on loopback, or a unix socket when the
+/// client names a directory for one (`PLUGIN_UNIX_SOCKET_DIR`, as go-plugin).
+enum Listener {
+    Tcp(TcpListener),
+    Unix(tokio::net::UnixListener, std::path::PathBuf),
+}
+
+impl Listener {
+    async fn bind() -> Result<Listener, Error> {
+        match std::env::var("PLUGIN_UNIX_SOCKET_DIR") {
+            Ok(dir) if !dir.is_empty() => {
+                let path = std::path::Path::new(&dir).join(format!("plugin-aigw-{}.sock", std::process::id()));
+                let _ = std::fs::remove_file(&path);
+                Ok(Listener::Unix(tokio::net::UnixListener::bind(&path)?, path))
+            }
+            _ => Ok(Listener::Tcp(bind_in_range().await?)),
+        }
+    }
+
+    fn address(&self) -> Result<(&'static str, String), Error> {
+        Ok(match self {
+            Listener::Tcp(l) => ("tcp", l.local_addr()?.to_string()),
+            Listener::Unix(_, path) => ("unix", path.display().to_string()),
+        })
+    }
+
+    async fn accept(&self) -> std::io::Result<Conn> {
+        match self {
+            Listener::Tcp(l) => {
+                let (s, _) = l.accept().await?;
+                let _ = s.set_nodelay(true);
+                Ok(Conn::Plain(s))
+            }
+            Listener::Unix(l, _) => Ok(Conn::Unix(l.accept().await?.0)),
+        }
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        if let Listener::Unix(_, path) = self {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
 async fn run<P: Provider>(
     provider: P,
-    listener: TcpListener,
+    listener: Listener,
     acceptor: Option<tokio_rustls::TlsAcceptor>,
 ) -> Result<(), Error> {
     let shutdown = Arc::new(Notify::new());
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Conn, std::io::Error>>(16);
     tokio::spawn(async move {
         loop {
-            let Ok((tcp, _)) = listener.accept().await else { break };
-            let _ = tcp.set_nodelay(true);
+            let Ok(plain) = listener.accept().await else { break };
             let tx = tx.clone();
             let acceptor = acceptor.clone();
             // Handshake off the accept loop so one slow client cannot stall others.
             tokio::spawn(async move {
-                let conn = match acceptor {
-                    None => Ok(Conn::Plain(tcp)),
-                    Some(a) => a.accept(tcp).await.map(|t| Conn::Tls(Box::new(t))),
+                let conn = match (acceptor, plain) {
+                    (None, c) => Ok(c),
+                    (Some(a), Conn::Plain(s)) => a.accept(s).await.map(|t| Conn::Tls(Box::new(t))),
+                    (Some(a), Conn::Unix(s)) => a.accept(s).await.map(|t| Conn::UnixTls(Box::new(t))),
+                    (Some(_), tls) => Ok(tls),
                 };
                 match conn {
                     Ok(c) => {
