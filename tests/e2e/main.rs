@@ -1,0 +1,10 @@
+//! End-to-end tests. They run the built binaries (`cargo build` first):
+//! `aigw emulator` on port 0, `terraform-provider-aigw` under real Terraform
+//! and OpenTofu CLIs, and the engine's plugin client.
+
+// Shared helpers: binary paths, the emulator process, CLI runners.
+mod util;
+// The tfplugin client half against the real provider binary.
+mod plugin;
+// The provider under each real CLI: lifecycle, validation, auth.
+mod terraform;
