@@ -7,9 +7,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value as Json};
 
+use crate::Error;
 use crate::envelope::{Envelope, ResultInfo};
 use crate::gateway::Gateway;
-use crate::Error;
 
 /// Tuning for [`Client`].
 #[derive(Debug, Clone)]
@@ -135,9 +135,8 @@ impl Client {
             if !status.is_success() || !env.success {
                 return Err(Error::Api { status: status.as_u16(), errors: env.errors });
             }
-            let result = env
-                .result
-                .ok_or_else(|| Error::Decode { url: url.to_string(), reason: "no result".into() })?;
+            let result =
+                env.result.ok_or_else(|| Error::Decode { url: url.to_string(), reason: "no result".into() })?;
             return Ok((result, env.result_info));
         }
     }

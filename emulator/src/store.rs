@@ -51,7 +51,8 @@ impl Store {
         let mut gateways = BTreeMap::new();
         {
             let mut stmt = conn.prepare("SELECT account_id, id, body FROM gateways")?;
-            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+            let rows =
+                stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
             for row in rows {
                 let (account, id, body) = row?;
                 let g: Gateway =
@@ -82,11 +83,7 @@ impl Store {
     }
 
     pub fn list_gateways(&self, account: &str) -> Vec<Gateway> {
-        lock(&self.gateways)
-            .iter()
-            .filter(|((a, _), _)| a == account)
-            .map(|(_, g)| g.clone())
-            .collect()
+        lock(&self.gateways).iter().filter(|((a, _), _)| a == account).map(|(_, g)| g.clone()).collect()
     }
 
     pub fn get_gateway(&self, account: &str, id: &str) -> Option<Gateway> {

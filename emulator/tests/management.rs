@@ -1,4 +1,5 @@
 //! The management API over real HTTP on a port-0 listener.
+#![allow(clippy::unwrap_used, reason = "test code: a panic is the failure report")]
 use std::time::Duration;
 
 use serde_json::{Value, json};

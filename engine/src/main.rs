@@ -30,8 +30,7 @@ enum Command {
 }
 
 async fn emulator(listen: SocketAddr, data_dir: Option<PathBuf>, api_token: Option<String>) -> anyhow::Result<()> {
-    let listener =
-        tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
     let config = aigw_emulator::Config { api_token, data_dir };
     let shutdown = async {

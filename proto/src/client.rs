@@ -101,7 +101,8 @@ async fn dial(hs: &Handshake, me: &tls::Identity) -> Result<Channel, Error> {
                 };
                 let io: Box<dyn Io> = match connector {
                     Some(c) => {
-                        let name = rustls::pki_types::ServerName::try_from("localhost").map_err(std::io::Error::other)?;
+                        let name =
+                            rustls::pki_types::ServerName::try_from("localhost").map_err(std::io::Error::other)?;
                         Box::new(c.connect(name, raw).await?)
                     }
                     None => raw,
@@ -130,9 +131,8 @@ impl PluginClient {
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true);
-        let mut child = cmd
-            .spawn()
-            .map_err(|e| Error::Handshake(format!("cannot start plugin {}: {e}", binary.display())))?;
+        let mut child =
+            cmd.spawn().map_err(|e| Error::Handshake(format!("cannot start plugin {}: {e}", binary.display())))?;
         let stdout = child.stdout.take().ok_or_else(|| Error::Handshake("plugin stdout unavailable".into()))?;
         let mut lines = BufReader::new(stdout).lines();
         let line = match tokio::time::timeout(START_TIMEOUT, lines.next_line()).await {

@@ -1,10 +1,10 @@
 //! Conversions between the generated protobuf types and ours. Nothing else
 //! in the crate builds or reads protobuf messages by hand.
+use crate::Error;
 use crate::diag::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
 use crate::pb::tfplugin6 as pb;
-use crate::schema::{Attribute, AttributeType, Block, Nesting, NestedBlock, NestedObject, Schema};
+use crate::schema::{Attribute, AttributeType, Block, NestedBlock, NestedObject, Nesting, Schema};
 use crate::value::{Type, Value, decode_json, decode_msgpack, encode_msgpack};
-use crate::Error;
 
 pub(crate) fn path_to_pb(p: &AttributePath) -> pb::AttributePath {
     use pb::attribute_path::step::Selector;
@@ -215,12 +215,10 @@ mod tests {
     fn schema_and_diagnostics_survive_the_wire() {
         let s = Schema::new(
             2,
-            Block::new("thing")
-                .attr(Attribute::new("id", Type::String).required())
-                .attr(Attribute::nested(
-                    "steps",
-                    NestedObject { attributes: vec![Attribute::new("x", Type::Number).optional()], nesting: Nesting::List },
-                )),
+            Block::new("thing").attr(Attribute::new("id", Type::String).required()).attr(Attribute::nested(
+                "steps",
+                NestedObject { attributes: vec![Attribute::new("x", Type::Number).optional()], nesting: Nesting::List },
+            )),
         );
         assert_eq!(schema_from_pb(&schema_to_pb(&s)).unwrap(), s);
         let mut d = Diagnostics::new();

@@ -64,7 +64,11 @@ struct Pinned {
 }
 
 impl Pinned {
-    fn check(&self, end_entity: &CertificateDer<'_>, intermediates: &[CertificateDer<'_>]) -> Result<(), rustls::Error> {
+    fn check(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+    ) -> Result<(), rustls::Error> {
         if end_entity.as_ref() == self.der.as_ref() && intermediates.is_empty() {
             Ok(())
         } else {

@@ -6,9 +6,11 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::OwnedMutexGuard;
 
+type GatewayKey = (String, String);
+
 #[derive(Default)]
 pub struct GatewayLocks {
-    locks: Mutex<HashMap<(String, String), Arc<tokio::sync::Mutex<()>>>>,
+    locks: Mutex<HashMap<GatewayKey, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl GatewayLocks {

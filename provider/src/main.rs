@@ -8,9 +8,7 @@ fn main() {
     // Logs go to stderr, which Terraform captures; stdout is the handshake.
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("AIGW_LOG").unwrap_or_else(|_| "warn".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("AIGW_LOG").unwrap_or_else(|_| "warn".into()))
         .init();
     let debug = std::env::args().skip(1).any(|a| a == "--debug" || a == "-debug");
     let runtime = match tokio::runtime::Runtime::new() {

@@ -53,7 +53,10 @@ impl AigwProvider {
         let schemas = ProviderSchemas {
             provider: provider_schema(),
             resources: resources.iter().map(|r| (r.type_name().to_string(), r.schema())).collect(),
-            data_sources: data_sources.iter().map(|d| (d.type_name().to_string(), d.schema())).collect::<BTreeMap<_, _>>(),
+            data_sources: data_sources
+                .iter()
+                .map(|d| (d.type_name().to_string(), d.schema()))
+                .collect::<BTreeMap<_, _>>(),
         };
         AigwProvider { schemas, resources, data_sources, api: OnceLock::new() }
     }
@@ -143,7 +146,8 @@ impl Provider for AigwProvider {
     }
 
     async fn read_resource(&self, req: ReadRequest) -> ReadResponse {
-        let fail = |diagnostics| ReadResponse { new_state: req.current_state.clone(), diagnostics, ..Default::default() };
+        let fail =
+            |diagnostics| ReadResponse { new_state: req.current_state.clone(), diagnostics, ..Default::default() };
         let (r, api) = match (self.resource(&req.type_name), self.api()) {
             (Ok(r), Ok(api)) => (r, api),
             (Err(d), _) | (_, Err(d)) => return fail(d),
@@ -205,7 +209,9 @@ impl Provider for AigwProvider {
     async fn import_resource_state(&self, type_name: &str, id: &str) -> ImportResponse {
         let (r, api) = match (self.resource(type_name), self.api()) {
             (Ok(r), Ok(api)) => (r, api),
-            (Err(diagnostics), _) | (_, Err(diagnostics)) => return ImportResponse { diagnostics, ..Default::default() },
+            (Err(diagnostics), _) | (_, Err(diagnostics)) => {
+                return ImportResponse { diagnostics, ..Default::default() };
+            }
         };
         match r.import(api, id).await {
             Ok(state) => ImportResponse {

@@ -20,14 +20,17 @@ pub fn int_between(d: &mut Diagnostics, config: &Value, name: &str, min: i64, ma
 
 pub fn one_of(d: &mut Diagnostics, config: &Value, name: &str, allowed: &[&str]) {
     let v = config.attr(name);
-    if let Some(s) = v.as_str() {
-        if !allowed.contains(&s) {
-            d.attribute_error(
-                AttributePath::root(name),
-                format!("Invalid {name}"),
-                format!("{name} must be one of {}; got {s:?}.", allowed.iter().map(|a| format!("{a:?}")).collect::<Vec<_>>().join(", ")),
-            );
-        }
+    if let Some(s) = v.as_str()
+        && !allowed.contains(&s)
+    {
+        d.attribute_error(
+            AttributePath::root(name),
+            format!("Invalid {name}"),
+            format!(
+                "{name} must be one of {}; got {s:?}.",
+                allowed.iter().map(|a| format!("{a:?}")).collect::<Vec<_>>().join(", ")
+            ),
+        );
     }
 }
 

@@ -1,6 +1,7 @@
 //! End-to-end tests. They run the built binaries (`cargo build` first):
 //! `aigw emulator` on port 0, `terraform-provider-aigw` under real Terraform
 //! and OpenTofu CLIs, and the engine's plugin client.
+#![allow(clippy::unwrap_used, reason = "test code: a panic is the failure report")]
 
 // Shared helpers: binary paths, the emulator process, CLI runners.
 mod util;

@@ -38,7 +38,8 @@ impl Emulator {
             .expect("start aigw emulator");
         let mut line = String::new();
         BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("read emulator banner");
-        let addr = line.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("banner {line:?}")).to_string();
+        let addr =
+            line.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("banner {line:?}")).to_string();
         Emulator { child, addr, token: token.to_string() }
     }
 

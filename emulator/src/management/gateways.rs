@@ -47,8 +47,12 @@ pub struct ListQuery {
 fn parse_page(v: Option<&str>, field: &str, default: u64, min: u64, max: u64) -> Result<u64, ApiMessage> {
     let Some(v) = v else { return Ok(default) };
     match v.parse::<u64>() {
-        Ok(n) if n < min => Err(ApiMessage::at(VALIDATION_CODE, format!("Number must be greater than or equal to {min}"), field)),
-        Ok(n) if n > max => Err(ApiMessage::at(VALIDATION_CODE, format!("Number must be less than or equal to {max}"), field)),
+        Ok(n) if n < min => {
+            Err(ApiMessage::at(VALIDATION_CODE, format!("Number must be greater than or equal to {min}"), field))
+        }
+        Ok(n) if n > max => {
+            Err(ApiMessage::at(VALIDATION_CODE, format!("Number must be less than or equal to {max}"), field))
+        }
         Ok(n) => Ok(n),
         Err(_) => Err(ApiMessage::at(VALIDATION_CODE, "Expected number, received nan", field)),
     }
@@ -92,7 +96,9 @@ pub async fn create(State(st): State<AppState>, Path(account): Path<String>, bod
     match st.store.create_gateway(&account, g)? {
         Ok(g) => Ok(Json(Envelope::ok(g))),
         // Cloudflare documents no code for this; 409/7009 is the emulator's choice.
-        Err(_) => Err(ApiError::new(StatusCode::CONFLICT, 7009, format!("A gateway with the id {id:?} already exists"))),
+        Err(_) => {
+            Err(ApiError::new(StatusCode::CONFLICT, 7009, format!("A gateway with the id {id:?} already exists")))
+        }
     }
 }
 

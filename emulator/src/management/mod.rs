@@ -17,10 +17,7 @@ pub fn router(state: AppState) -> Router {
     let base = "/client/v4/accounts/{account_id}/ai-gateway";
     let api = Router::new()
         .route(&format!("{base}/gateways"), get(gateways::list).post(gateways::create))
-        .route(
-            &format!("{base}/gateways/{{id}}"),
-            get(gateways::fetch).put(gateways::update).delete(gateways::delete),
-        )
+        .route(&format!("{base}/gateways/{{id}}"), get(gateways::fetch).put(gateways::update).delete(gateways::delete))
         .route(&format!("{base}/gateways/{{id}}/url/{{provider}}"), get(gateways::url))
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
@@ -48,12 +45,10 @@ async fn auth(State(state): State<AppState>, req: Request, next: Next) -> Respon
         .filter(|t| !t.is_empty())
         .map(str::to_owned);
     match (token, &state.config.api_token) {
-        (None, _) => ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            9106,
-            "Missing X-Auth-Key, X-Auth-Email or Authorization headers",
-        )
-        .into_response(),
+        (None, _) => {
+            ApiError::new(StatusCode::UNAUTHORIZED, 9106, "Missing X-Auth-Key, X-Auth-Email or Authorization headers")
+                .into_response()
+        }
         (Some(t), Some(want)) if &t != want => {
             ApiError::new(StatusCode::FORBIDDEN, 10000, "Authentication error").into_response()
         }

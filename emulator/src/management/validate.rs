@@ -14,9 +14,15 @@ pub enum Mode {
 
 enum Kind {
     Bool,
-    Int { min: i64, max: i64 },
+    Int {
+        min: i64,
+        max: i64,
+    },
     Enum(&'static [&'static str]),
-    Str { min: usize, max: usize },
+    Str {
+        min: usize,
+        max: usize,
+    },
     /// Structured settings the emulator stores as given.
     Any,
 }
@@ -206,7 +212,8 @@ mod tests {
         b["logpush"] = json!(null);
         b.as_object_mut().unwrap().remove("collect_logs");
         let errs = gateway_body(&b, Mode::Create).unwrap_err();
-        let paths: Vec<String> = errs.iter().map(|e| e.path.as_ref().unwrap()[0].as_str().unwrap().to_string()).collect();
+        let paths: Vec<String> =
+            errs.iter().map(|e| e.path.as_ref().unwrap()[0].as_str().unwrap().to_string()).collect();
         assert_eq!(paths, ["id", "collect_logs", "rate_limiting_technique", "logpush", "retry_delay"]);
         assert!(errs.iter().all(|e| e.code == 7001));
         assert_eq!(errs[2].message, "Invalid enum value. Expected 'fixed' | 'sliding', received 'burst'");

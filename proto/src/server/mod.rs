@@ -77,9 +77,7 @@ pub async fn serve<P: Provider>(provider: P, opts: ServeOptions) -> Result<(), E
     }
     // go-plugin servers ignore interrupts: the client sends StopProvider and
     // then Shutdown, and Ctrl-C in a terminal reaches the whole process group.
-    tokio::spawn(async {
-        while tokio::signal::ctrl_c().await.is_ok() {}
-    });
+    tokio::spawn(async { while tokio::signal::ctrl_c().await.is_ok() {} });
 
     let listener = Listener::bind().await?;
     let (network, addr) = listener.address()?;

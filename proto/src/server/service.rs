@@ -169,10 +169,8 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let r = req.get_ref();
         let ty = self.provider.schemas().provider.value_type();
         let config = try_diag!(decode(r.config.as_ref(), &ty, "provider configuration"), resp);
-        let d = self
-            .provider
-            .configure(ConfigureRequest { terraform_version: r.terraform_version.clone(), config })
-            .await;
+        let d =
+            self.provider.configure(ConfigureRequest { terraform_version: r.terraform_version.clone(), config }).await;
         Ok(Response::new(resp(diags_to_pb(&d))))
     }
 

@@ -23,11 +23,7 @@ pub enum Number {
 
 impl Number {
     pub fn from_f64(f: f64) -> Number {
-        if f.fract() == 0.0 && f.abs() < 9.0e15 {
-            Number::Int(f as i64)
-        } else {
-            Number::Float(f)
-        }
+        if f.fract() == 0.0 && f.abs() < 9.0e15 { Number::Int(f as i64) } else { Number::Float(f) }
     }
     pub fn as_i64(&self) -> Option<i64> {
         match self {
@@ -160,9 +156,7 @@ impl Value {
     /// attributes are all null, used for configs and plans.
     pub fn null_object(ty: &Type) -> Value {
         match ty {
-            Type::Object { attrs, .. } => {
-                Value::Object(attrs.keys().map(|k| (k.clone(), Value::Null)).collect())
-            }
+            Type::Object { attrs, .. } => Value::Object(attrs.keys().map(|k| (k.clone(), Value::Null)).collect()),
             _ => Value::Null,
         }
     }

@@ -29,11 +29,7 @@ pub fn decode_msgpack(b: &[u8], ty: &Type) -> Result<Value, Error> {
 }
 
 fn path_err(path: &[String], msg: impl std::fmt::Display) -> Error {
-    if path.is_empty() {
-        Error::Decode(msg.to_string())
-    } else {
-        Error::Decode(format!("{}: {msg}", path.join(".")))
-    }
+    if path.is_empty() { Error::Decode(msg.to_string()) } else { Error::Decode(format!("{}: {msg}", path.join("."))) }
 }
 
 fn number_to_mp(n: &Number) -> Mp {
@@ -71,9 +67,8 @@ fn unknown_to_mp(r: &Refinements) -> Result<Mp, Error> {
 }
 
 fn to_mp(v: &Value, ty: &Type, path: &mut Vec<String>) -> Result<Mp, Error> {
-    let mismatch = |path: &[String]| {
-        Error::Encode(format!("{}: value {v:?} does not fit type {}", path.join("."), ty.to_json()))
-    };
+    let mismatch =
+        |path: &[String]| Error::Encode(format!("{}: value {v:?} does not fit type {}", path.join("."), ty.to_json()));
     match (v, ty) {
         (Value::Null, _) => Ok(Mp::Nil),
         (Value::Unknown(r), _) => unknown_to_mp(r),
@@ -193,13 +188,12 @@ fn from_mp(mp: &Mp, ty: &Type, path: &mut Vec<String>) -> Result<Value, Error> {
         }
         (_, Type::Dynamic) => Err(path_err(path, "dynamic value must be [type, value]")),
         (Mp::Boolean(b), Type::Bool) => Ok(Value::Bool(*b)),
-        (_, Type::Number) => mp_number(mp)
-            .map(Value::Number)
-            .ok_or_else(|| path_err(path, format!("expected a number, got {mp}"))),
-        (Mp::String(s), Type::String) => s
-            .as_str()
-            .map(Value::string)
-            .ok_or_else(|| path_err(path, "string is not valid UTF-8")),
+        (_, Type::Number) => {
+            mp_number(mp).map(Value::Number).ok_or_else(|| path_err(path, format!("expected a number, got {mp}")))
+        }
+        (Mp::String(s), Type::String) => {
+            s.as_str().map(Value::string).ok_or_else(|| path_err(path, "string is not valid UTF-8"))
+        }
         (Mp::Array(items), Type::List(et) | Type::Set(et)) => {
             let mut out = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
@@ -235,9 +229,7 @@ fn from_mp(mp: &Mp, ty: &Type, path: &mut Vec<String>) -> Result<Value, Error> {
             let mut out = BTreeMap::new();
             for (k, item) in entries {
                 let k = k.as_str().ok_or_else(|| path_err(path, "attribute name is not a string"))?;
-                let t = attrs
-                    .get(k)
-                    .ok_or_else(|| path_err(path, format!("unsupported attribute {k:?}")))?;
+                let t = attrs.get(k).ok_or_else(|| path_err(path, format!("unsupported attribute {k:?}")))?;
                 path.push(k.to_string());
                 out.insert(k.to_string(), from_mp(item, t, path)?);
                 path.pop();

@@ -36,10 +36,7 @@ impl Type {
     }
     /// An object type with no optional attributes.
     pub fn object<I: IntoIterator<Item = (S, Type)>, S: Into<String>>(attrs: I) -> Type {
-        Type::Object {
-            attrs: attrs.into_iter().map(|(k, v)| (k.into(), v)).collect(),
-            optional: BTreeSet::new(),
-        }
+        Type::Object { attrs: attrs.into_iter().map(|(k, v)| (k.into(), v)).collect(), optional: BTreeSet::new() }
     }
 
     /// The type as cty's JSON: `"string"`, `["list","string"]`, `["object",{..}]`.
@@ -52,10 +49,7 @@ impl Type {
             Type::List(t) => Json::Array(vec!["list".into(), t.to_json()]),
             Type::Set(t) => Json::Array(vec!["set".into(), t.to_json()]),
             Type::Map(t) => Json::Array(vec!["map".into(), t.to_json()]),
-            Type::Tuple(ts) => Json::Array(vec![
-                "tuple".into(),
-                Json::Array(ts.iter().map(Type::to_json).collect()),
-            ]),
+            Type::Tuple(ts) => Json::Array(vec!["tuple".into(), Json::Array(ts.iter().map(Type::to_json).collect())]),
             Type::Object { attrs, optional } => {
                 let obj = attrs.iter().map(|(k, t)| (k.clone(), t.to_json())).collect();
                 let mut out = vec!["object".into(), Json::Object(obj)];
@@ -91,11 +85,7 @@ impl Type {
                     "set" => Ok(Type::set(Type::from_json(arg)?)),
                     "map" => Ok(Type::map(Type::from_json(arg)?)),
                     "tuple" => Ok(Type::Tuple(
-                        arg.as_array()
-                            .ok_or_else(bad)?
-                            .iter()
-                            .map(Type::from_json)
-                            .collect::<Result<_, _>>()?,
+                        arg.as_array().ok_or_else(bad)?.iter().map(Type::from_json).collect::<Result<_, _>>()?,
                     )),
                     "object" => {
                         let attrs = arg

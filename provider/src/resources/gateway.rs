@@ -3,8 +3,8 @@
 //! the full PUT, so settings this resource does not manage (cache, rate
 //! limits, logpush, DLP, ...) are never reset. Optional settings left out of
 //! the configuration are not managed: they keep whatever value they have.
-use async_trait::async_trait;
 use aigw_cloudflare::Gateway;
+use async_trait::async_trait;
 use serde_json::{Map, Value as Json};
 use tfplugin::provider::{PlanRequest, PlanResponse};
 use tfplugin::schema::{Attribute, Block};
@@ -18,7 +18,9 @@ pub struct GatewayResource;
 
 /// Optional settings: (name, type, the value a new gateway gets when the
 /// configuration leaves it out; `None` means the API decides).
-const SETTINGS: &[(&str, Type, Option<fn() -> Value>)] = &[
+type Setting = (&'static str, Type, Option<fn() -> Value>);
+
+const SETTINGS: &[Setting] = &[
     ("collect_logs", Type::Bool, Some(|| Value::Bool(true))),
     ("authentication", Type::Bool, Some(|| Value::Bool(false))),
     ("log_management", Type::Number, None),
@@ -51,7 +53,14 @@ pub fn is_gateway_id(c: char) -> bool {
 
 /// Checks shared by the resource and the data sources that name a gateway.
 pub fn validate_ids(d: &mut Diagnostics, config: &Value, id_attr: &str) {
-    validators::chars(d, config, "account_id", 32, is_account_id, "lowercase hexadecimal (a Cloudflare account id is 32 of them)");
+    validators::chars(
+        d,
+        config,
+        "account_id",
+        32,
+        is_account_id,
+        "lowercase hexadecimal (a Cloudflare account id is 32 of them)",
+    );
     validators::chars(d, config, id_attr, 64, is_gateway_id, "lowercase letters, digits, '-' and '_'");
 }
 
@@ -140,9 +149,11 @@ impl Resource for GatewayResource {
                     .required()
                     .describe("Cloudflare account id (32 hex characters). Changing it creates a new gateway."),
             )
-            .attr(Attribute::new("id", Type::String).required().describe(
-                "Gateway id, also its name: 1-64 of `a-z 0-9 - _`. Changing it creates a new gateway.",
-            ));
+            .attr(
+                Attribute::new("id", Type::String)
+                    .required()
+                    .describe("Gateway id, also its name: 1-64 of `a-z 0-9 - _`. Changing it creates a new gateway."),
+            );
         let docs = [
             "Store request logs. New gateways default to `true`.",
             "Require `cf-aig-authorization` on runtime requests. New gateways default to `false`.",
@@ -153,16 +164,29 @@ impl Resource for GatewayResource {
             "Default backoff between retries: `constant`, `linear` or `exponential`.",
         ];
         for ((name, ty, _), doc) in SETTINGS.iter().zip(docs) {
-            b = b.attr(Attribute::new(*name, ty.clone()).optional().computed().describe(format!(
-                "{doc} Left out, the setting is not managed and keeps its current value."
-            )));
+            b = b.attr(
+                Attribute::new(*name, ty.clone())
+                    .optional()
+                    .computed()
+                    .describe(format!("{doc} Left out, the setting is not managed and keeps its current value.")),
+            );
         }
         b = b
-            .attr(Attribute::new("created_at", Type::String).computed().describe("When the gateway was created (RFC 3339)."))
-            .attr(Attribute::new("modified_at", Type::String).computed().describe("When the gateway last changed (RFC 3339)."))
-            .attr(Attribute::new("endpoint", Type::String).computed().describe(
-                "Runtime base URL, `.../v1/{account_id}/{id}`; append a provider slug such as `/openai`.",
-            ));
+            .attr(
+                Attribute::new("created_at", Type::String)
+                    .computed()
+                    .describe("When the gateway was created (RFC 3339)."),
+            )
+            .attr(
+                Attribute::new("modified_at", Type::String)
+                    .computed()
+                    .describe("When the gateway last changed (RFC 3339)."),
+            )
+            .attr(
+                Attribute::new("endpoint", Type::String).computed().describe(
+                    "Runtime base URL, `.../v1/{account_id}/{id}`; append a provider slug such as `/openai`.",
+                ),
+            );
         Schema::new(0, b)
     }
 
@@ -248,7 +272,8 @@ impl Resource for GatewayResource {
     async fn update(&self, api: &Api, _prior: &Value, planned: &Value, config: &Value) -> Result<Value, Diagnostics> {
         let (account, id) = ids(planned)?;
         let _guard = api.locks.lock(&account, &id).await;
-        let mut current = api.client.get_gateway(&account, &id).await.map_err(|e| api_diags(e, "Failed to read gateway"))?;
+        let mut current =
+            api.client.get_gateway(&account, &id).await.map_err(|e| api_diags(e, "Failed to read gateway"))?;
         apply_settings(&mut current, config);
         let g = api
             .client
@@ -329,9 +354,11 @@ mod tests {
         }
         let mut proposed = prior.clone();
         proposed.set_attr("id", "b".into());
-        let p = GatewayResource.plan(None, &PlanRequest { prior_state: prior.clone(), proposed_new_state: proposed, ..req.clone() });
+        let p = GatewayResource
+            .plan(None, &PlanRequest { prior_state: prior.clone(), proposed_new_state: proposed, ..req.clone() });
         assert_eq!(p.requires_replace, vec![AttributePath::root("id")]);
-        let same = GatewayResource.plan(None, &PlanRequest { prior_state: prior.clone(), proposed_new_state: prior.clone(), ..req });
+        let same = GatewayResource
+            .plan(None, &PlanRequest { prior_state: prior.clone(), proposed_new_state: prior.clone(), ..req });
         assert_eq!(same.planned_state.attr("modified_at"), &Value::from("t"), "no change, no new modified_at");
     }
 
