@@ -1,13 +1,18 @@
 //! Cloudflare AI Gateway management API: the v4 envelope, the gateway
 //! object, and an HTTP client with retries. The provider calls the API
-//! through [`Client`]; the emulator serves the same types.
+//! through [`Client`]; the emulator serves the same types. Dynamic routes
+//! (fallback chains) live in [`route`]; the provider slug table in
+//! [`providers`].
 pub mod client;
 pub mod envelope;
 pub mod gateway;
+pub mod providers;
+pub mod route;
 
 pub use client::{Client, ClientOptions};
 pub use envelope::{ApiMessage, Envelope, ResultInfo};
 pub use gateway::Gateway;
+pub use route::{Deployment, Element, Route, Step, Version};
 
 /// Errors from talking to the Cloudflare API.
 #[derive(Debug, thiserror::Error)]

@@ -1,37 +1,84 @@
-//! The emulator's data: gateways per account. Reads come from memory;
-//! with a data directory every change is also written to SQLite before the
-//! request is answered, and loaded back on start.
+//! The emulator's data: gateways per account and the dynamic routes of each
+//! gateway. Reads come from memory; with a data directory every change is
+//! also written to SQLite before the request is answered, and loaded back
+//! on start. One lock covers everything, so deleting a gateway and its
+//! routes is one step.
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
-use aigw_cloudflare::Gateway;
+use aigw_cloudflare::{Deployment, Element, Gateway};
 use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
 
 use crate::Error;
 
-type Key = (String, String);
+/// `(account_id, gateway_id)`.
+pub type GatewayKey = (String, String);
+/// `(account_id, gateway_id, route_id)`.
+pub type RouteKey = (String, String, String);
+
+/// A version as stored: its elements, not yet rendered as Cloudflare's string.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredVersion {
+    pub version_id: String,
+    pub created_at: String,
+    pub elements: Vec<Element>,
+}
+
+/// A route with its whole history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RouteRecord {
+    pub id: String,
+    pub name: String,
+    pub created_at: String,
+    pub modified_at: String,
+    pub versions: Vec<StoredVersion>,
+    /// Newest last; the last one is live.
+    pub deployments: Vec<Deployment>,
+}
+
+#[derive(Default)]
+pub struct Data {
+    pub gateways: BTreeMap<GatewayKey, Gateway>,
+    pub routes: BTreeMap<RouteKey, RouteRecord>,
+}
 
 pub struct Store {
-    gateways: Mutex<BTreeMap<Key, Gateway>>,
+    data: Mutex<Data>,
     db: Option<Mutex<Connection>>,
 }
 
-/// What a create or replace found.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Conflict {
-    AlreadyExists,
-    Missing,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding the lock leaves plain data behind; keep serving.
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// A random id in UUID layout.
+pub fn new_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let word = || std::collections::hash_map::RandomState::new().build_hasher().finish();
+    let v = (u128::from(word()) << 64) | u128::from(word());
+    let h = format!("{v:032x}");
+    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+}
+
+/// The current time as Cloudflare writes it.
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+/// What a write changed, for the database.
+enum Change<'a> {
+    PutGateway(&'a GatewayKey, &'a Gateway),
+    DeleteGateway(&'a GatewayKey),
+    PutRoute(&'a RouteKey, &'a RouteRecord),
+    DeleteRoute(&'a RouteKey),
+}
+
 impl Store {
     pub fn in_memory() -> Store {
-        Store { gateways: Mutex::new(BTreeMap::new()), db: None }
+        Store { data: Mutex::new(Data::default()), db: None }
     }
 
     /// Opens (or creates) `dir/aigw-emulator.sqlite3` and loads it.
@@ -42,89 +89,148 @@ impl Store {
             "PRAGMA journal_mode=WAL;
              PRAGMA synchronous=FULL;
              CREATE TABLE IF NOT EXISTS gateways (
-                 account_id TEXT NOT NULL,
-                 id TEXT NOT NULL,
-                 body TEXT NOT NULL,
-                 PRIMARY KEY (account_id, id)
-             );",
+                 account_id TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,
+                 PRIMARY KEY (account_id, id));
+             CREATE TABLE IF NOT EXISTS routes (
+                 account_id TEXT NOT NULL, gateway_id TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,
+                 PRIMARY KEY (account_id, gateway_id, id));",
         )?;
-        let mut gateways = BTreeMap::new();
+        let mut data = Data::default();
         {
             let mut stmt = conn.prepare("SELECT account_id, id, body FROM gateways")?;
             let rows =
                 stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
             for row in rows {
                 let (account, id, body) = row?;
-                let g: Gateway =
+                let g =
                     serde_json::from_str(&body).map_err(|e| Error::Corrupt(format!("gateway {account}/{id}: {e}")))?;
-                gateways.insert((account, id), g);
+                data.gateways.insert((account, id), g);
+            }
+            let mut stmt = conn.prepare("SELECT account_id, gateway_id, id, body FROM routes")?;
+            let rows = stmt.query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+            })?;
+            for row in rows {
+                let (account, gw, id, body) = row?;
+                let rec = serde_json::from_str(&body).map_err(|e| Error::Corrupt(format!("route {gw}/{id}: {e}")))?;
+                data.routes.insert((account, gw, id), rec);
             }
         }
-        Ok(Store { gateways: Mutex::new(gateways), db: Some(Mutex::new(conn)) })
+        Ok(Store { data: Mutex::new(data), db: Some(Mutex::new(conn)) })
     }
 
-    fn persist(&self, account: &str, g: Option<&Gateway>, id: &str) -> Result<(), Error> {
+    fn persist(&self, changes: &[Change<'_>]) -> Result<(), Error> {
         let Some(db) = &self.db else { return Ok(()) };
-        let conn = lock(db);
-        match g {
-            Some(g) => {
-                let body = serde_json::to_string(g).map_err(|e| Error::Corrupt(e.to_string()))?;
-                conn.execute(
-                    "INSERT INTO gateways (account_id, id, body) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (account_id, id) DO UPDATE SET body = excluded.body",
-                    (account, id, body),
-                )?;
-            }
-            None => {
-                conn.execute("DELETE FROM gateways WHERE account_id = ?1 AND id = ?2", (account, id))?;
+        let mut conn = lock(db);
+        let tx = conn.transaction()?;
+        for c in changes {
+            match c {
+                Change::PutGateway((a, id), g) => {
+                    tx.execute(
+                        "INSERT INTO gateways (account_id, id, body) VALUES (?1, ?2, ?3)
+                         ON CONFLICT (account_id, id) DO UPDATE SET body = excluded.body",
+                        (a, id, encode(*g)?),
+                    )?;
+                }
+                Change::DeleteGateway((a, id)) => {
+                    tx.execute("DELETE FROM gateways WHERE account_id = ?1 AND id = ?2", (a, id))?;
+                    tx.execute("DELETE FROM routes WHERE account_id = ?1 AND gateway_id = ?2", (a, id))?;
+                }
+                Change::PutRoute((a, gw, id), r) => {
+                    tx.execute(
+                        "INSERT INTO routes (account_id, gateway_id, id, body) VALUES (?1, ?2, ?3, ?4)
+                         ON CONFLICT (account_id, gateway_id, id) DO UPDATE SET body = excluded.body",
+                        (a, gw, id, encode(*r)?),
+                    )?;
+                }
+                Change::DeleteRoute((a, gw, id)) => {
+                    tx.execute(
+                        "DELETE FROM routes WHERE account_id = ?1 AND gateway_id = ?2 AND id = ?3",
+                        (a, gw, id),
+                    )?;
+                }
             }
         }
+        tx.commit()?;
         Ok(())
     }
 
+    /// Reads under the lock.
+    pub fn read<T>(&self, f: impl FnOnce(&Data) -> T) -> T {
+        f(&lock(&self.data))
+    }
+
     pub fn list_gateways(&self, account: &str) -> Vec<Gateway> {
-        lock(&self.gateways).iter().filter(|((a, _), _)| a == account).map(|(_, g)| g.clone()).collect()
+        self.read(|d| d.gateways.iter().filter(|((a, _), _)| a == account).map(|(_, g)| g.clone()).collect())
     }
 
     pub fn get_gateway(&self, account: &str, id: &str) -> Option<Gateway> {
-        lock(&self.gateways).get(&(account.to_string(), id.to_string())).cloned()
+        self.read(|d| d.gateways.get(&(account.to_string(), id.to_string())).cloned())
     }
 
-    /// Inserts a new gateway; fails if the id is taken.
-    pub fn create_gateway(&self, account: &str, g: Gateway) -> Result<Result<Gateway, Conflict>, Error> {
-        let mut all = lock(&self.gateways);
+    /// Inserts a new gateway; `Ok(None)` if the id is taken.
+    pub fn create_gateway(&self, account: &str, g: Gateway) -> Result<Option<Gateway>, Error> {
+        let mut d = lock(&self.data);
         let key = (account.to_string(), g.id.clone());
-        if all.contains_key(&key) {
-            return Ok(Err(Conflict::AlreadyExists));
+        if d.gateways.contains_key(&key) {
+            return Ok(None);
         }
-        self.persist(account, Some(&g), &g.id)?;
-        all.insert(key, g.clone());
-        Ok(Ok(g))
+        self.persist(&[Change::PutGateway(&key, &g)])?;
+        d.gateways.insert(key, g.clone());
+        Ok(Some(g))
     }
 
-    /// Replaces an existing gateway using `update(old) -> new`.
+    /// Replaces a gateway with `update(old)`; `Ok(None)` if it does not exist.
     pub fn update_gateway(
         &self,
         account: &str,
         id: &str,
         update: impl FnOnce(&Gateway) -> Gateway,
-    ) -> Result<Result<Gateway, Conflict>, Error> {
-        let mut all = lock(&self.gateways);
+    ) -> Result<Option<Gateway>, Error> {
+        let mut d = lock(&self.data);
         let key = (account.to_string(), id.to_string());
-        let Some(old) = all.get(&key) else { return Ok(Err(Conflict::Missing)) };
+        let Some(old) = d.gateways.get(&key) else { return Ok(None) };
         let new = update(old);
-        self.persist(account, Some(&new), id)?;
-        all.insert(key, new.clone());
-        Ok(Ok(new))
+        self.persist(&[Change::PutGateway(&key, &new)])?;
+        d.gateways.insert(key, new.clone());
+        Ok(Some(new))
     }
 
+    /// Deletes a gateway and every route it has.
     pub fn delete_gateway(&self, account: &str, id: &str) -> Result<Option<Gateway>, Error> {
-        let mut all = lock(&self.gateways);
+        let mut d = lock(&self.data);
         let key = (account.to_string(), id.to_string());
-        if !all.contains_key(&key) {
+        if !d.gateways.contains_key(&key) {
             return Ok(None);
         }
-        self.persist(account, None, id)?;
-        Ok(all.remove(&key))
+        self.persist(&[Change::DeleteGateway(&key)])?;
+        d.routes.retain(|(a, gw, _), _| !(a == account && gw == id));
+        Ok(d.gateways.remove(&key))
     }
+
+    /// Runs `f` on the data under the lock and persists the route it returns
+    /// (`Some(record)` to store, `None` with `delete` to remove).
+    pub fn write_route<T>(
+        &self,
+        key: &RouteKey,
+        f: impl FnOnce(&mut Data) -> Result<(Option<RouteRecord>, T), crate::error::ApiError>,
+    ) -> Result<T, crate::error::ApiError> {
+        let mut d = lock(&self.data);
+        let (record, out) = f(&mut d)?;
+        match record {
+            Some(r) => {
+                self.persist(&[Change::PutRoute(key, &r)])?;
+                d.routes.insert(key.clone(), r);
+            }
+            None => {
+                self.persist(&[Change::DeleteRoute(key)])?;
+                d.routes.remove(key);
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn encode<T: Serialize>(v: &T) -> Result<String, Error> {
+    serde_json::to_string(v).map_err(|e| Error::Corrupt(e.to_string()))
 }

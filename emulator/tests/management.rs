@@ -122,3 +122,57 @@ async fn data_dir_survives_a_restart() {
     assert_eq!((s, b["result"]["id"].clone()), (200, json!("kept")));
     emu.stop().await;
 }
+
+#[tokio::test]
+async fn routes_versions_deployments_and_cascade() {
+    let emu = start(aigw_emulator::Config::default()).await;
+    let t = Some("t");
+    let gws = format!("{}/gateways", emu.base);
+    call(reqwest::Method::POST, &gws, t, Some(gw("g"))).await;
+    let routes = format!("{gws}/g/routes");
+    let step = |p: &str| aigw_cloudflare::Step { provider: p.into(), model: "m".into(), timeout_ms: 1000, retries: 1 };
+    let elements = serde_json::to_value(aigw_cloudflare::route::chain_elements(&[step("openai")])).unwrap();
+    let (s, b) = call(reqwest::Method::POST, &routes, t, Some(json!({"name": "chat", "elements": elements}))).await;
+    assert_eq!(s, 200, "{b}");
+    let route: aigw_cloudflare::Route = serde_json::from_value(b["result"].clone()).unwrap();
+    assert_eq!(route.version.active, "true");
+    assert_eq!(route.deployment.version_id, route.version.version_id);
+    let (s, _) = call(reqwest::Method::POST, &routes, t, Some(json!({"name": "chat", "elements": elements}))).await;
+    assert_eq!(s, 409, "route names are unique per gateway");
+
+    // Lists use {success, data: {...}} and no result.
+    let (_, b) = call(reqwest::Method::GET, &routes, t, None).await;
+    assert!(b.get("result").is_none());
+    assert_eq!(b["data"]["routes"][0]["id"], json!(route.id));
+
+    // A new version, deployed, changes the route's elements in place.
+    let r = format!("{routes}/{}", route.id);
+    let two =
+        serde_json::to_value(aigw_cloudflare::route::chain_elements(&[step("openai"), step("anthropic")])).unwrap();
+    let (s, b) = call(reqwest::Method::POST, &format!("{r}/versions"), t, Some(json!({"elements": two}))).await;
+    assert_eq!((s, b["result"]["active"].clone()), (200, json!("false")));
+    let vid = b["result"]["version_id"].clone();
+    let (s, b) = call(reqwest::Method::POST, &format!("{r}/deployments"), t, Some(json!({"version_id": vid}))).await;
+    assert_eq!(s, 200, "{b}");
+    let (_, b) = call(reqwest::Method::GET, &r, t, None).await;
+    assert_eq!(b["result"]["elements"].as_array().unwrap().len(), 4);
+    assert_eq!(b["result"]["version"]["version_id"], vid);
+    let (_, b) = call(reqwest::Method::GET, &format!("{r}/versions"), t, None).await;
+    assert_eq!(b["data"]["versions"].as_array().unwrap().len(), 2);
+    let (_, b) = call(reqwest::Method::GET, &format!("{r}/deployments"), t, None).await;
+    assert_eq!(b["data"]["deployments"].as_array().unwrap().len(), 2);
+
+    // Invalid graphs are 400/7001 with a path.
+    let mut bad = two.clone();
+    bad[1]["outputs"]["fallback"]["elementId"] = json!("missing");
+    let (s, b) = call(reqwest::Method::POST, &format!("{r}/versions"), t, Some(json!({"elements": bad}))).await;
+    assert_eq!((s, b["errors"][0]["code"].clone()), (400, json!(7001)));
+    assert_eq!(b["errors"][0]["path"], json!(["elements", 1, "outputs", "fallback", "elementId"]));
+
+    // Deleting the gateway deletes its routes.
+    call(reqwest::Method::DELETE, &format!("{gws}/g"), t, None).await;
+    call(reqwest::Method::POST, &gws, t, Some(gw("g"))).await;
+    let (s, _) = call(reqwest::Method::GET, &r, t, None).await;
+    assert_eq!(s, 404);
+    emu.stop().await;
+}

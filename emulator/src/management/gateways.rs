@@ -11,12 +11,9 @@ use serde_json::Value;
 use super::validate::{self, Mode, VALIDATION_CODE};
 use crate::AppState;
 use crate::error::ApiError;
+use crate::store::now;
 
 type ApiResult<T> = Result<Json<Envelope<T>>, ApiError>;
-
-fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-}
 
 fn parse_json(body: &Bytes) -> Result<Value, ApiError> {
     serde_json::from_slice(body)
@@ -33,7 +30,7 @@ fn build(id: &str, created_at: &str, fields: serde_json::Map<String, Value>) -> 
         .map_err(|e| ApiError::internal(crate::Error::Corrupt(format!("gateway {id}: {e}"))))
 }
 
-fn gateway_missing(id: &str) -> ApiError {
+pub(crate) fn gateway_missing(id: &str) -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, 7002, format!("Gateway {id:?} not found"))
 }
 
@@ -94,11 +91,9 @@ pub async fn create(State(st): State<AppState>, Path(account): Path<String>, bod
     };
     let g = build(&id, &now(), fields)?;
     match st.store.create_gateway(&account, g)? {
-        Ok(g) => Ok(Json(Envelope::ok(g))),
+        Some(g) => Ok(Json(Envelope::ok(g))),
         // Cloudflare documents no code for this; 409/7009 is the emulator's choice.
-        Err(_) => {
-            Err(ApiError::new(StatusCode::CONFLICT, 7009, format!("A gateway with the id {id:?} already exists")))
-        }
+        None => Err(ApiError::new(StatusCode::CONFLICT, 7009, format!("A gateway with the id {id:?} already exists"))),
     }
 }
 
@@ -115,8 +110,8 @@ pub async fn update(
     let fields = validate::gateway_body(&body, Mode::Update).map_err(ApiError::validation)?;
     let new = build(&id, "", fields)?;
     match st.store.update_gateway(&account, &id, |old| Gateway { created_at: old.created_at.clone(), ..new.clone() })? {
-        Ok(g) => Ok(Json(Envelope::ok(g))),
-        Err(_) => Err(gateway_missing(&id)),
+        Some(g) => Ok(Json(Envelope::ok(g))),
+        None => Err(gateway_missing(&id)),
     }
 }
 

@@ -1,6 +1,8 @@
 //! The management API under `/client/v4`: bearer-token auth, the gateway
-//! endpoints, and Cloudflare's answers for unknown routes.
+//! and dynamic-route endpoints, and Cloudflare's answers for unknown paths.
 mod gateways;
+pub mod route_graph;
+mod routes;
 pub mod validate;
 
 use axum::Router;
@@ -17,8 +19,28 @@ pub fn router(state: AppState) -> Router {
     let base = "/client/v4/accounts/{account_id}/ai-gateway";
     let api = Router::new()
         .route(&format!("{base}/gateways"), get(gateways::list).post(gateways::create))
-        .route(&format!("{base}/gateways/{{id}}"), get(gateways::fetch).put(gateways::update).delete(gateways::delete))
-        .route(&format!("{base}/gateways/{{id}}/url/{{provider}}"), get(gateways::url))
+        .route(
+            &format!("{base}/gateways/{{gateway}}"),
+            get(gateways::fetch).put(gateways::update).delete(gateways::delete),
+        )
+        .route(&format!("{base}/gateways/{{gateway}}/url/{{provider}}"), get(gateways::url))
+        .route(&format!("{base}/gateways/{{gateway}}/routes"), get(routes::list).post(routes::create))
+        .route(
+            &format!("{base}/gateways/{{gateway}}/routes/{{route}}"),
+            get(routes::fetch).patch(routes::rename).delete(routes::delete),
+        )
+        .route(
+            &format!("{base}/gateways/{{gateway}}/routes/{{route}}/versions"),
+            get(routes::list_versions).post(routes::create_version),
+        )
+        .route(
+            &format!("{base}/gateways/{{gateway}}/routes/{{route}}/versions/{{version}}"),
+            get(routes::fetch_version),
+        )
+        .route(
+            &format!("{base}/gateways/{{gateway}}/routes/{{route}}/deployments"),
+            get(routes::list_deployments).post(routes::deploy),
+        )
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), auth));
