@@ -10,6 +10,7 @@ use serde_json::{Map, Value as Json};
 use crate::Error;
 use crate::envelope::{Envelope, ResultInfo};
 use crate::gateway::Gateway;
+use crate::route::{Deployment, Element, Route, Version};
 
 /// Tuning for [`Client`].
 #[derive(Debug, Clone)]
@@ -177,6 +178,63 @@ impl Client {
     pub async fn gateway_url(&self, account: &str, id: &str, provider: &str) -> Result<String, Error> {
         let url = format!("{}/{id}/url/{provider}", self.gateways_url(account));
         Ok(self.send(reqwest::Method::GET, &url, None).await?.0)
+    }
+
+    fn routes_url(&self, account: &str, gateway: &str) -> String {
+        format!("{}/{gateway}/routes", self.gateways_url(account))
+    }
+
+    /// Creates a route; Cloudflare deploys its first version at once.
+    pub async fn create_route(
+        &self,
+        account: &str,
+        gateway: &str,
+        name: &str,
+        elements: &[Element],
+    ) -> Result<Route, Error> {
+        let body = serde_json::json!({ "name": name, "elements": elements });
+        Ok(self.send(reqwest::Method::POST, &self.routes_url(account, gateway), Some(&body)).await?.0)
+    }
+
+    pub async fn get_route(&self, account: &str, gateway: &str, id: &str) -> Result<Route, Error> {
+        let url = format!("{}/{id}", self.routes_url(account, gateway));
+        Ok(self.send(reqwest::Method::GET, &url, None).await?.0)
+    }
+
+    /// PATCH takes the name only.
+    pub async fn rename_route(&self, account: &str, gateway: &str, id: &str, name: &str) -> Result<Route, Error> {
+        let url = format!("{}/{id}", self.routes_url(account, gateway));
+        let body = serde_json::json!({ "name": name });
+        Ok(self.send(reqwest::Method::PATCH, &url, Some(&body)).await?.0)
+    }
+
+    pub async fn delete_route(&self, account: &str, gateway: &str, id: &str) -> Result<Route, Error> {
+        let url = format!("{}/{id}", self.routes_url(account, gateway));
+        Ok(self.send(reqwest::Method::DELETE, &url, None).await?.0)
+    }
+
+    pub async fn create_route_version(
+        &self,
+        account: &str,
+        gateway: &str,
+        id: &str,
+        elements: &[Element],
+    ) -> Result<Version, Error> {
+        let url = format!("{}/{id}/versions", self.routes_url(account, gateway));
+        let body = serde_json::json!({ "elements": elements });
+        Ok(self.send(reqwest::Method::POST, &url, Some(&body)).await?.0)
+    }
+
+    pub async fn deploy_route_version(
+        &self,
+        account: &str,
+        gateway: &str,
+        id: &str,
+        version_id: &str,
+    ) -> Result<Deployment, Error> {
+        let url = format!("{}/{id}/deployments", self.routes_url(account, gateway));
+        let body = serde_json::json!({ "version_id": version_id });
+        Ok(self.send(reqwest::Method::POST, &url, Some(&body)).await?.0)
     }
 
     /// Any JSON request, for callers with their own types.

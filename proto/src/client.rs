@@ -201,39 +201,39 @@ impl PluginClient {
             .ok_or_else(|| Error::Schema(format!("the provider has no data source {name:?}")))
     }
 
-    pub async fn validate_provider_config(&mut self, config: &Value) -> Result<Diagnostics, Error> {
+    pub async fn validate_provider_config(&self, config: &Value) -> Result<Diagnostics, Error> {
         let ty = self.schemas.provider.value_type();
         let req = pb::validate_provider_config::Request { config: Some(dv_encode(config, &ty)?) };
-        Ok(diags_from_pb(&self.rpc.validate_provider_config(req).await?.into_inner().diagnostics))
+        Ok(diags_from_pb(&self.rpc.clone().validate_provider_config(req).await?.into_inner().diagnostics))
     }
 
-    pub async fn configure(&mut self, terraform_version: &str, config: &Value) -> Result<Diagnostics, Error> {
+    pub async fn configure(&self, terraform_version: &str, config: &Value) -> Result<Diagnostics, Error> {
         let ty = self.schemas.provider.value_type();
         let req = pb::configure_provider::Request {
             terraform_version: terraform_version.to_string(),
             config: Some(dv_encode(config, &ty)?),
             client_capabilities: None,
         };
-        Ok(diags_from_pb(&self.rpc.configure_provider(req).await?.into_inner().diagnostics))
+        Ok(diags_from_pb(&self.rpc.clone().configure_provider(req).await?.into_inner().diagnostics))
     }
 
-    pub async fn validate_resource_config(&mut self, type_name: &str, config: &Value) -> Result<Diagnostics, Error> {
+    pub async fn validate_resource_config(&self, type_name: &str, config: &Value) -> Result<Diagnostics, Error> {
         let ty = self.resource_type(type_name)?;
         let req = pb::validate_resource_config::Request {
             type_name: type_name.to_string(),
             config: Some(dv_encode(config, &ty)?),
             client_capabilities: None,
         };
-        Ok(diags_from_pb(&self.rpc.validate_resource_config(req).await?.into_inner().diagnostics))
+        Ok(diags_from_pb(&self.rpc.clone().validate_resource_config(req).await?.into_inner().diagnostics))
     }
 
-    pub async fn validate_data_source_config(&mut self, type_name: &str, config: &Value) -> Result<Diagnostics, Error> {
+    pub async fn validate_data_source_config(&self, type_name: &str, config: &Value) -> Result<Diagnostics, Error> {
         let ty = self.data_type(type_name)?;
         let req = pb::validate_data_resource_config::Request {
             type_name: type_name.to_string(),
             config: Some(dv_encode(config, &ty)?),
         };
-        Ok(diags_from_pb(&self.rpc.validate_data_resource_config(req).await?.into_inner().diagnostics))
+        Ok(diags_from_pb(&self.rpc.clone().validate_data_resource_config(req).await?.into_inner().diagnostics))
     }
 
     /// Upgrades state stored as JSON (as in a state file) to the current schema.
@@ -249,14 +249,15 @@ impl PluginClient {
             version,
             raw_state: Some(pb::RawState { json: json.to_string().into_bytes(), flatmap: Default::default() }),
         };
-        let r = self.rpc.upgrade_resource_state(req).await?.into_inner();
+        let r = self.rpc.clone().upgrade_resource_state(req).await?.into_inner();
         Ok((dv_decode(r.upgraded_state.as_ref(), &ty)?, diags_from_pb(&r.diagnostics)))
     }
 
-    pub async fn read_resource(&mut self, req: ReadRequest) -> Result<ReadResponse, Error> {
+    pub async fn read_resource(&self, req: ReadRequest) -> Result<ReadResponse, Error> {
         let ty = self.resource_type(&req.type_name)?;
         let r = self
             .rpc
+            .clone()
             .read_resource(pb::read_resource::Request {
                 type_name: req.type_name,
                 current_state: Some(dv_encode(&req.current_state, &ty)?),
@@ -272,10 +273,11 @@ impl PluginClient {
         })
     }
 
-    pub async fn plan_resource_change(&mut self, req: PlanRequest) -> Result<PlanResponse, Error> {
+    pub async fn plan_resource_change(&self, req: PlanRequest) -> Result<PlanResponse, Error> {
         let ty = self.resource_type(&req.type_name)?;
         let r = self
             .rpc
+            .clone()
             .plan_resource_change(pb::plan_resource_change::Request {
                 type_name: req.type_name,
                 prior_state: Some(dv_encode(&req.prior_state, &ty)?),
@@ -294,10 +296,11 @@ impl PluginClient {
         })
     }
 
-    pub async fn apply_resource_change(&mut self, req: ApplyRequest) -> Result<ApplyResponse, Error> {
+    pub async fn apply_resource_change(&self, req: ApplyRequest) -> Result<ApplyResponse, Error> {
         let ty = self.resource_type(&req.type_name)?;
         let r = self
             .rpc
+            .clone()
             .apply_resource_change(pb::apply_resource_change::Request {
                 type_name: req.type_name,
                 prior_state: Some(dv_encode(&req.prior_state, &ty)?),
@@ -315,9 +318,10 @@ impl PluginClient {
         })
     }
 
-    pub async fn import_resource_state(&mut self, type_name: &str, id: &str) -> Result<ImportResponse, Error> {
+    pub async fn import_resource_state(&self, type_name: &str, id: &str) -> Result<ImportResponse, Error> {
         let r = self
             .rpc
+            .clone()
             .import_resource_state(pb::import_resource_state::Request {
                 type_name: type_name.to_string(),
                 id: id.to_string(),
@@ -337,10 +341,11 @@ impl PluginClient {
         Ok(ImportResponse { imported, diagnostics: diags_from_pb(&r.diagnostics) })
     }
 
-    pub async fn read_data_source(&mut self, type_name: &str, config: &Value) -> Result<(Value, Diagnostics), Error> {
+    pub async fn read_data_source(&self, type_name: &str, config: &Value) -> Result<(Value, Diagnostics), Error> {
         let ty = self.data_type(type_name)?;
         let r = self
             .rpc
+            .clone()
             .read_data_source(pb::read_data_source::Request {
                 type_name: type_name.to_string(),
                 config: Some(dv_encode(config, &ty)?),
@@ -352,8 +357,8 @@ impl PluginClient {
     }
 
     /// Asks the provider to cancel in-flight work (Ctrl-C).
-    pub async fn stop(&mut self) -> Result<Option<String>, Error> {
-        let e = self.rpc.stop_provider(pb::stop_provider::Request {}).await?.into_inner().error;
+    pub async fn stop(&self) -> Result<Option<String>, Error> {
+        let e = self.rpc.clone().stop_provider(pb::stop_provider::Request {}).await?.into_inner().error;
         Ok((!e.is_empty()).then_some(e))
     }
 

@@ -9,3 +9,5 @@ mod util;
 mod plugin;
 // The provider under each real CLI: lifecycle, validation, auth.
 mod terraform;
+// Cache, rate limit and fallback resources under real terraform.
+mod policies;

@@ -30,7 +30,7 @@ fn attribute_paths(d: &Diagnostics) -> Vec<String> {
 }
 
 async fn exercise(envs: &[(String, String)]) {
-    let mut client = PluginClient::launch(&bin("terraform-provider-aigw"), envs).await.expect("launch provider");
+    let client = PluginClient::launch(&bin("terraform-provider-aigw"), envs).await.expect("launch provider");
     let schemas = client.schemas().clone();
     assert!(schemas.resources.contains_key("aigw_gateway"));
     assert!(schemas.data_sources.contains_key("aigw_gateway"));
@@ -64,4 +64,72 @@ fn provider_refuses_to_run_by_hand() {
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty(), "nothing on stdout");
     assert!(String::from_utf8_lossy(&out.stderr).contains("This binary is a plugin"));
+}
+
+fn setting(kind: &str, value: i64) -> (String, Value) {
+    let base =
+        [("id", Value::Null), ("account_id", Value::from(crate::util::ACCOUNT)), ("gateway_id", Value::from("gw"))];
+    match kind {
+        "aigw_cache" => (
+            kind.into(),
+            Value::object(
+                base.into_iter().chain([("ttl", Value::int(value)), ("invalidate_on_update", Value::Bool(false))]),
+            ),
+        ),
+        _ => (
+            kind.into(),
+            Value::object(base.into_iter().chain([
+                ("limit", Value::int(value)),
+                ("interval", Value::int(60)),
+                ("technique", Value::from("fixed")),
+            ])),
+        ),
+    }
+}
+
+/// Cache and rate limit are both read-modify-writes of one gateway's full
+/// PUT. Applied at the same moment through one provider process (as
+/// Terraform's parallel walk does), neither may lose the other's write.
+#[test]
+fn parallel_writes_to_one_gateway_keep_both() {
+    use reqwest::Method;
+    use tfplugin::provider::ApplyRequest;
+
+    let emu = crate::util::Emulator::start("par");
+    let body = serde_json::json!({"id": "gw", "cache_invalidate_on_update": false, "cache_ttl": 0,
+        "collect_logs": true, "rate_limiting_interval": null, "rate_limiting_limit": null});
+    assert_eq!(emu.api(Method::POST, "/gateways", Some(body)).0, 200);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let client = rt.block_on(async {
+        let client = PluginClient::launch(&bin("terraform-provider-aigw"), &[]).await.unwrap();
+        let config = Value::object([("base_url", Value::from(emu.base_url())), ("api_token", Value::from("par"))]);
+        assert!(client.configure("1.11.4", &config).await.unwrap().is_empty());
+        client
+    });
+    for round in 1..=40 {
+        rt.block_on(async {
+            let apply = |(type_name, planned): (String, Value)| {
+                let client = &client;
+                async move {
+                    let req = ApplyRequest {
+                        type_name,
+                        prior_state: Value::Null,
+                        planned_state: planned.clone(),
+                        config: planned,
+                        planned_private: vec![],
+                    };
+                    let r = client.apply_resource_change(req).await.unwrap();
+                    assert!(!r.diagnostics.has_errors(), "{:?}", r.diagnostics);
+                }
+            };
+            tokio::join!(apply(setting("aigw_cache", 60 + round)), apply(setting("aigw_rate_limit", round)));
+        });
+        let g = emu.gateway("gw").unwrap();
+        assert_eq!(
+            (g["cache_ttl"].as_i64(), g["rate_limiting_limit"].as_i64()),
+            (Some(60 + round), Some(round)),
+            "round {round}: an update was lost"
+        );
+    }
+    rt.block_on(async { assert!(client.shutdown().await.unwrap()) });
 }

@@ -67,10 +67,8 @@ fn check_properties(i: usize, e: &Element, p: &mut Problems) {
                 _ => p.add("Invalid enum value. Expected 'count' | 'cost'", at(i, &["properties", "limitType"])),
             }
         }
-        "conditional" => {
-            if !get("conditions").is_some_and(Json::is_object) {
-                p.add("Expected object", at(i, &["properties", "conditions"]));
-            }
+        "conditional" if !get("conditions").is_some_and(Json::is_object) => {
+            p.add("Expected object", at(i, &["properties", "conditions"]));
         }
         _ => {}
     }

@@ -1,5 +1,6 @@
 //! Data sources, one file each, and the trait they implement.
 pub mod gateway;
+pub mod gateway_url;
 
 use async_trait::async_trait;
 use tfplugin::{Diagnostics, Schema, Value};
@@ -16,5 +17,5 @@ pub trait DataSource: Send + Sync {
 
 /// Every data source this provider serves.
 pub fn all() -> Vec<Box<dyn DataSource>> {
-    vec![Box::new(gateway::GatewayDataSource)]
+    vec![Box::new(gateway::GatewayDataSource), Box::new(gateway_url::GatewayUrlDataSource)]
 }

@@ -10,6 +10,7 @@ use tfplugin::provider::{PlanRequest, PlanResponse};
 use tfplugin::schema::{Attribute, Block};
 use tfplugin::{AttributePath, Diagnostics, Schema, Type, Value};
 
+use super::gateway_settings;
 use crate::api::Api;
 use crate::resource::{Resource, changed_attributes};
 use crate::validators;
@@ -271,13 +272,7 @@ impl Resource for GatewayResource {
 
     async fn update(&self, api: &Api, _prior: &Value, planned: &Value, config: &Value) -> Result<Value, Diagnostics> {
         let (account, id) = ids(planned)?;
-        let _guard = api.locks.lock(&account, &id).await;
-        let mut current =
-            api.client.get_gateway(&account, &id).await.map_err(|e| api_diags(e, "Failed to read gateway"))?;
-        apply_settings(&mut current, config);
-        let g = api
-            .client
-            .update_gateway(&account, &id, &current.to_update_body())
+        let g = gateway_settings::modify(api, &account, &id, |g| apply_settings(g, config))
             .await
             .map_err(|e| api_diags(e, "Failed to update gateway"))?;
         Ok(to_state(api, &account, &g))

@@ -1,9 +1,19 @@
-//! Managed resource types, one file each.
+//! Managed resource types, one file each. Cache and rate limit share the
+//! gateway-setting CRUD in `gateway_settings`.
+pub mod cache;
+pub mod fallback;
 pub mod gateway;
+pub mod gateway_settings;
+pub mod rate_limit;
 
 use crate::resource::Resource;
 
 /// Every resource type this provider serves.
 pub fn all() -> Vec<Box<dyn Resource>> {
-    vec![Box::new(gateway::GatewayResource)]
+    vec![
+        Box::new(gateway::GatewayResource),
+        Box::new(cache::CacheResource::default()),
+        Box::new(rate_limit::RateLimitResource::default()),
+        Box::new(fallback::FallbackResource),
+    ]
 }

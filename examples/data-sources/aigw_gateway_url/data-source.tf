@@ -1,0 +1,9 @@
+data "aigw_gateway_url" "openai" {
+  account_id    = aigw_gateway.example.account_id
+  gateway_id    = aigw_gateway.example.id
+  provider_slug = "openai"
+}
+
+output "openai_base_url" {
+  value = data.aigw_gateway_url.openai.url
+}
