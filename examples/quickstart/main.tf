@@ -1,5 +1,5 @@
-# Quickstart: one AI Gateway, managed by Terraform, created on the local
-# aigw emulator. Point base_url at https://api.cloudflare.com/client/v4 and
+# Quickstart: an AI Gateway with caching, a rate limit and a fallback chain,
+# managed by Terraform and created on the local aigw emulator. Point base_url at https://api.cloudflare.com/client/v4 and
 # use a real token to create the same gateway on Cloudflare.
 terraform {
   required_providers {
@@ -36,6 +36,34 @@ resource "aigw_gateway" "main" {
   retry_max_attempts = 3
   retry_delay        = 500
   retry_backoff      = "exponential"
+}
+
+# Identical requests within an hour are answered from the cache.
+resource "aigw_cache" "main" {
+  account_id           = aigw_gateway.main.account_id
+  gateway_id           = aigw_gateway.main.id
+  ttl                  = 3600
+  invalidate_on_update = true
+}
+
+# At most 100 requests per minute through this gateway.
+resource "aigw_rate_limit" "main" {
+  account_id = aigw_gateway.main.account_id
+  gateway_id = aigw_gateway.main.id
+  limit      = 100
+  interval   = 60
+  technique  = "sliding"
+}
+
+# Apps ask for model "dynamic/chat": Workers AI answers, OpenAI if it fails.
+resource "aigw_fallback" "chat" {
+  account_id = aigw_gateway.main.account_id
+  gateway_id = aigw_gateway.main.id
+  name       = "chat"
+  steps = [
+    { provider = "workers-ai", model = "@cf/meta/llama-3.1-8b-instruct", timeout_ms = 5000, retries = 2 },
+    { provider = "openai", model = "gpt-4o-mini" },
+  ]
 }
 
 output "openai_base_url" {

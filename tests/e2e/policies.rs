@@ -280,3 +280,44 @@ fn invalid_policy_values_fail_at_plan_time() {
     }
     assert!(emu.gateway_ids().is_empty());
 }
+
+fn repo() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// The README's quickstart and every documented example apply as written.
+#[test]
+fn examples_apply_plan_clean_and_destroy() {
+    let Some((emu, w)) = setup() else { return };
+    let (url, token) = (format!("base_url={}", emu.base_url()), format!("api_token={}", emu.token));
+    let vars = ["-var", url.as_str(), "-var", token.as_str()];
+    w.write("main.tf", &std::fs::read_to_string(repo().join("examples/quickstart/main.tf")).unwrap());
+    w.expect(0, &[&["apply", "-auto-approve", "-no-color"][..], &vars].concat());
+    w.expect(0, &[&["plan", "-detailed-exitcode", "-no-color"][..], &vars].concat());
+    w.expect(0, &[&["destroy", "-auto-approve", "-no-color"][..], &vars].concat());
+    assert!(emu.gateway_ids().is_empty());
+
+    // examples/resources/*, then with examples/data-sources/* added (the data
+    // sources read the gateway the resource examples create).
+    let mut all = format!(
+        "{HEADER}\nprovider \"aigw\" {{\n  base_url  = \"{}\"\n  api_token = \"{}\"\n}}\n",
+        emu.base_url(),
+        emu.token
+    );
+    for dir in ["examples/resources", "examples/data-sources"] {
+        let mut files: Vec<_> = std::fs::read_dir(repo().join(dir))
+            .unwrap()
+            .flat_map(|e| std::fs::read_dir(e.unwrap().path()).unwrap().map(|f| f.unwrap().path()))
+            .filter(|f| f.extension().is_some_and(|x| x == "tf"))
+            .collect();
+        files.sort();
+        for f in files {
+            all.push_str(&std::fs::read_to_string(&f).unwrap());
+        }
+        w.write("main.tf", &all);
+        w.expect(0, &["apply", "-auto-approve", "-no-color"]);
+    }
+    w.expect(0, &["plan", "-detailed-exitcode", "-no-color"]);
+    w.expect(0, &["destroy", "-auto-approve", "-no-color"]);
+    assert!(emu.gateway_ids().is_empty());
+}

@@ -334,7 +334,7 @@ mod tests {
         assert_eq!(paths(&config(vec![])), ["steps"]);
         assert_eq!(
             paths(&config(vec![step("openai", None), step("nope", Some(0))])),
-            ["steps[1].provider", "steps[1].timeout_ms"]
+            ["steps[1]", "steps[1]"]
         );
     }
 
