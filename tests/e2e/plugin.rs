@@ -133,3 +133,45 @@ fn parallel_writes_to_one_gateway_keep_both() {
     }
     rt.block_on(async { assert!(client.shutdown().await.unwrap()) });
 }
+
+/// `--debug` serves plaintext and prints TF_REATTACH_PROVIDERS; terraform
+/// attached through it plans against the running provider.
+#[test]
+fn debug_mode_reattaches_under_terraform() {
+    use std::io::BufRead;
+    let Some(cli) = crate::util::cli("terraform-1.11") else { return };
+    let mut child = Command::new(bin("terraform-provider-aigw"))
+        .arg("--debug")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut reattach = None;
+    for line in std::io::BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        if let Some(v) = line.trim().strip_prefix("TF_REATTACH_PROVIDERS='") {
+            reattach = Some(v.trim_end_matches('\'').to_string());
+            break;
+        }
+    }
+    let reattach = reattach.expect("debug mode printed TF_REATTACH_PROVIDERS");
+    let parsed: serde_json::Value = serde_json::from_str(&reattach).unwrap();
+    assert_eq!(parsed["registry.terraform.io/aigw/aigw"]["ProtocolVersion"], 6);
+
+    let emu = crate::util::Emulator::start("dbg");
+    let mut w = crate::util::Workdir::new(cli);
+    w.env("TF_REATTACH_PROVIDERS", &reattach);
+    w.write(
+        "main.tf",
+        &format!(
+            "terraform {{\n  required_providers {{\n    aigw = {{ source = \"aigw/aigw\" }}\n  }}\n}}\n\
+             provider \"aigw\" {{\n  base_url  = \"{}\"\n  api_token = \"dbg\"\n}}\n\
+             resource \"aigw_gateway\" \"g\" {{\n  account_id = \"{}\"\n  id = \"dbg\"\n}}\n",
+            emu.base_url(),
+            crate::util::ACCOUNT
+        ),
+    );
+    let out = w.expect(2, &["plan", "-detailed-exitcode", "-no-color"]);
+    assert!(out.stdout.contains("aigw_gateway.g will be created"), "{}", out.all());
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

@@ -332,10 +332,7 @@ mod tests {
             FallbackResource.validate(v).iter().map(|d| d.attribute.as_ref().unwrap().to_string()).collect()
         };
         assert_eq!(paths(&config(vec![])), ["steps"]);
-        assert_eq!(
-            paths(&config(vec![step("openai", None), step("nope", Some(0))])),
-            ["steps[1]", "steps[1]"]
-        );
+        assert_eq!(paths(&config(vec![step("openai", None), step("nope", Some(0))])), ["steps[1]", "steps[1]"]);
     }
 
     #[test]
