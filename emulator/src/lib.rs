@@ -1,33 +1,68 @@
 //! aigw-emulator: Cloudflare AI Gateway on your machine.
 //!
-//! A library first: [`run`] serves the emulator on a listener you bound
-//! (port 0 is fine) until `shutdown` resolves. The `aigw emulator` command
-//! is a thin binary over it.
+//! A library first: [`Emulator::open`] loads the data, and
+//! [`Emulator::serve`] serves it on a listener you bound (port 0 is fine)
+//! until `shutdown` resolves, then drains requests and flushes logs. The
+//! `aigw emulator` command is a thin binary over it.
 //!
 //! - [`management`]: `/client/v4/accounts/{account}/ai-gateway/...`, the API
-//!   the Terraform provider calls, with Cloudflare's envelope and errors.
-//! - [`store`]: the emulator's data, in memory or in SQLite under `--data-dir`.
+//!   the Terraform provider calls (gateways, routes, logs, analytics).
+//! - [`runtime`]: `/v1/{account}/{gateway}/...`, what apps call: auth, rate
+//!   limit, cache, upstream with retries and fallback, logging.
+//! - [`simulator`]: simulated upstream providers with injectable faults.
+//! - [`control`]: `/__aigw/...`, the emulator's own controls (faults, call
+//!   counts, clock) and `/metrics`.
+//! - [`store`], [`logs`], [`metrics`], [`clock`]: its state.
+pub mod clock;
+pub mod control;
 pub mod error;
+pub mod logs;
 pub mod management;
+pub mod metrics;
+pub mod runtime;
+pub mod simulator;
 pub mod store;
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
+pub use clock::Clock;
 pub use error::Error;
+pub use simulator::{Fault, Simulator};
 pub use store::Store;
 
 /// How the emulator runs.
 #[derive(Debug, Clone, Default)]
 pub struct Config {
-    /// When set, management requests must carry `Authorization: Bearer <token>`
-    /// with exactly this token; otherwise any non-empty bearer token works.
+    /// When set, management requests (and `cf-aig-authorization` on
+    /// authenticated gateways) must carry exactly this token; otherwise any
+    /// non-empty bearer token works.
     pub api_token: Option<String>,
-    /// When set, state is kept in `DIR/aigw-emulator.sqlite3` and survives restarts.
+    /// When set, state and logs are kept in `DIR/aigw-emulator.sqlite3`.
     pub data_dir: Option<PathBuf>,
+    /// Serve every provider from the built-in simulated upstream.
+    pub simulate: bool,
+    /// Provider slug → base URL, overriding the real provider.
+    pub upstreams: HashMap<String, String>,
+    /// Faults the simulator starts with.
+    pub faults: Vec<Fault>,
+    /// Response cache bound in bytes (default 256 MiB).
+    pub cache_max_bytes: Option<usize>,
+}
+
+/// The runtime's shared parts.
+pub struct Runtime {
+    pub clock: Arc<Clock>,
+    pub limiter: runtime::ratelimit::RateLimiter,
+    pub cache: runtime::cache::Cache,
+    pub upstreams: runtime::upstream::Upstreams,
+    pub logs: logs::Logs,
+    pub metrics: metrics::Metrics,
+    pub simulator: Option<Arc<Simulator>>,
 }
 
 /// Shared by every handler.
@@ -35,34 +70,92 @@ pub struct Config {
 pub struct AppState {
     pub store: Arc<Store>,
     pub config: Arc<Config>,
+    pub runtime: Arc<Runtime>,
 }
 
 /// Builds the emulator's HTTP service.
 pub fn router(state: AppState) -> axum::Router {
-    management::router(state)
+    axum::Router::new()
+        .merge(management::router(state.clone()))
+        .merge(runtime::router())
+        .merge(control::router())
+        .fallback(management::no_route)
+        .with_state(state)
 }
 
 /// An emulator whose data is loaded and that is ready to serve.
 pub struct Emulator {
     state: AppState,
+    simulator_listener: Option<TcpListener>,
 }
 
 impl Emulator {
-    /// Opens the store (loading `data_dir` when set).
-    pub fn open(config: Config) -> Result<Emulator, Error> {
-        let store = Arc::new(match &config.data_dir {
-            Some(dir) => Store::open(dir)?,
-            None => Store::in_memory(),
-        });
-        Ok(Emulator { state: AppState { store, config: Arc::new(config) } })
+    /// Opens the store (loading `data_dir` when set), binds the simulated
+    /// upstream when asked, and starts the log writer. Call it inside a
+    /// Tokio runtime.
+    pub async fn open(config: Config) -> Result<Emulator, Error> {
+        Emulator::open_with_clock(config, Arc::new(Clock::default())).await
     }
 
-    /// Serves on `listener` until `shutdown` completes.
+    /// As [`Emulator::open`], on a clock the caller controls.
+    pub async fn open_with_clock(config: Config, clock: Arc<Clock>) -> Result<Emulator, Error> {
+        let (store, loaded, sink) = match &config.data_dir {
+            Some(dir) => {
+                let store = Store::open(dir)?;
+                let (loaded, sink) = store::open_logs(dir)?;
+                (store, loaded, Some(sink))
+            }
+            None => (Store::in_memory(), Vec::new(), None),
+        };
+        let (simulator, simulator_listener, sim_url) = if config.simulate {
+            let l = TcpListener::bind("127.0.0.1:0").await?;
+            let url = format!("http://{}", l.local_addr()?);
+            (Some(Arc::new(Simulator::new(config.faults.clone()))), Some(l), Some(url))
+        } else {
+            (None, None, None)
+        };
+        let upstreams = runtime::upstream::Upstreams::new(config.upstreams.clone(), sim_url)
+            .map_err(|e| Error::Corrupt(format!("HTTP client: {e}")))?;
+        let runtime = Runtime {
+            clock,
+            limiter: Default::default(),
+            cache: runtime::cache::Cache::new(config.cache_max_bytes.unwrap_or(256 << 20)),
+            upstreams,
+            logs: logs::Logs::start(loaded, sink),
+            metrics: Default::default(),
+            simulator,
+        };
+        Ok(Emulator {
+            state: AppState { store: Arc::new(store), config: Arc::new(config), runtime: Arc::new(runtime) },
+            simulator_listener,
+        })
+    }
+
+    /// The emulator's state, for embedding (tests, `aigw test`).
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
+    /// Serves on `listener` until `shutdown` completes, then finishes the
+    /// requests in flight and flushes the logs.
     pub async fn serve<F>(self, listener: TcpListener, shutdown: F) -> Result<(), Error>
     where
         F: Future<Output = ()> + Send + 'static,
     {
+        if let (Some(sim), Some(l)) = (self.state.runtime.simulator.clone(), self.simulator_listener) {
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(l, sim.router()).await {
+                    tracing::error!("simulator stopped: {e}");
+                }
+            });
+        }
+        let state = self.state.clone();
+        // TCP_NODELAY on every accepted connection: no Nagle delay on SSE.
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         axum::serve(listener, router(self.state)).with_graceful_shutdown(shutdown).await?;
+        state.runtime.logs.flush().await;
         Ok(())
     }
 }
@@ -72,5 +165,5 @@ pub async fn run<F>(listener: TcpListener, shutdown: F, config: Config) -> Resul
 where
     F: Future<Output = ()> + Send + 'static,
 {
-    Emulator::open(config)?.serve(listener, shutdown).await
+    Emulator::open(config).await?.serve(listener, shutdown).await
 }

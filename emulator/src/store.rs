@@ -234,3 +234,66 @@ impl Store {
 fn encode<T: Serialize>(v: &T) -> Result<String, Error> {
     serde_json::to_string(v).map_err(|e| Error::Corrupt(e.to_string()))
 }
+
+/// Log persistence in the same SQLite file: the entries kept so far and a
+/// sink for the log writer's batches.
+pub fn open_logs(dir: &Path) -> Result<(Vec<crate::logs::LogEntry>, Box<dyn crate::logs::Sink>), Error> {
+    let conn = Connection::open(dir.join("aigw-emulator.sqlite3"))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode=WAL;
+         PRAGMA synchronous=NORMAL;
+         CREATE TABLE IF NOT EXISTS logs (
+             id TEXT PRIMARY KEY, account_id TEXT NOT NULL, gateway_id TEXT NOT NULL, body TEXT NOT NULL);",
+    )?;
+    let mut loaded = Vec::new();
+    {
+        let mut stmt = conn.prepare("SELECT account_id, body FROM logs ORDER BY id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        for row in rows {
+            let (account, body) = row?;
+            let mut e: crate::logs::LogEntry =
+                serde_json::from_str(&body).map_err(|e| Error::Corrupt(format!("log entry: {e}")))?;
+            e.account_id = account;
+            loaded.push(e);
+        }
+    }
+    Ok((loaded, Box::new(LogSink { conn })))
+}
+
+struct LogSink {
+    conn: Connection,
+}
+
+impl LogSink {
+    fn try_write(&mut self, batch: &[crate::logs::LogEntry]) -> Result<(), Error> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT OR REPLACE INTO logs (id, account_id, gateway_id, body) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for e in batch {
+                // The stored body keeps the request and response bodies.
+                let mut v = serde_json::to_value(e).map_err(|e| Error::Corrupt(e.to_string()))?;
+                v["created_ms"] = serde_json::Value::from(e.created_ms);
+                stmt.execute((&e.id, &e.account_id, &e.gateway_id, v.to_string()))?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+impl crate::logs::Sink for LogSink {
+    fn write(&mut self, batch: &[crate::logs::LogEntry]) {
+        if let Err(e) = self.try_write(batch) {
+            tracing::error!("writing {} log entries failed: {e}", batch.len());
+        }
+    }
+    fn delete(&mut self, ids: &[String]) {
+        for id in ids {
+            if let Err(e) = self.conn.execute("DELETE FROM logs WHERE id = ?1", [id]) {
+                tracing::error!("deleting log {id} failed: {e}");
+            }
+        }
+    }
+}

@@ -98,7 +98,7 @@ async fn crud_paging_validation_and_conflicts() {
 
 #[tokio::test]
 async fn auth_errors_have_cloudflares_shape() {
-    let emu = start(aigw_emulator::Config { api_token: Some("right".into()), data_dir: None }).await;
+    let emu = start(aigw_emulator::Config { api_token: Some("right".into()), ..Default::default() }).await;
     let gws = format!("{}/gateways", emu.base);
     let (s, b) = call(reqwest::Method::GET, &gws, None, None).await;
     assert_eq!((s, b["success"].clone(), b["errors"][0]["code"].clone()), (401, json!(false), json!(9106)));
@@ -112,7 +112,7 @@ async fn auth_errors_have_cloudflares_shape() {
 #[tokio::test]
 async fn data_dir_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let config = aigw_emulator::Config { api_token: None, data_dir: Some(dir.path().to_path_buf()) };
+    let config = aigw_emulator::Config { data_dir: Some(dir.path().to_path_buf()), ..Default::default() };
     let emu = start(config.clone()).await;
     let (s, _) = call(reqwest::Method::POST, &format!("{}/gateways", emu.base), Some("t"), Some(gw("kept"))).await;
     assert_eq!(s, 200);

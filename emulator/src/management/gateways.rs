@@ -116,7 +116,9 @@ pub async fn update(
 }
 
 pub async fn delete(State(st): State<AppState>, Path((account, id)): Path<(String, String)>) -> ApiResult<Gateway> {
-    st.store.delete_gateway(&account, &id)?.map(|g| Json(Envelope::ok(g))).ok_or_else(|| gateway_missing(&id))
+    let g = st.store.delete_gateway(&account, &id)?.ok_or_else(|| gateway_missing(&id))?;
+    st.runtime.logs.forget_gateway(&account, &id);
+    Ok(Json(Envelope::ok(g)))
 }
 
 /// `result` is the runtime URL for `provider`, on this emulator's own address.

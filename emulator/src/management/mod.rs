@@ -1,6 +1,7 @@
 //! The management API under `/client/v4`: bearer-token auth, the gateway
 //! and dynamic-route endpoints, and Cloudflare's answers for unknown paths.
 mod gateways;
+mod logs;
 pub mod route_graph;
 mod routes;
 pub mod validate;
@@ -15,9 +16,9 @@ use axum::routing::get;
 use crate::AppState;
 use crate::error::ApiError;
 
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState) -> Router<AppState> {
     let base = "/client/v4/accounts/{account_id}/ai-gateway";
-    let api = Router::new()
+    Router::new()
         .route(&format!("{base}/gateways"), get(gateways::list).post(gateways::create))
         .route(
             &format!("{base}/gateways/{{gateway}}"),
@@ -41,13 +42,16 @@ pub fn router(state: AppState) -> Router {
             &format!("{base}/gateways/{{gateway}}/routes/{{route}}/deployments"),
             get(routes::list_deployments).post(routes::deploy),
         )
-        .fallback(no_route)
+        .route(&format!("{base}/gateways/{{gateway}}/logs"), get(logs::list).delete(logs::delete))
+        .route(&format!("{base}/gateways/{{gateway}}/logs/{{id}}"), get(logs::fetch))
+        .route(&format!("{base}/gateways/{{gateway}}/logs/{{id}}/request"), get(logs::request_body))
+        .route(&format!("{base}/gateways/{{gateway}}/logs/{{id}}/response"), get(logs::response_body))
+        .route(&format!("{base}/gateways/{{gateway}}/analytics"), get(logs::analytics))
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn_with_state(state.clone(), auth));
-    Router::new().merge(api).with_state(state)
+        .layer(middleware::from_fn_with_state(state.clone(), auth))
 }
 
-async fn no_route() -> ApiError {
+pub async fn no_route() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, 7003, "No route for the URI")
 }
 

@@ -1,0 +1,217 @@
+//! Request logs: what each runtime request did, kept per gateway. Writers
+//! hand entries to a background task that stores them in batches, off the
+//! request path (in memory, and in SQLite under `--data-dir`), honouring the
+//! gateway's `log_management` limit and strategy.
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use tokio::sync::{mpsc, oneshot};
+
+/// Entries kept in memory per gateway when the gateway sets no limit.
+pub const DEFAULT_LIMIT: usize = 10_000;
+/// The most kept in memory per gateway, whatever the limit says.
+pub const MEMORY_CAP: usize = 100_000;
+/// Longer bodies are stored cut to this many bytes.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// One logged request, in the shape of Cloudflare's log API.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogEntry {
+    pub id: String,
+    pub created_at: String,
+    #[serde(skip_serializing, default)]
+    pub created_ms: u64,
+    #[serde(skip_serializing, default)]
+    pub account_id: String,
+    pub gateway_id: String,
+    pub provider: String,
+    pub model: String,
+    pub path: String,
+    pub request_type: String,
+    /// Milliseconds from request to the end of the response.
+    pub duration: u64,
+    pub status_code: u16,
+    pub success: bool,
+    pub cached: bool,
+    pub tokens_in: Option<u64>,
+    pub tokens_out: Option<u64>,
+    pub cost: f64,
+    pub custom_cost: bool,
+    pub metadata: Option<Map<String, Value>>,
+    /// The step that answered (0 = first).
+    pub step: u32,
+    /// Upstream attempts made, retries included (0 for cache hits and refusals).
+    pub attempts: u32,
+    pub request_content_type: Option<String>,
+    pub response_content_type: Option<String>,
+    pub event_id: Option<String>,
+    pub user_agent: Option<String>,
+    pub stream: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_body: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_body: Option<String>,
+}
+
+impl LogEntry {
+    /// The entry without bodies, as lists show it.
+    pub fn summary(&self) -> LogEntry {
+        LogEntry { request_body: None, response_body: None, ..self.clone() }
+    }
+}
+
+/// Cuts a body for storage.
+pub fn body_text(b: &[u8]) -> String {
+    let cut = &b[..b.len().min(MAX_BODY)];
+    String::from_utf8_lossy(cut).into_owned()
+}
+
+/// The gateway's retention settings, captured when the request was made.
+#[derive(Debug, Clone, Copy)]
+pub struct Retention {
+    pub limit: usize,
+    pub delete_oldest: bool,
+}
+
+impl Retention {
+    pub fn from_gateway(log_management: Option<i64>, strategy: Option<&str>) -> Retention {
+        let limit = log_management.map_or(DEFAULT_LIMIT, |n| n.max(1) as usize).min(MEMORY_CAP);
+        Retention { limit, delete_oldest: strategy != Some("STOP_INSERTING") }
+    }
+}
+
+enum Msg {
+    Entry(Box<LogEntry>, Retention),
+    Delete(Vec<String>),
+    Flush(oneshot::Sender<()>),
+}
+
+type GatewayKey = (String, String);
+
+#[derive(Default)]
+pub struct Entries {
+    pub by_gateway: BTreeMap<GatewayKey, VecDeque<LogEntry>>,
+}
+
+pub struct Logs {
+    entries: Arc<Mutex<Entries>>,
+    tx: mpsc::Sender<Msg>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Where batches are persisted, if anywhere.
+pub trait Sink: Send + 'static {
+    fn write(&mut self, batch: &[LogEntry]);
+    fn delete(&mut self, ids: &[String]);
+}
+
+impl Logs {
+    /// Starts the writer task. `loaded` are entries read back from disk.
+    pub fn start(loaded: Vec<LogEntry>, mut sink: Option<Box<dyn Sink>>) -> Logs {
+        let entries = Arc::new(Mutex::new(Entries::default()));
+        {
+            let mut e = lock(&entries);
+            for l in loaded {
+                e.by_gateway.entry((l.account_id.clone(), l.gateway_id.clone())).or_default().push_back(l);
+            }
+        }
+        let (tx, mut rx) = mpsc::channel::<Msg>(65_536);
+        let store = entries.clone();
+        tokio::spawn(async move {
+            let mut buf = Vec::with_capacity(512);
+            while rx.recv_many(&mut buf, 512).await > 0 {
+                let mut batch = Vec::new();
+                let mut dropped = Vec::new();
+                let mut flushes = Vec::new();
+                {
+                    let mut e = lock(&store);
+                    for m in buf.drain(..) {
+                        match m {
+                            Msg::Flush(done) => flushes.push(done),
+                            Msg::Delete(ids) => dropped.extend(ids),
+                            Msg::Entry(entry, ret) => {
+                                let q = e
+                                    .by_gateway
+                                    .entry((entry.account_id.clone(), entry.gateway_id.clone()))
+                                    .or_default();
+                                if q.len() >= ret.limit {
+                                    if !ret.delete_oldest {
+                                        continue;
+                                    }
+                                    while q.len() >= ret.limit {
+                                        if let Some(old) = q.pop_front() {
+                                            dropped.push(old.id);
+                                        }
+                                    }
+                                }
+                                batch.push((*entry).clone());
+                                q.push_back(*entry);
+                            }
+                        }
+                    }
+                }
+                if let Some(s) = sink.as_mut() {
+                    s.write(&batch);
+                    if !dropped.is_empty() {
+                        s.delete(&dropped);
+                    }
+                }
+                for f in flushes {
+                    let _ = f.send(());
+                }
+            }
+        });
+        Logs { entries, tx }
+    }
+
+    /// Queues an entry; never waits on storage.
+    pub fn record(&self, entry: LogEntry, retention: Retention) {
+        if self.tx.try_send(Msg::Entry(Box::new(entry), retention)).is_err() {
+            tracing::warn!("log queue full; dropping a log entry");
+        }
+    }
+
+    /// Waits until everything queued so far is stored.
+    pub async fn flush(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.tx.send(Msg::Flush(tx)).await.is_ok() {
+            let _ = rx.await;
+        }
+    }
+
+    /// Reads one gateway's entries, oldest first.
+    pub fn read<T>(&self, account: &str, gateway: &str, f: impl FnOnce(&VecDeque<LogEntry>) -> T) -> T {
+        let e = lock(&self.entries);
+        let empty = VecDeque::new();
+        f(e.by_gateway.get(&(account.to_string(), gateway.to_string())).unwrap_or(&empty))
+    }
+
+    /// Removes the entries `pred` selects (at most `limit`); returns their ids.
+    pub fn delete(&self, account: &str, gateway: &str, limit: usize, pred: impl Fn(&LogEntry) -> bool) -> Vec<String> {
+        let mut e = lock(&self.entries);
+        let Some(q) = e.by_gateway.get_mut(&(account.to_string(), gateway.to_string())) else { return Vec::new() };
+        let mut removed = Vec::new();
+        q.retain(|l| {
+            if removed.len() < limit && pred(l) {
+                removed.push(l.id.clone());
+                false
+            } else {
+                true
+            }
+        });
+        if !removed.is_empty() && self.tx.try_send(Msg::Delete(removed.clone())).is_err() {
+            tracing::warn!("log queue full; deleted logs stay on disk until restart");
+        }
+        removed
+    }
+
+    /// Drops every entry of a gateway (when the gateway is deleted).
+    pub fn forget_gateway(&self, account: &str, gateway: &str) {
+        self.delete(account, gateway, usize::MAX, |_| true);
+    }
+}

@@ -1,0 +1,474 @@
+//! The gateway runtime apps call: `/v1/{account}/{gateway}/{provider}/...`,
+//! the compat endpoint (`.../compat/chat/completions`) and the universal
+//! endpoint (`POST /v1/{account}/{gateway}`). Each request runs the phases
+//! in order: gateway lookup → auth → rate limit → steps → cache → upstream
+//! with retries and fallback → log. See docs/emulator.md for the chart.
+pub mod cache;
+pub mod error;
+pub mod ratelimit;
+pub mod request;
+pub mod steps;
+mod stream;
+pub mod upstream;
+pub mod usage;
+
+use std::time::Instant;
+
+use aigw_cloudflare::Gateway;
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, post};
+
+use crate::AppState;
+use crate::logs::{LogEntry, Retention, body_text};
+use crate::metrics::Sample;
+use cache::{Cached, Lookup};
+use error::RuntimeError;
+use ratelimit::Technique;
+use request::Controls;
+use steps::Step;
+use upstream::{Outcome, passthrough_headers};
+use usage::Usage;
+
+/// Request bodies above this are refused with 413.
+pub const MAX_BODY: usize = 32 * 1024 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/{account}/{gateway}", post(universal))
+        .route("/v1/{account}/{gateway}/{provider}/{*rest}", any(provider_endpoint))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+}
+
+/// What the request asked for.
+enum Target {
+    Provider { provider: String, path: String, method: Method },
+    Compat,
+    Universal,
+}
+
+async fn provider_endpoint(
+    State(st): State<AppState>,
+    Path((account, gateway, provider, rest)): Path<(String, String, String, String)>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let path = match uri.query() {
+        Some(q) => format!("{rest}?{q}"),
+        None => rest.clone(),
+    };
+    let target = if provider == "compat" && rest == "chat/completions" {
+        Target::Compat
+    } else {
+        Target::Provider { provider, path, method }
+    };
+    handle(st, account, gateway, target, uri.path().to_string(), headers, body).await
+}
+
+async fn universal(
+    State(st): State<AppState>,
+    Path((account, gateway)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    handle(st, account, gateway, Target::Universal, uri.path().to_string(), headers, body).await
+}
+
+/// A log entry being filled in as the request moves through the phases.
+#[derive(Clone)]
+struct Draft {
+    st: AppState,
+    gateway: Gateway,
+    account: String,
+    controls: Controls,
+    started: Instant,
+    created_ms: u64,
+    created_at: String,
+    path: String,
+    request_type: &'static str,
+    request_body: Bytes,
+    request_content_type: Option<String>,
+    log_id: String,
+}
+
+/// How a request ended, for its log entry.
+struct Ending<'a> {
+    status: u16,
+    cached: bool,
+    provider: &'a str,
+    model: &'a str,
+    step: u32,
+    attempts: u32,
+    usage: Usage,
+    stream: bool,
+    response_content_type: Option<String>,
+    response_body: &'a [u8],
+}
+
+impl Draft {
+    fn finish(&self, e: Ending<'_>) {
+        let duration = self.started.elapsed().as_millis() as u64;
+        let (cost, custom_cost) =
+            if e.cached { (0.0, false) } else { usage::cost(e.model, e.usage, self.controls.custom_cost.as_deref()) };
+        self.st.runtime.metrics.record(&Sample {
+            gateway: &self.gateway.id,
+            provider: e.provider,
+            status: e.status,
+            cached: e.cached,
+            duration_ms: duration,
+            tokens_in: e.usage.tokens_in.unwrap_or(0),
+            tokens_out: e.usage.tokens_out.unwrap_or(0),
+            cost,
+        });
+        if !self.controls.logs_on(&self.gateway) {
+            return;
+        }
+        let payload = self.controls.payload_on();
+        let entry = LogEntry {
+            id: self.log_id.clone(),
+            created_at: self.created_at.clone(),
+            created_ms: self.created_ms,
+            account_id: self.account.clone(),
+            gateway_id: self.gateway.id.clone(),
+            provider: e.provider.to_string(),
+            model: e.model.to_string(),
+            path: self.path.clone(),
+            request_type: self.request_type.to_string(),
+            duration,
+            status_code: e.status,
+            success: (200..300).contains(&e.status),
+            cached: e.cached,
+            tokens_in: e.usage.tokens_in,
+            tokens_out: e.usage.tokens_out,
+            cost,
+            custom_cost,
+            metadata: self.controls.metadata.clone(),
+            step: e.step,
+            attempts: e.attempts,
+            request_content_type: self.request_content_type.clone(),
+            response_content_type: e.response_content_type,
+            event_id: self.controls.event_id.clone(),
+            user_agent: self.controls.user_agent.clone(),
+            stream: e.stream,
+            request_body: payload.then(|| body_text(&self.request_body)),
+            response_body: payload.then(|| body_text(e.response_body)),
+        };
+        let ret = Retention::from_gateway(self.gateway.log_management, self.gateway.log_management_strategy.as_deref());
+        self.st.runtime.logs.record(entry, ret);
+    }
+
+    /// Refuses the request with a runtime error, logged.
+    fn refuse(&self, err: RuntimeError, provider: &str) -> Response {
+        let body = serde_json::to_vec(&serde_json::json!({"error": [{"code": err.code, "message": err.message}]}))
+            .unwrap_or_default();
+        self.finish(Ending {
+            status: err.status.as_u16(),
+            cached: false,
+            provider,
+            model: "",
+            step: 0,
+            attempts: 0,
+            usage: Usage::default(),
+            stream: false,
+            response_content_type: Some("application/json".into()),
+            response_body: &body,
+        });
+        with_log_id(err.into_response(), &self.log_id)
+    }
+}
+
+fn with_log_id(mut r: Response, id: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(id) {
+        r.headers_mut().insert("cf-aig-log-id", v.clone());
+        r.headers_mut().insert("cf-aig-request-id", v);
+    }
+    r
+}
+
+fn set(h: &mut HeaderMap, name: &'static str, value: &str) {
+    if let Ok(v) = HeaderValue::from_str(value) {
+        h.insert(name, v);
+    }
+}
+
+fn authorized(c: &Controls, api_token: Option<&str>) -> bool {
+    let Some(token) = c.authorization.as_deref().and_then(|a| a.strip_prefix("Bearer ")).map(str::trim) else {
+        return false;
+    };
+    !token.is_empty() && api_token.is_none_or(|want| want == token)
+}
+
+#[allow(clippy::too_many_lines)]
+async fn handle(
+    st: AppState,
+    account: String,
+    gateway_id: String,
+    target: Target,
+    path: String,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let started = Instant::now();
+    let body = match body {
+        Ok(b) => b,
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return RuntimeError::too_large().into_response(),
+        Err(e) => return RuntimeError::bad_request(format!("Cannot read the request body: {e}")).into_response(),
+    };
+    let Some(gateway) = st.store.get_gateway(&account, &gateway_id) else {
+        return RuntimeError::no_gateway().into_response();
+    };
+    let rt = st.runtime.clone();
+    let controls = Controls::read(&headers);
+    let created_ms = rt.clock.now_ms();
+    let draft = Draft {
+        st: st.clone(),
+        account: account.clone(),
+        controls,
+        started,
+        created_ms,
+        created_at: chrono::DateTime::from_timestamp_millis(created_ms as i64)
+            .unwrap_or_default()
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        path,
+        request_type: match &target {
+            Target::Provider { .. } => "provider",
+            Target::Compat => "compat",
+            Target::Universal => "universal",
+        },
+        request_content_type: headers.get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned),
+        request_body: body.clone(),
+        log_id: ulid::Ulid::from_parts(created_ms, rand_bits()).to_string(),
+        gateway,
+    };
+    let label = match &target {
+        Target::Provider { provider, .. } => provider.clone(),
+        Target::Compat => "compat".into(),
+        Target::Universal => "universal".into(),
+    };
+    let g = &draft.gateway;
+
+    // Auth.
+    if g.authentication && !authorized(&draft.controls, st.config.api_token.as_deref()) {
+        return draft.refuse(RuntimeError::unauthorized(), &label);
+    }
+    // Rate limit.
+    if let (Some(limit), Some(interval)) = (g.rate_limiting_limit, g.rate_limiting_interval)
+        && limit > 0
+        && interval > 0
+    {
+        let technique =
+            if g.rate_limiting_technique.as_deref() == Some("sliding") { Technique::Sliding } else { Technique::Fixed };
+        if !rt.limiter.allow((&account, &g.id), limit as u64, interval as u64, technique, rt.clock.now_ms()) {
+            return draft.refuse(RuntimeError::rate_limited(), &label);
+        }
+    }
+    // Steps.
+    let policy = draft.controls.policy(g);
+    let built = match &target {
+        Target::Provider { provider, path, method } => steps::provider_step(
+            &rt.upstreams,
+            &account,
+            provider,
+            path,
+            method.clone(),
+            &headers,
+            body.clone(),
+            policy,
+        )
+        .map(|s| (vec![s], false)),
+        Target::Compat => steps::compat_steps(&rt.upstreams, &st.store, &account, &g.id, &headers, &body, policy),
+        Target::Universal => {
+            steps::universal_steps(&rt.upstreams, &account, &headers, &body, policy).map(|s| (s, false))
+        }
+    };
+    let (steps, dynamic) = match built {
+        Ok(s) => s,
+        Err(e) => return draft.refuse(e, &label),
+    };
+    let stream = steps.first().is_some_and(|s| s.call.stream);
+
+    // Cache.
+    let ttl = if stream { None } else { draft.controls.cache_ttl_s(g) };
+    let Some(ttl) = ttl else {
+        return run_steps(&draft, &steps, dynamic, None).await;
+    };
+    let key = match &draft.controls.cache_key {
+        Some(k) => cache::key(&[account.as_bytes(), g.id.as_bytes(), b"custom", k.as_bytes()]),
+        None => cache::key(&[account.as_bytes(), g.id.as_bytes(), label.as_bytes(), draft.path.as_bytes(), &body]),
+    };
+    match rt.cache.lookup(key, rt.clock.now_ms()) {
+        Lookup::Hit(c) => serve_cached(&draft, &c),
+        Lookup::Follower(rx) => match cache::wait(rx).await {
+            Some(c) => serve_cached(&draft, &c),
+            None => run_steps(&draft, &steps, dynamic, Some(CacheFill::Miss)).await,
+        },
+        Lookup::Leader(leader) => {
+            let fill = CacheFill::Leader { leader, expires_ms: rt.clock.now_ms() + ttl * 1000 };
+            run_steps(&draft, &steps, dynamic, Some(fill)).await
+        }
+    }
+}
+
+fn rand_bits() -> u128 {
+    ulid::Ulid::new().random()
+}
+
+/// The request's part in caching: it fills the cache, or it is a plain miss.
+enum CacheFill {
+    Leader { leader: cache::Leader, expires_ms: u64 },
+    Miss,
+}
+
+fn serve_cached(draft: &Draft, c: &Cached) -> Response {
+    draft.finish(Ending {
+        status: c.status,
+        cached: true,
+        provider: &c.provider,
+        model: &c.model,
+        step: 0,
+        attempts: 0,
+        usage: Usage { tokens_in: Some(0), tokens_out: Some(0) },
+        stream: false,
+        response_content_type: Some(c.content_type.clone()),
+        response_body: &c.body,
+    });
+    let mut r = Response::new(Body::from(c.body.clone()));
+    *r.status_mut() = StatusCode::from_u16(c.status).unwrap_or(StatusCode::OK);
+    let h = r.headers_mut();
+    set(h, "content-type", &c.content_type);
+    set(h, "cf-aig-cache-status", "HIT");
+    set(h, "cf-aig-step", "0");
+    set(h, "cf-aig-provider", &c.provider);
+    set(h, "cf-aig-model", &c.model);
+    with_log_id(r, &draft.log_id)
+}
+
+/// Tries each step in turn; a step that fails after its retries hands over
+/// to the next. The last step's answer is returned whatever it is.
+async fn run_steps(draft: &Draft, steps: &[Step], dynamic: bool, fill: Option<CacheFill>) -> Response {
+    let rt = &draft.st.runtime;
+    let mut total_attempts = 0;
+    let last = steps.len().saturating_sub(1);
+    for (i, step) in steps.iter().enumerate() {
+        let (outcome, attempts) = rt.upstreams.send(&step.call, &step.policy).await;
+        total_attempts += attempts;
+        if !outcome.succeeded() && i < last {
+            tracing::debug!(step = i, provider = %step.provider, "step failed; falling back");
+            continue;
+        }
+        let mut extra = HeaderMap::new();
+        set(&mut extra, "cf-aig-step", &i.to_string());
+        set(&mut extra, "cf-aig-provider", &step.provider);
+        set(&mut extra, "cf-aig-model", &step.model);
+        if dynamic {
+            set(&mut extra, "cf-aig-dynamic-route", "true");
+        }
+        if fill.is_some() {
+            set(&mut extra, "cf-aig-cache-status", "MISS");
+        }
+        return respond(draft, step, i as u32, total_attempts, outcome, extra, fill).await;
+    }
+    if let Some(CacheFill::Leader { leader, .. }) = fill {
+        rt.cache.abandon(leader);
+    }
+    draft.refuse(RuntimeError::bad_request("No steps to run"), "")
+}
+
+async fn respond(
+    draft: &Draft,
+    step: &Step,
+    index: u32,
+    attempts: u32,
+    outcome: Outcome,
+    extra: HeaderMap,
+    fill: Option<CacheFill>,
+) -> Response {
+    let rt = &draft.st.runtime;
+    match outcome {
+        Outcome::Failed { error } => {
+            if let Some(CacheFill::Leader { leader, .. }) = fill {
+                rt.cache.abandon(leader);
+            }
+            let err = RuntimeError::provider_failed(&error);
+            let body = serde_json::json!({"error": [{"code": err.code, "message": err.message}]}).to_string();
+            draft.finish(Ending {
+                status: err.status.as_u16(),
+                cached: false,
+                provider: &step.provider,
+                model: &step.model,
+                step: index,
+                attempts,
+                usage: Usage::default(),
+                stream: step.call.stream,
+                response_content_type: Some("application/json".into()),
+                response_body: body.as_bytes(),
+            });
+            let mut r = err.into_response();
+            r.headers_mut().extend(extra);
+            with_log_id(r, &draft.log_id)
+        }
+        Outcome::Full { status, headers, body } => {
+            let usage = Usage::from_body(&body);
+            let content_type =
+                headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("application/json").to_string();
+            if let Some(CacheFill::Leader { leader, expires_ms }) = fill {
+                let ok = (200..300).contains(&status);
+                rt.cache.finish(
+                    leader,
+                    ok.then(|| Cached {
+                        status,
+                        content_type: content_type.clone(),
+                        body: body.clone(),
+                        expires_ms,
+                        tokens_in: usage.tokens_in,
+                        tokens_out: usage.tokens_out,
+                        model: step.model.clone(),
+                        provider: step.provider.clone(),
+                    }),
+                );
+            }
+            draft.finish(Ending {
+                status,
+                cached: false,
+                provider: &step.provider,
+                model: &step.model,
+                step: index,
+                attempts,
+                usage,
+                stream: false,
+                response_content_type: Some(content_type),
+                response_body: &body,
+            });
+            let mut r = Response::new(Body::from(body));
+            *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+            *r.headers_mut() = passthrough_headers(&headers);
+            r.headers_mut().extend(extra);
+            with_log_id(r, &draft.log_id)
+        }
+        Outcome::Stream { status, headers, response } => {
+            let mut h = passthrough_headers(&headers);
+            h.extend(extra);
+            let log = stream::StreamLog {
+                draft: draft.clone(),
+                provider: step.provider.clone(),
+                model: step.model.clone(),
+                step: index,
+                attempts,
+                status,
+                content_type: headers.get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned),
+            };
+            let body = stream::logged(response, log);
+            let mut r = Response::new(body);
+            *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            *r.headers_mut() = h;
+            with_log_id(r, &draft.log_id)
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! Turning a runtime request into the steps to try, in order: one step for
+//! a provider endpoint; the universal endpoint's array of steps; the compat
+//! endpoint's `provider/model`; or a dynamic route's chain (`dynamic/<name>`).
+use aigw_cloudflare::{Gateway, providers, route};
+use axum::http::{HeaderMap, HeaderValue, Method};
+use bytes::Bytes;
+use serde_json::Value;
+
+use super::error::RuntimeError;
+use super::request::Controls;
+use super::upstream::{Backoff, Call, Policy, Upstreams, forwardable};
+use crate::simulator::formats::model_of;
+use crate::store::Store;
+
+/// One provider to try, with its own retry policy.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub provider: String,
+    pub model: String,
+    pub call: Call,
+    pub policy: Policy,
+}
+
+pub fn is_stream(body: &Value, path: &str) -> bool {
+    body.get("stream").and_then(Value::as_bool).unwrap_or(false) || path.contains(":streamGenerateContent")
+}
+
+fn json_body(body: &Bytes) -> Result<Value, RuntimeError> {
+    serde_json::from_slice(body).map_err(|e| RuntimeError::bad_request(format!("Request body is not valid JSON: {e}")))
+}
+
+/// A provider endpoint: `/v1/{account}/{gateway}/{provider}/{path}`.
+#[allow(clippy::too_many_arguments)]
+pub fn provider_step(
+    up: &Upstreams,
+    account: &str,
+    provider: &str,
+    path_and_query: &str,
+    method: Method,
+    headers: &HeaderMap,
+    body: Bytes,
+    policy: Policy,
+) -> Result<Step, RuntimeError> {
+    if !providers::is_known(provider) {
+        return Err(RuntimeError::bad_request(format!("Unknown provider '{provider}'")));
+    }
+    let json: Value = if body.is_empty() { Value::Null } else { serde_json::from_slice(&body).unwrap_or(Value::Null) };
+    let path = path_and_query.split('?').next().unwrap_or_default();
+    Ok(Step {
+        provider: provider.to_string(),
+        model: model_of(&json, path),
+        call: Call {
+            method,
+            url: up.url(provider, account, path_and_query)?,
+            headers: forwardable(headers),
+            stream: is_stream(&json, path),
+            body,
+        },
+        policy,
+    })
+}
+
+fn chat_step(
+    up: &Upstreams,
+    account: &str,
+    provider: &str,
+    model: &str,
+    headers: &HeaderMap,
+    body: &Value,
+    policy: Policy,
+) -> Result<Step, RuntimeError> {
+    let p = providers::get(provider)
+        .ok_or_else(|| RuntimeError::bad_format(&format!("unknown provider '{provider}' in model")))?;
+    let chat =
+        p.chat_path.ok_or_else(|| RuntimeError::bad_format(&format!("{provider} has no chat completions API")))?;
+    let mut body = body.clone();
+    body["model"] = Value::from(model);
+    let mut h = forwardable(headers);
+    h.insert("content-type", HeaderValue::from_static("application/json"));
+    Ok(Step {
+        provider: provider.to_string(),
+        model: model.to_string(),
+        call: Call {
+            method: Method::POST,
+            url: up.url(provider, account, chat)?,
+            headers: h,
+            stream: is_stream(&body, ""),
+            body: Bytes::from(body.to_string()),
+        },
+        policy,
+    })
+}
+
+/// The compat endpoint: `model` is `provider/model` or `dynamic/<route>`.
+/// Returns the steps and whether a dynamic route chose them.
+#[allow(clippy::too_many_arguments)]
+pub fn compat_steps(
+    up: &Upstreams,
+    store: &Store,
+    account: &str,
+    gateway: &str,
+    headers: &HeaderMap,
+    body: &Bytes,
+    policy: Policy,
+) -> Result<(Vec<Step>, bool), RuntimeError> {
+    let json = json_body(body)?;
+    let model = json.get("model").and_then(Value::as_str).unwrap_or_default();
+    let Some((provider, rest)) = model.split_once('/').filter(|(p, r)| !p.is_empty() && !r.is_empty()) else {
+        return Err(RuntimeError::bad_format(&format!(
+            "model must be \"<provider>/<model>\" or \"dynamic/<route>\", got {model:?}"
+        )));
+    };
+    if provider != "dynamic" {
+        return Ok((vec![chat_step(up, account, provider, rest, headers, &json, policy)?], false));
+    }
+    let elements = store
+        .read(|d| {
+            d.routes.iter().find(|((a, g, _), r)| a == account && g == gateway && r.name == rest).and_then(|(_, r)| {
+                let live = &r.deployments.last()?.version_id;
+                r.versions.iter().find(|v| &v.version_id == live).map(|v| v.elements.clone())
+            })
+        })
+        .ok_or_else(|| RuntimeError::bad_format(&format!("no dynamic route named {rest:?} on this gateway")))?;
+    let chain = route::chain_steps(&elements).ok_or_else(|| {
+        RuntimeError::bad_format(&format!(
+            "route {rest:?} uses elements the emulator does not run (only start, model and end)"
+        ))
+    })?;
+    let steps = chain
+        .iter()
+        .map(|s| {
+            let p = Policy {
+                max_attempts: (s.retries + 1).clamp(1, 5) as u32,
+                timeout_ms: (s.timeout_ms > 0).then_some(s.timeout_ms as u64),
+                ..policy
+            };
+            chat_step(up, account, &s.provider, &s.model, headers, &json, p)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((steps, true))
+}
+
+/// The universal endpoint: one step object or an array of them, each
+/// `{provider, endpoint, headers, query, config}`.
+pub fn universal_steps(
+    up: &Upstreams,
+    account: &str,
+    headers: &HeaderMap,
+    body: &Bytes,
+    policy: Policy,
+) -> Result<Vec<Step>, RuntimeError> {
+    let json = json_body(body)?;
+    let items = match json {
+        Value::Array(a) if !a.is_empty() => a,
+        Value::Object(_) => vec![json],
+        _ => {
+            return Err(RuntimeError::bad_request(
+                "The universal endpoint takes a step object or a non-empty array of steps",
+            ));
+        }
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let field = |k: &str| s.get(k).and_then(Value::as_str).filter(|v| !v.is_empty());
+            let provider = field("provider")
+                .ok_or_else(|| RuntimeError::bad_request(format!("step {i}: provider is required")))?;
+            let endpoint = field("endpoint")
+                .ok_or_else(|| RuntimeError::bad_request(format!("step {i}: endpoint is required")))?;
+            let query = s.get("query").cloned().unwrap_or(Value::Null);
+            let mut h = forwardable(headers);
+            if let Some(Value::Object(extra)) = s.get("headers") {
+                for (k, v) in extra {
+                    if let (Ok(name), Some(Ok(val))) = (
+                        axum::http::HeaderName::from_bytes(k.to_ascii_lowercase().as_bytes()),
+                        v.as_str().map(HeaderValue::from_str),
+                    ) {
+                        h.insert(name, val);
+                    }
+                }
+            }
+            h.insert("content-type", HeaderValue::from_static("application/json"));
+            let cfg = s.get("config");
+            let num = |k: &str| cfg.and_then(|c| c.get(k)).and_then(Value::as_u64);
+            let policy = Policy {
+                max_attempts: num("maxAttempts").map_or(policy.max_attempts, |n| n.clamp(1, 5) as u32),
+                delay_ms: num("retryDelay").unwrap_or(policy.delay_ms),
+                backoff: cfg
+                    .and_then(|c| c.get("backoff"))
+                    .and_then(Value::as_str)
+                    .and_then(Backoff::parse)
+                    .unwrap_or(policy.backoff),
+                timeout_ms: num("requestTimeout").or(policy.timeout_ms),
+            };
+            if !providers::is_known(provider) {
+                return Err(RuntimeError::bad_request(format!("step {i}: unknown provider '{provider}'")));
+            }
+            Ok(Step {
+                provider: provider.to_string(),
+                model: model_of(&query, endpoint),
+                call: Call {
+                    method: Method::POST,
+                    url: up.url(provider, account, endpoint)?,
+                    headers: h,
+                    stream: is_stream(&query, endpoint),
+                    body: Bytes::from(query.to_string()),
+                },
+                policy,
+            })
+        })
+        .collect()
+}
+
+/// The policy of a gateway when the request sets nothing.
+pub fn default_policy(c: &Controls, g: &Gateway) -> Policy {
+    c.policy(g)
+}

@@ -1,0 +1,245 @@
+//! Calling upstream providers: where each provider lives (the provider
+//! table, `--upstream` overrides, or the simulator), and one step's
+//! attempts with retries, backoff and a first-byte timeout. Retries happen
+//! on 429, 5xx, timeouts and connection errors, never on other 4xx.
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aigw_cloudflare::providers;
+use axum::http::{HeaderMap, HeaderName, Method};
+use bytes::Bytes;
+
+use super::error::RuntimeError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backoff {
+    Constant,
+    Linear,
+    Exponential,
+}
+
+impl Backoff {
+    pub fn parse(s: &str) -> Option<Backoff> {
+        match s {
+            "constant" => Some(Backoff::Constant),
+            "linear" => Some(Backoff::Linear),
+            "exponential" => Some(Backoff::Exponential),
+            _ => None,
+        }
+    }
+}
+
+/// How one step is attempted.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Policy {
+    /// 1-5 attempts in all.
+    pub max_attempts: u32,
+    pub delay_ms: u64,
+    pub backoff: Backoff,
+    /// Time to the response headers (first byte), per attempt.
+    pub timeout_ms: Option<u64>,
+}
+
+impl Policy {
+    /// The wait before retry number `retry` (1 = the first retry).
+    pub fn delay(&self, retry: u32) -> Duration {
+        let ms = match self.backoff {
+            Backoff::Constant => self.delay_ms,
+            Backoff::Linear => self.delay_ms.saturating_mul(u64::from(retry)),
+            Backoff::Exponential => self.delay_ms.saturating_mul(1u64 << (retry - 1).min(20)),
+        };
+        Duration::from_millis(ms)
+    }
+}
+
+/// One upstream request.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub method: Method,
+    pub url: String,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    pub stream: bool,
+}
+
+/// How a step ended.
+pub enum Outcome {
+    /// A whole response (every non-streamed answer, and streamed errors).
+    Full { status: u16, headers: HeaderMap, body: Bytes },
+    /// A successful streamed answer, still flowing.
+    Stream { status: u16, headers: HeaderMap, response: reqwest::Response },
+    /// No answer: timeouts or connection errors on every attempt.
+    Failed { error: String },
+}
+
+impl Outcome {
+    pub fn succeeded(&self) -> bool {
+        match self {
+            Outcome::Full { status, .. } | Outcome::Stream { status, .. } => (200..300).contains(status),
+            Outcome::Failed { .. } => false,
+        }
+    }
+    fn retryable(&self) -> bool {
+        match self {
+            Outcome::Full { status, .. } | Outcome::Stream { status, .. } => *status == 429 || *status >= 500,
+            Outcome::Failed { .. } => true,
+        }
+    }
+}
+
+pub struct Upstreams {
+    http: reqwest::Client,
+    overrides: HashMap<String, String>,
+    simulator: Option<String>,
+}
+
+const HOP_BY_HOP: &[&str] =
+    &["host", "content-length", "connection", "transfer-encoding", "accept-encoding", "keep-alive", "upgrade", "te"];
+
+/// Request headers that go upstream: the client's own (its provider key
+/// included, untouched), less gateway (`cf-aig-*`) and hop-by-hop headers.
+pub fn forwardable(headers: &HeaderMap) -> HeaderMap {
+    let mut out = HeaderMap::new();
+    for (k, v) in headers {
+        let name = k.as_str();
+        if !name.starts_with("cf-aig-") && !name.starts_with("cf-") && !HOP_BY_HOP.contains(&name) {
+            out.append(k.clone(), v.clone());
+        }
+    }
+    out
+}
+
+impl Upstreams {
+    /// `overrides`: provider slug → base URL. `simulator`: base URL of the
+    /// simulated upstream, which then serves every provider.
+    pub fn new(overrides: HashMap<String, String>, simulator: Option<String>) -> Result<Upstreams, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .tcp_nodelay(true)
+            .pool_max_idle_per_host(256)
+            .connect_timeout(Duration::from_secs(10))
+            .build()?;
+        Ok(Upstreams { http, overrides, simulator })
+    }
+
+    /// The upstream URL for `path` (what follows `/{provider}/` in the
+    /// gateway URL, with its query string).
+    pub fn url(&self, provider: &str, account: &str, path: &str) -> Result<String, RuntimeError> {
+        let path = path.trim_start_matches('/');
+        if let Some(base) = self.overrides.get(provider) {
+            return Ok(format!("{}/{path}", base.trim_end_matches('/')));
+        }
+        if let Some(sim) = &self.simulator {
+            return Ok(format!("{sim}/{provider}/{path}"));
+        }
+        let p = providers::get(provider)
+            .ok_or_else(|| RuntimeError::bad_request(format!("Unknown provider '{provider}'")))?;
+        match provider {
+            "workers-ai" if !path.starts_with("v1/") => {
+                Ok(format!("{}/run/{path}", p.base_url.replace("{account_id}", account)))
+            }
+            "azure-openai" => {
+                // azure-openai/{resource}/{deployment}/{rest}
+                let mut parts = path.splitn(3, '/');
+                match (parts.next(), parts.next(), parts.next()) {
+                    (Some(res), Some(dep), Some(rest)) if !res.is_empty() => {
+                        Ok(format!("{}/{dep}/{rest}", p.base_url.replace("{resource}", res)))
+                    }
+                    _ => Err(RuntimeError::bad_request("azure-openai paths are {resource}/{deployment}/...")),
+                }
+            }
+            _ if p.base_url.contains('{') && provider != "workers-ai" => Err(RuntimeError::bad_request(format!(
+                "The emulator cannot call {provider} directly; use --upstream {provider}=URL or --simulate"
+            ))),
+            _ => Ok(format!("{}/{path}", p.base_url.replace("{account_id}", account))),
+        }
+    }
+
+    async fn attempt(&self, call: &Call, timeout: Option<Duration>) -> Outcome {
+        let mut req = self.http.request(call.method.clone(), &call.url).body(call.body.clone());
+        for (k, v) in &call.headers {
+            req = req.header(k, v);
+        }
+        let send = req.send();
+        let sent = match timeout {
+            Some(t) => match tokio::time::timeout(t, send).await {
+                Ok(r) => r,
+                Err(_) => return Outcome::Failed { error: format!("no response within {} ms", t.as_millis()) },
+            },
+            None => send.await,
+        };
+        let resp = match sent {
+            Ok(r) => r,
+            Err(e) => return Outcome::Failed { error: e.without_url().to_string() },
+        };
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        if call.stream && (200..300).contains(&status) {
+            return Outcome::Stream { status, headers, response: resp };
+        }
+        match resp.bytes().await {
+            Ok(body) => Outcome::Full { status, headers, body },
+            Err(e) => Outcome::Failed { error: format!("connection dropped: {}", e.without_url()) },
+        }
+    }
+
+    /// Attempts `call` up to `policy.max_attempts` times. Returns the last
+    /// outcome and how many attempts were made.
+    pub async fn send(&self, call: &Call, policy: &Policy) -> (Outcome, u32) {
+        let timeout = policy.timeout_ms.map(Duration::from_millis);
+        let max = policy.max_attempts.clamp(1, 5);
+        let mut attempt = 1;
+        loop {
+            let out = self.attempt(call, timeout).await;
+            if !out.retryable() || attempt >= max {
+                return (out, attempt);
+            }
+            tokio::time::sleep(policy.delay(attempt)).await;
+            attempt += 1;
+        }
+    }
+}
+
+/// Response headers passed back to the client.
+pub fn passthrough_headers(from: &HeaderMap) -> HeaderMap {
+    let mut out = HeaderMap::new();
+    for (k, v) in from {
+        if !HOP_BY_HOP.contains(&k.as_str()) && k != HeaderName::from_static("content-encoding") {
+            out.append(k.clone(), v.clone());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_schedules() {
+        let p = |backoff| Policy { max_attempts: 5, delay_ms: 100, backoff, timeout_ms: None };
+        let ms = |b| (1..=4).map(|r| p(b).delay(r).as_millis()).collect::<Vec<_>>();
+        assert_eq!(ms(Backoff::Constant), [100, 100, 100, 100]);
+        assert_eq!(ms(Backoff::Linear), [100, 200, 300, 400]);
+        assert_eq!(ms(Backoff::Exponential), [100, 200, 400, 800]);
+    }
+
+    #[test]
+    fn urls_follow_the_provider_table() {
+        let u =
+            Upstreams::new(HashMap::from([("groq".to_string(), "http://127.0.0.1:9/x/".to_string())]), None).unwrap();
+        assert_eq!(u.url("openai", "acct", "chat/completions").unwrap(), "https://api.openai.com/v1/chat/completions");
+        assert_eq!(u.url("anthropic", "acct", "v1/messages").unwrap(), "https://api.anthropic.com/v1/messages");
+        assert_eq!(
+            u.url("workers-ai", "acct", "@cf/meta/llama-3.1-8b-instruct").unwrap(),
+            "https://api.cloudflare.com/client/v4/accounts/acct/ai/run/@cf/meta/llama-3.1-8b-instruct"
+        );
+        assert_eq!(
+            u.url("azure-openai", "a", "res/dep/chat/completions?api-version=1").unwrap(),
+            "https://res.openai.azure.com/openai/deployments/dep/chat/completions?api-version=1"
+        );
+        assert_eq!(u.url("groq", "a", "chat/completions").unwrap(), "http://127.0.0.1:9/x/chat/completions");
+        assert!(u.url("nope", "a", "x").is_err());
+        let sim = Upstreams::new(HashMap::new(), Some("http://127.0.0.1:1".into())).unwrap();
+        assert_eq!(sim.url("openai", "a", "/chat/completions").unwrap(), "http://127.0.0.1:1/openai/chat/completions");
+    }
+}
