@@ -63,6 +63,20 @@ pub struct Runtime {
     pub logs: logs::Logs,
     pub metrics: metrics::Metrics,
     pub simulator: Option<Arc<Simulator>>,
+    /// Log ids: ULIDs, monotonic within a millisecond so they sort in order.
+    ids: std::sync::Mutex<ulid::Generator>,
+}
+
+impl Runtime {
+    /// A new log id at the emulator's current time.
+    pub fn next_log_id(&self) -> (String, u64) {
+        let ms = self.clock.now_ms();
+        let at = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms);
+        let mut g = self.ids.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let id =
+            g.generate_from_datetime(at).unwrap_or_else(|_| ulid::Ulid::from_parts(ms, ulid::Ulid::new().random()));
+        (id.to_string(), ms)
+    }
 }
 
 /// Shared by every handler.
@@ -124,6 +138,7 @@ impl Emulator {
             logs: logs::Logs::start(loaded, sink),
             metrics: Default::default(),
             simulator,
+            ids: std::sync::Mutex::new(ulid::Generator::new()),
         };
         Ok(Emulator {
             state: AppState { store: Arc::new(store), config: Arc::new(config), runtime: Arc::new(runtime) },

@@ -215,3 +215,63 @@ impl Logs {
         self.delete(account, gateway, usize::MAX, |_| true);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(id: &str) -> LogEntry {
+        LogEntry {
+            id: id.into(),
+            created_at: String::new(),
+            created_ms: 0,
+            account_id: "a".into(),
+            gateway_id: "g".into(),
+            provider: "openai".into(),
+            model: "m".into(),
+            path: String::new(),
+            request_type: "provider".into(),
+            duration: 1,
+            status_code: 200,
+            success: true,
+            cached: false,
+            tokens_in: None,
+            tokens_out: None,
+            cost: 0.0,
+            custom_cost: false,
+            metadata: None,
+            step: 0,
+            attempts: 1,
+            request_content_type: None,
+            response_content_type: None,
+            event_id: None,
+            user_agent: None,
+            stream: false,
+            request_body: None,
+            response_body: None,
+        }
+    }
+
+    fn ids(logs: &Logs) -> Vec<String> {
+        logs.read("a", "g", |q| q.iter().map(|e| e.id.clone()).collect())
+    }
+
+    #[tokio::test]
+    async fn retention_follows_the_strategy() {
+        let logs = Logs::start(Vec::new(), None);
+        let oldest = Retention { limit: 2, delete_oldest: true };
+        for id in ["1", "2", "3"] {
+            logs.record(entry(id), oldest);
+        }
+        logs.flush().await;
+        assert_eq!(ids(&logs), ["2", "3"], "DELETE_OLDEST drops the oldest");
+        let stop = Retention { limit: 2, delete_oldest: false };
+        logs.record(entry("4"), stop);
+        logs.flush().await;
+        assert_eq!(ids(&logs), ["2", "3"], "STOP_INSERTING keeps what it has");
+        assert_eq!(logs.delete("a", "g", 10, |e| e.id == "2"), ["2"]);
+        assert_eq!(ids(&logs), ["3"]);
+        assert_eq!(Retention::from_gateway(Some(20_000), Some("STOP_INSERTING")).limit, 20_000);
+        assert_eq!(Retention::from_gateway(None, None).limit, DEFAULT_LIMIT);
+    }
+}

@@ -226,7 +226,7 @@ async fn handle(
     };
     let rt = st.runtime.clone();
     let controls = Controls::read(&headers);
-    let created_ms = rt.clock.now_ms();
+    let (log_id, created_ms) = rt.next_log_id();
     let draft = Draft {
         st: st.clone(),
         account: account.clone(),
@@ -244,7 +244,7 @@ async fn handle(
         },
         request_content_type: headers.get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned),
         request_body: body.clone(),
-        log_id: ulid::Ulid::from_parts(created_ms, rand_bits()).to_string(),
+        log_id,
         gateway,
     };
     let label = match &target {
@@ -314,10 +314,6 @@ async fn handle(
             run_steps(&draft, &steps, dynamic, Some(fill)).await
         }
     }
-}
-
-fn rand_bits() -> u128 {
-    ulid::Ulid::new().random()
 }
 
 /// The request's part in caching: it fills the cache, or it is a plain miss.

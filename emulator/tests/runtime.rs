@@ -1,0 +1,387 @@
+//! The gateway runtime end to end: an in-process emulator with simulated
+//! upstreams on port 0, driven over real HTTP. Time-dependent behaviour
+//! (TTLs, windows) runs on the emulator's own clock, moved forward by the
+//! test, so nothing sleeps.
+#![allow(clippy::unwrap_used, reason = "test code: a panic is the failure report")]
+use std::sync::Arc;
+use std::time::Duration;
+
+use aigw_emulator::{Clock, Config, Emulator, Fault};
+use serde_json::{Value, json};
+
+const ACCT: &str = "0123456789abcdef0123456789abcdef";
+
+struct Emu {
+    base: String,
+    token: String,
+    clock: Arc<Clock>,
+    http: reqwest::Client,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+async fn start(config: Config) -> Emu {
+    let clock = Arc::new(Clock::frozen(1_800_000_000_000));
+    let token = config.api_token.clone().unwrap_or_else(|| "t".into());
+    let emulator = Emulator::open_with_clock(Config { simulate: true, ..config }, clock.clone()).await.unwrap();
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", l.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        emulator
+            .serve(l, async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+    });
+    Emu { base, token, clock, http: reqwest::Client::new(), stop: Some(tx), task }
+}
+
+impl Emu {
+    async fn stop(mut self) {
+        let _ = self.stop.take().unwrap().send(());
+        tokio::time::timeout(Duration::from_secs(10), self.task).await.unwrap().unwrap();
+    }
+
+    async fn gateway(&self, id: &str, settings: Value) {
+        let mut body = json!({"id": id, "cache_invalidate_on_update": false, "cache_ttl": 0, "collect_logs": true,
+                              "rate_limiting_interval": null, "rate_limiting_limit": null});
+        for (k, v) in settings.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let r = self
+            .http
+            .post(format!("{}/client/v4/accounts/{ACCT}/ai-gateway/gateways", self.base))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    }
+
+    fn chat(&self, gw: &str, content: &str) -> reqwest::RequestBuilder {
+        self.http
+            .post(format!("{}/v1/{ACCT}/{gw}/openai/chat/completions", self.base))
+            .json(&json!({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": content}]}))
+    }
+
+    async fn calls(&self, provider: &str) -> u64 {
+        let v: Value =
+            self.http.get(format!("{}/__aigw/simulator/calls", self.base)).send().await.unwrap().json().await.unwrap();
+        v["calls"][provider].as_object().map_or(0, |m| m.values().filter_map(Value::as_u64).sum())
+    }
+
+    async fn fault(&self, f: Fault) {
+        let r = self.http.post(format!("{}/__aigw/simulator/faults", self.base)).json(&f).send().await.unwrap();
+        assert_eq!(r.status(), 201);
+    }
+
+    async fn logs(&self, gw: &str) -> Vec<Value> {
+        for _ in 0..200 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            let v: Value = self
+                .http
+                .get(format!(
+                    "{}/client/v4/accounts/{ACCT}/ai-gateway/gateways/{gw}/logs?per_page=50&order_by_direction=asc",
+                    self.base
+                ))
+                .bearer_auth(&self.token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let rows = v["result"].as_array().cloned().unwrap_or_default();
+            if !rows.is_empty() {
+                return rows;
+            }
+        }
+        Vec::new()
+    }
+}
+
+fn header(r: &reqwest::Response, name: &str) -> String {
+    r.headers().get(name).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+}
+
+fn fault(spec: &str) -> Fault {
+    Fault::parse(spec).unwrap()
+}
+
+async fn error_code(r: reqwest::Response) -> i64 {
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["name"], "AiGatewayError");
+    v["error"][0]["code"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn cache_ttl_runs_on_the_emulator_clock() {
+    let emu = start(Config::default()).await;
+    emu.gateway("c", json!({"cache_ttl": 60})).await;
+    assert_eq!(header(&emu.chat("c", "q").send().await.unwrap(), "cf-aig-cache-status"), "MISS");
+    assert_eq!(header(&emu.chat("c", "q").send().await.unwrap(), "cf-aig-cache-status"), "HIT");
+    emu.clock.advance(Duration::from_secs(59));
+    assert_eq!(header(&emu.chat("c", "q").send().await.unwrap(), "cf-aig-cache-status"), "HIT");
+    emu.clock.advance(Duration::from_secs(2));
+    assert_eq!(header(&emu.chat("c", "q").send().await.unwrap(), "cf-aig-cache-status"), "MISS", "expired");
+    assert_eq!(emu.calls("openai").await, 2);
+    // Different bodies miss; a shared cf-aig-cache-key hits across them.
+    let k = |c: &str| emu.chat("c", c).header("cf-aig-cache-key", "faq-1");
+    assert_eq!(header(&k("a").send().await.unwrap(), "cf-aig-cache-status"), "MISS");
+    assert_eq!(header(&k("b").send().await.unwrap(), "cf-aig-cache-status"), "HIT");
+    // cf-aig-cache-ttl caches on a gateway whose cache is off.
+    emu.gateway("off", json!({})).await;
+    let t = || emu.chat("off", "q").header("cf-aig-cache-ttl", "120");
+    assert_eq!(header(&t().send().await.unwrap(), "cf-aig-cache-status"), "MISS");
+    assert_eq!(header(&t().send().await.unwrap(), "cf-aig-cache-status"), "HIT");
+    assert_eq!(header(&emu.chat("off", "q").send().await.unwrap(), "cf-aig-cache-status"), "", "not cacheable");
+    emu.stop().await;
+}
+
+#[tokio::test]
+async fn identical_concurrent_misses_make_one_upstream_call() {
+    let emu = start(Config { faults: vec![fault("openai=latency:150")], ..Config::default() }).await;
+    emu.gateway("co", json!({"cache_ttl": 600})).await;
+    let reqs = (0..12).map(|_| emu.chat("co", "same question").send());
+    let resps = futures_util::future::join_all(reqs).await;
+    let mut statuses = Vec::new();
+    for r in resps {
+        let r = r.unwrap();
+        assert_eq!(r.status(), 200);
+        statuses.push(header(&r, "cf-aig-cache-status"));
+    }
+    assert_eq!(emu.calls("openai").await, 1, "one upstream call for 12 identical requests");
+    assert_eq!(statuses.iter().filter(|s| *s == "MISS").count(), 1);
+    emu.stop().await;
+}
+
+#[tokio::test]
+async fn rate_limits_hold_per_window_and_under_concurrency() {
+    let emu = start(Config::default()).await;
+    emu.gateway(
+        "rl",
+        json!({"rate_limiting_limit": 3, "rate_limiting_interval": 60, "rate_limiting_technique": "fixed"}),
+    )
+    .await;
+    for _ in 0..3 {
+        assert_eq!(emu.chat("rl", "x").send().await.unwrap().status(), 200);
+    }
+    let r = emu.chat("rl", "x").send().await.unwrap();
+    assert_eq!(r.status(), 429);
+    assert_eq!(error_code(r).await, 2003);
+    emu.clock.advance(Duration::from_secs(60));
+    assert_eq!(emu.chat("rl", "x").send().await.unwrap().status(), 200, "a new window");
+
+    // Limit N, 4xN at once: exactly N pass.
+    emu.gateway(
+        "burst",
+        json!({"rate_limiting_limit": 25, "rate_limiting_interval": 60, "rate_limiting_technique": "sliding"}),
+    )
+    .await;
+    let resps = futures_util::future::join_all((0..100).map(|i| emu.chat("burst", &i.to_string()).send())).await;
+    let ok = resps.iter().filter(|r| r.as_ref().unwrap().status() == 200).count();
+    assert_eq!(ok, 25);
+    emu.stop().await;
+}
+
+#[tokio::test]
+async fn retries_follow_headers_and_gateway_defaults() {
+    let emu = start(Config::default()).await;
+    emu.gateway("rt", json!({})).await;
+    emu.gateway("rd", json!({"retry_max_attempts": 3, "retry_delay": 1, "retry_backoff": "exponential"})).await;
+
+    // Two 503s, then success: three attempts when the header allows them.
+    emu.fault(fault("openai=503*2")).await;
+    let r =
+        emu.chat("rt", "a").header("cf-aig-max-attempts", "3").header("cf-aig-retry-delay", "1").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(emu.calls("openai").await, 3);
+    // The gateway's retry_* fields are the defaults.
+    emu.fault(fault("openai=503*2")).await;
+    assert_eq!(emu.chat("rd", "b").send().await.unwrap().status(), 200);
+    assert_eq!(emu.calls("openai").await, 6);
+    // Without retries configured, the provider's 503 comes back as it is.
+    emu.fault(fault("openai=503*1")).await;
+    let r = emu.chat("rt", "c").send().await.unwrap();
+    assert_eq!(r.status(), 503);
+    assert!(r.json::<Value>().await.unwrap()["error"]["message"].as_str().unwrap().contains("simulated 503"));
+    // Other 4xx are never retried.
+    emu.fault(fault("openai=400*1")).await;
+    let r = emu.chat("rt", "d").header("cf-aig-max-attempts", "5").send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(emu.calls("openai").await, 8);
+    // A dropped connection is retried.
+    emu.fault(fault("openai=drop*1")).await;
+    let r = emu.chat("rt", "e").header("cf-aig-max-attempts", "2").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let rows = emu.logs("rt").await;
+    assert_eq!(rows.iter().map(|r| r["attempts"].as_u64().unwrap()).collect::<Vec<_>>(), [3, 1, 1, 2]);
+    emu.stop().await;
+}
+
+#[tokio::test]
+async fn timeouts_fall_back_to_the_next_step() {
+    let emu = start(Config { faults: vec![fault("openai=timeout")], ..Config::default() }).await;
+    emu.gateway("fb", json!({})).await;
+    let steps = json!([
+        {"provider": "openai", "endpoint": "chat/completions", "headers": {},
+         "query": {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "x"}]}, "config": {"requestTimeout": 100}},
+        {"provider": "groq", "endpoint": "chat/completions", "headers": {},
+         "query": {"model": "llama-3.3-70b", "messages": [{"role": "user", "content": "x"}]}}
+    ]);
+    let r = emu.http.post(format!("{}/v1/{ACCT}/fb", emu.base)).json(&steps).send().await.unwrap();
+    assert_eq!(
+        (r.status().as_u16(), header(&r, "cf-aig-step"), header(&r, "cf-aig-provider")),
+        (200, "1".into(), "groq".into())
+    );
+    // A provider endpoint alone times out with 2005.
+    let r = emu.chat("fb", "y").header("cf-aig-request-timeout", "100").send().await.unwrap();
+    assert_eq!(r.status(), 502);
+    assert_eq!(error_code(r).await, 2005);
+    emu.stop().await;
+}
+
+#[tokio::test]
+async fn refusals_use_cloudflares_error_body() {
+    let emu = start(Config { api_token: Some("secret".into()), ..Config::default() }).await;
+    emu.gateway("auth", json!({"authentication": true})).await;
+    assert_eq!(error_code(emu.chat("nope", "x").send().await.unwrap()).await, 2001);
+    let r = emu.chat("auth", "x").send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(error_code(r).await, 2009);
+    let wrong = emu.chat("auth", "x").header("cf-aig-authorization", "Bearer wrong").send().await.unwrap();
+    assert_eq!(wrong.status(), 401);
+    let ok = emu.chat("auth", "x").header("cf-aig-authorization", "Bearer secret").send().await.unwrap();
+    assert_eq!(ok.status(), 200);
+    let compat = |body: Value| {
+        emu.http
+            .post(format!("{}/v1/{ACCT}/auth/compat/chat/completions", emu.base))
+            .header("cf-aig-authorization", "Bearer secret")
+            .json(&body)
+    };
+    let r = compat(json!({"model": "gpt-4o-mini", "messages": []})).send().await.unwrap();
+    assert_eq!(error_code(r).await, 2019);
+    let r = compat(json!({"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "x"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((r.status().as_u16(), header(&r, "cf-aig-provider")), (200, "openai".into()));
+    let r = emu
+        .http
+        .post(format!("{}/v1/{ACCT}/auth/compat/chat/completions", emu.base))
+        .header("cf-aig-authorization", "Bearer secret")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let big = vec![b'a'; 33 * 1024 * 1024];
+    let r =
+        emu.http.post(format!("{}/v1/{ACCT}/auth/openai/chat/completions", emu.base)).body(big).send().await.unwrap();
+    assert_eq!(r.status(), 413);
+    emu.stop().await;
+}
+
+/// The first byte of a stream reaches the client while the upstream is
+/// still sending, and streams are never cached.
+#[tokio::test]
+async fn streams_pass_through_chunk_by_chunk() {
+    use axum::body::{Body, Bytes};
+    let (release_tx, release_rx) = tokio::sync::oneshot::channel::<()>();
+    let release = Arc::new(tokio::sync::Mutex::new(Some(release_rx)));
+    let upstream = axum::Router::new().route(
+        "/chat/completions",
+        axum::routing::post(move || {
+            let release = release.clone();
+            async move {
+                let rx = release.lock().await.take();
+                let s = futures_util::stream::unfold((0, rx), |(i, rx)| async move {
+                    match i {
+                        0 => Some((Ok::<_, std::io::Error>(Bytes::from("data: {\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\n\n")), (1, rx))),
+                        1 => {
+                            if let Some(rx) = rx {
+                                let _ = rx.await;
+                            }
+                            Some((Ok(Bytes::from("data: {\"choices\":[],\"usage\":{\"prompt_tokens\":4,\"completion_tokens\":1}}\n\ndata: [DONE]\n\n")), (2, None)))
+                        }
+                        _ => None,
+                    }
+                });
+                ([("content-type", "text/event-stream")], Body::from_stream(s))
+            }
+        }),
+    );
+    let ul = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let uaddr = ul.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(ul, upstream).await.unwrap() });
+    let emu = start(Config {
+        upstreams: [("openai".to_string(), format!("http://{uaddr}"))].into_iter().collect(),
+        ..Config::default()
+    })
+    .await;
+    emu.gateway("st", json!({"cache_ttl": 600})).await;
+    let mut r = emu
+        .http
+        .post(format!("{}/v1/{ACCT}/st/openai/chat/completions", emu.base))
+        .json(&json!({"model": "gpt-4o-mini", "stream": true, "messages": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(&r, "cf-aig-cache-status"), "", "streams are not cacheable");
+    let first = tokio::time::timeout(Duration::from_secs(5), r.chunk()).await.unwrap().unwrap().unwrap();
+    assert!(
+        String::from_utf8_lossy(&first).contains("hi"),
+        "first chunk arrived while the upstream still holds the rest"
+    );
+    release_tx.send(()).unwrap();
+    let mut rest = Vec::new();
+    while let Some(c) = r.chunk().await.unwrap() {
+        rest.extend_from_slice(&c);
+    }
+    assert!(String::from_utf8_lossy(&rest).ends_with("data: [DONE]\n\n"));
+    let rows = emu.logs("st").await;
+    assert_eq!(
+        (rows[0]["stream"].clone(), rows[0]["tokens_in"].clone(), rows[0]["tokens_out"].clone()),
+        (json!(true), json!(4), json!(1))
+    );
+    emu.stop().await;
+}
+
+#[tokio::test]
+async fn logs_survive_a_restart_and_metrics_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config { data_dir: Some(dir.path().to_path_buf()), ..Config::default() };
+    let emu = start(config.clone()).await;
+    emu.gateway("lg", json!({})).await;
+    for i in 0..3 {
+        assert_eq!(emu.chat("lg", &i.to_string()).send().await.unwrap().status(), 200);
+    }
+    let no_log = emu.chat("lg", "quiet").header("cf-aig-collect-log", "false").send().await.unwrap();
+    assert_eq!(no_log.status(), 200);
+    let metrics = emu.http.get(format!("{}/metrics", emu.base)).send().await.unwrap().text().await.unwrap();
+    assert!(
+        metrics.contains(r#"aigw_requests_total{gateway="lg",provider="openai",status="200",cached="false"} 4"#),
+        "{metrics}"
+    );
+    emu.stop().await; // graceful: flushes the log writer
+
+    let emu = start(config).await;
+    let rows = emu.logs("lg").await;
+    assert_eq!(rows.len(), 3, "the request with cf-aig-collect-log: false was not logged");
+    let analytics: Value = emu
+        .http
+        .get(format!("{}/client/v4/accounts/{ACCT}/ai-gateway/gateways/lg/analytics", emu.base))
+        .bearer_auth(&emu.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(analytics["result"]["requests"], 3);
+    assert_eq!(analytics["result"]["by_provider_model"][0]["model"], "gpt-4o-mini");
+    emu.stop().await;
+}
