@@ -8,9 +8,7 @@ use tfplugin::{AttributePath, Diagnostics, Schema, Type, Value};
 
 use super::DataSource;
 use crate::api::Api;
-use crate::resources::gateway::{is_account_id, is_gateway_id};
-use crate::resources::gateway_settings::{gateway_missing, keys};
-use crate::validators;
+use crate::resources::gateway_settings::{gateway_missing, keys, validate_gateway_ref};
 
 pub struct GatewayUrlDataSource;
 
@@ -37,8 +35,7 @@ impl DataSource for GatewayUrlDataSource {
 
     fn validate(&self, config: &Value) -> Diagnostics {
         let mut d = Diagnostics::new();
-        validators::chars(&mut d, config, "account_id", 32, is_account_id, "lowercase hexadecimal");
-        validators::chars(&mut d, config, "gateway_id", 64, is_gateway_id, "lowercase letters, digits, '-' and '_'");
+        validate_gateway_ref(&mut d, config);
         if let Some(p) = config.attr("provider_slug").as_str()
             && p != "compat"
             && !aigw_cloudflare::providers::is_known(p)

@@ -9,8 +9,8 @@ use tfplugin::provider::{PlanRequest, PlanResponse};
 use tfplugin::schema::{Attribute, Block, NestedObject, Nesting};
 use tfplugin::{AttributePath, Diagnostics, Schema, Type, Value};
 
-use super::gateway::{is_account_id, is_gateway_id, parse_import_id};
-use super::gateway_settings::{gateway_missing, keys};
+use super::gateway::parse_import_id;
+use super::gateway_settings::{gateway_missing, keys, validate_gateway_ref};
 use crate::api::Api;
 use crate::resource::{Resource, changed_attributes};
 use crate::validators;
@@ -197,8 +197,7 @@ impl Resource for FallbackResource {
 
     fn validate(&self, config: &Value) -> Diagnostics {
         let mut d = Diagnostics::new();
-        validators::chars(&mut d, config, "account_id", 32, is_account_id, "lowercase hexadecimal");
-        validators::chars(&mut d, config, "gateway_id", 64, is_gateway_id, "lowercase letters, digits, '-' and '_'");
+        validate_gateway_ref(&mut d, config);
         validators::chars(&mut d, config, "name", 64, is_name_char, "letters, digits, '-', '_' and '.'");
         validate_steps(&mut d, config);
         d

@@ -39,6 +39,12 @@ pub fn gateway_missing(account: &str, gateway: &str) -> Diagnostics {
     d
 }
 
+/// Checks the `account_id` and `gateway_id` of a resource that belongs to a gateway.
+pub fn validate_gateway_ref(d: &mut Diagnostics, config: &Value) {
+    validators::chars(d, config, "account_id", 32, is_account_id, "lowercase hexadecimal");
+    validators::chars(d, config, "gateway_id", 64, is_gateway_id, "lowercase letters, digits, '-' and '_'");
+}
+
 /// `(account_id, gateway_id)` of a value whose schema has both.
 pub fn keys(v: &Value) -> Result<(String, String), Diagnostics> {
     match (v.attr("account_id").as_str(), v.attr("gateway_id").as_str()) {
@@ -119,8 +125,7 @@ impl<S: GatewaySetting> Resource for SettingResource<S> {
 
     fn validate(&self, config: &Value) -> Diagnostics {
         let mut d = Diagnostics::new();
-        validators::chars(&mut d, config, "account_id", 32, is_account_id, "lowercase hexadecimal");
-        validators::chars(&mut d, config, "gateway_id", 64, is_gateway_id, "lowercase letters, digits, '-' and '_'");
+        validate_gateway_ref(&mut d, config);
         S::validate(&mut d, config);
         d
     }
