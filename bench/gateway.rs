@@ -120,6 +120,9 @@ async fn main() {
     let sim = Arc::new(Simulator::new(Vec::new()));
     let sl = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let sim_url = format!("http://{}", sl.local_addr().unwrap());
+    let sl = axum::serve::ListenerExt::tap_io(sl, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     tokio::spawn(axum::serve(sl, sim.router()).into_future());
 
     let config = Config {

@@ -158,6 +158,9 @@ impl Emulator {
         F: Future<Output = ()> + Send + 'static,
     {
         if let (Some(sim), Some(l)) = (self.state.runtime.simulator.clone(), self.simulator_listener) {
+            let l = axum::serve::ListenerExt::tap_io(l, |tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
             tokio::spawn(async move {
                 if let Err(e) = axum::serve(l, sim.router()).await {
                     tracing::error!("simulator stopped: {e}");

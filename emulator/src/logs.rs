@@ -50,9 +50,35 @@ pub struct LogEntry {
     pub user_agent: Option<String>,
     pub stream: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub request_body: Option<String>,
+    pub request_body: Option<LogBody>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub response_body: Option<String>,
+    pub response_body: Option<LogBody>,
+}
+
+/// A stored body: the first [`MAX_BODY`] bytes, shared with the request
+/// (no copy on the request path), written out as (lossy) UTF-8 text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogBody(pub bytes::Bytes);
+
+impl LogBody {
+    pub fn capture(b: &bytes::Bytes) -> LogBody {
+        LogBody(b.slice(..b.len().min(MAX_BODY)))
+    }
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.0)
+    }
+}
+
+impl Serialize for LogBody {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text())
+    }
+}
+
+impl<'de> Deserialize<'de> for LogBody {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<LogBody, D::Error> {
+        Ok(LogBody(bytes::Bytes::from(String::deserialize(d)?)))
+    }
 }
 
 impl LogEntry {
@@ -60,12 +86,6 @@ impl LogEntry {
     pub fn summary(&self) -> LogEntry {
         LogEntry { request_body: None, response_body: None, ..self.clone() }
     }
-}
-
-/// Cuts a body for storage.
-pub fn body_text(b: &[u8]) -> String {
-    let cut = &b[..b.len().min(MAX_BODY)];
-    String::from_utf8_lossy(cut).into_owned()
 }
 
 /// The gateway's retention settings, captured when the request was made.
@@ -149,7 +169,9 @@ impl Logs {
                                         }
                                     }
                                 }
-                                batch.push((*entry).clone());
+                                if sink.is_some() {
+                                    batch.push((*entry).clone());
+                                }
                                 q.push_back(*entry);
                             }
                         }

@@ -78,7 +78,8 @@ impl Emu {
         assert_eq!(r.status(), 201);
     }
 
-    async fn logs(&self, gw: &str) -> Vec<Value> {
+    /// The gateway's logs once at least `n` are there (they are written off the request path).
+    async fn logs(&self, gw: &str, n: usize) -> Vec<Value> {
         for _ in 0..200 {
             tokio::time::sleep(Duration::from_millis(5)).await;
             let v: Value = self
@@ -95,11 +96,11 @@ impl Emu {
                 .await
                 .unwrap();
             let rows = v["result"].as_array().cloned().unwrap_or_default();
-            if !rows.is_empty() {
+            if rows.len() >= n {
                 return rows;
             }
         }
-        Vec::new()
+        panic!("fewer than {n} logs for {gw}")
     }
 }
 
@@ -217,7 +218,7 @@ async fn retries_follow_headers_and_gateway_defaults() {
     emu.fault(fault("openai=drop*1")).await;
     let r = emu.chat("rt", "e").header("cf-aig-max-attempts", "2").send().await.unwrap();
     assert_eq!(r.status(), 200);
-    let rows = emu.logs("rt").await;
+    let rows = emu.logs("rt", 4).await;
     assert_eq!(rows.iter().map(|r| r["attempts"].as_u64().unwrap()).collect::<Vec<_>>(), [3, 1, 1, 2]);
     emu.stop().await;
 }
@@ -342,7 +343,7 @@ async fn streams_pass_through_chunk_by_chunk() {
         rest.extend_from_slice(&c);
     }
     assert!(String::from_utf8_lossy(&rest).ends_with("data: [DONE]\n\n"));
-    let rows = emu.logs("st").await;
+    let rows = emu.logs("st", 1).await;
     assert_eq!(
         (rows[0]["stream"].clone(), rows[0]["tokens_in"].clone(), rows[0]["tokens_out"].clone()),
         (json!(true), json!(4), json!(1))
@@ -369,7 +370,7 @@ async fn logs_survive_a_restart_and_metrics_count() {
     emu.stop().await; // graceful: flushes the log writer
 
     let emu = start(config).await;
-    let rows = emu.logs("lg").await;
+    let rows = emu.logs("lg", 3).await;
     assert_eq!(rows.len(), 3, "the request with cf-aig-collect-log: false was not logged");
     let analytics: Value = emu
         .http

@@ -178,14 +178,14 @@ pub async fn fetch(
 ) -> Result<Json<Envelope<Value>>, ApiError> {
     let e = find(&st, &account, &gateway, &id)?;
     let mut v = serde_json::to_value(e.summary()).unwrap_or(Value::Null);
-    v["request_size"] = json!(e.request_body.as_ref().map_or(0, String::len));
-    v["response_size"] = json!(e.response_body.as_ref().map_or(0, String::len));
+    v["request_size"] = json!(e.request_body.as_ref().map_or(0, |b| b.0.len()));
+    v["response_size"] = json!(e.response_body.as_ref().map_or(0, |b| b.0.len()));
     Ok(Json(Envelope::ok(v)))
 }
 
-fn as_body(text: Option<String>) -> Value {
-    match text {
-        Some(t) => serde_json::from_str(&t).unwrap_or(Value::String(t)),
+fn as_body(body: Option<crate::logs::LogBody>) -> Value {
+    match body {
+        Some(b) => serde_json::from_slice(&b.0).unwrap_or_else(|_| Value::String(b.text().into_owned())),
         None => Value::Null,
     }
 }

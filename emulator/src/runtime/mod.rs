@@ -24,7 +24,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, post};
 
 use crate::AppState;
-use crate::logs::{LogEntry, Retention, body_text};
+use crate::logs::{LogBody, LogEntry, Retention};
 use crate::metrics::Sample;
 use cache::{Cached, Lookup};
 use error::RuntimeError;
@@ -109,7 +109,7 @@ struct Ending<'a> {
     usage: Usage,
     stream: bool,
     response_content_type: Option<String>,
-    response_body: &'a [u8],
+    response_body: Bytes,
 }
 
 impl Draft {
@@ -157,8 +157,8 @@ impl Draft {
             event_id: self.controls.event_id.clone(),
             user_agent: self.controls.user_agent.clone(),
             stream: e.stream,
-            request_body: payload.then(|| body_text(&self.request_body)),
-            response_body: payload.then(|| body_text(e.response_body)),
+            request_body: payload.then(|| LogBody::capture(&self.request_body)),
+            response_body: payload.then(|| LogBody::capture(&e.response_body)),
         };
         let ret = Retention::from_gateway(self.gateway.log_management, self.gateway.log_management_strategy.as_deref());
         self.st.runtime.logs.record(entry, ret);
@@ -166,8 +166,10 @@ impl Draft {
 
     /// Refuses the request with a runtime error, logged.
     fn refuse(&self, err: RuntimeError, provider: &str) -> Response {
-        let body = serde_json::to_vec(&serde_json::json!({"error": [{"code": err.code, "message": err.message}]}))
-            .unwrap_or_default();
+        let body = Bytes::from(
+            serde_json::to_vec(&serde_json::json!({"error": [{"code": err.code, "message": err.message}]}))
+                .unwrap_or_default(),
+        );
         self.finish(Ending {
             status: err.status.as_u16(),
             cached: false,
@@ -178,7 +180,7 @@ impl Draft {
             usage: Usage::default(),
             stream: false,
             response_content_type: Some("application/json".into()),
-            response_body: &body,
+            response_body: body,
         });
         with_log_id(err.into_response(), &self.log_id)
     }
@@ -333,7 +335,7 @@ fn serve_cached(draft: &Draft, c: &Cached) -> Response {
         usage: Usage { tokens_in: Some(0), tokens_out: Some(0) },
         stream: false,
         response_content_type: Some(c.content_type.clone()),
-        response_body: &c.body,
+        response_body: c.body.clone(),
     });
     let mut r = Response::new(Body::from(c.body.clone()));
     *r.status_mut() = StatusCode::from_u16(c.status).unwrap_or(StatusCode::OK);
@@ -404,7 +406,7 @@ async fn respond(
                 usage: Usage::default(),
                 stream: step.call.stream,
                 response_content_type: Some("application/json".into()),
-                response_body: body.as_bytes(),
+                response_body: Bytes::from(body),
             });
             let mut r = err.into_response();
             r.headers_mut().extend(extra);
@@ -440,7 +442,7 @@ async fn respond(
                 usage,
                 stream: false,
                 response_content_type: Some(content_type),
-                response_body: &body,
+                response_body: body.clone(),
             });
             let mut r = Response::new(Body::from(body));
             *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);

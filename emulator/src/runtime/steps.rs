@@ -44,16 +44,26 @@ pub fn provider_step(
     if !providers::is_known(provider) {
         return Err(RuntimeError::bad_request(format!("Unknown provider '{provider}'")));
     }
-    let json: Value = if body.is_empty() { Value::Null } else { serde_json::from_slice(&body).unwrap_or(Value::Null) };
+    // Only `model` and `stream` are read: no full parse on the hot path.
+    #[derive(serde::Deserialize, Default)]
+    struct Peek {
+        model: Option<String>,
+        stream: Option<bool>,
+    }
+    let peek: Peek = serde_json::from_slice(&body).unwrap_or_default();
     let path = path_and_query.split('?').next().unwrap_or_default();
+    let model = match peek.model {
+        Some(m) => m,
+        None => model_of(&Value::Null, path),
+    };
     Ok(Step {
         provider: provider.to_string(),
-        model: model_of(&json, path),
+        model,
         call: Call {
             method,
             url: up.url(provider, account, path_and_query)?,
             headers: forwardable(headers),
-            stream: is_stream(&json, path),
+            stream: peek.stream.unwrap_or(false) || path.contains(":streamGenerateContent"),
             body,
         },
         policy,

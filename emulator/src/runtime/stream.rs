@@ -44,7 +44,7 @@ impl Logged {
                 usage: self.usage.usage,
                 stream: true,
                 response_content_type: l.content_type.clone(),
-                response_body: &self.kept,
+                response_body: Bytes::from(std::mem::take(&mut self.kept)),
             });
         }
     }

@@ -33,12 +33,43 @@ impl Usage {
         }
     }
 
+    /// Usage from a whole JSON answer. Only the usage fields are read
+    /// (serde skips the rest), which keeps this cheap on the hot path.
     pub fn from_body(body: &[u8]) -> Usage {
-        let mut u = Usage::default();
-        if let Ok(v) = serde_json::from_slice::<Value>(body) {
-            u.absorb(&v);
+        #[derive(serde::Deserialize, Default)]
+        struct Counts {
+            prompt_tokens: Option<u64>,
+            completion_tokens: Option<u64>,
+            input_tokens: Option<u64>,
+            output_tokens: Option<u64>,
         }
-        u
+        #[derive(serde::Deserialize, Default)]
+        #[serde(rename_all = "camelCase")]
+        struct Google {
+            prompt_token_count: Option<u64>,
+            candidates_token_count: Option<u64>,
+        }
+        #[derive(serde::Deserialize, Default)]
+        struct Wrapped {
+            usage: Option<Counts>,
+        }
+        #[derive(serde::Deserialize, Default)]
+        #[serde(rename_all = "camelCase")]
+        struct Answer {
+            usage: Option<Counts>,
+            usage_metadata: Option<Google>,
+            result: Option<Wrapped>,
+        }
+        let a: Answer = serde_json::from_slice(body).unwrap_or_default();
+        let c = a.usage.or(a.result.and_then(|r| r.usage));
+        match (c, a.usage_metadata) {
+            (Some(c), _) => Usage {
+                tokens_in: c.prompt_tokens.or(c.input_tokens),
+                tokens_out: c.completion_tokens.or(c.output_tokens),
+            },
+            (None, Some(g)) => Usage { tokens_in: g.prompt_token_count, tokens_out: g.candidates_token_count },
+            (None, None) => Usage::default(),
+        }
     }
 }
 
@@ -122,6 +153,17 @@ mod tests {
         let mut u = Usage::default();
         u.absorb(&json!({"usage": {"prompt_tokens": 3, "completion_tokens": 5}}));
         assert_eq!((u.tokens_in, u.tokens_out), (Some(3), Some(5)));
+        let body = |v: Value| Usage::from_body(v.to_string().as_bytes());
+        assert_eq!(
+            body(json!({"usage": {"input_tokens": 1, "output_tokens": 2}})),
+            Usage { tokens_in: Some(1), tokens_out: Some(2) }
+        );
+        assert_eq!(
+            body(json!({"usageMetadata": {"promptTokenCount": 3, "candidatesTokenCount": 4}})).tokens_out,
+            Some(4)
+        );
+        assert_eq!(body(json!({"result": {"usage": {"prompt_tokens": 5, "completion_tokens": 6}}})).tokens_in, Some(5));
+        assert_eq!(body(json!({"choices": []})), Usage::default());
         let mut s = SseUsage::default();
         s.feed(b"event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":7,\"output_tokens\":0}}}\n\n");
         s.feed(b"data: {\"type\":\"message_delta\",\"usage\":{\"output_tok");
