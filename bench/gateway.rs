@@ -195,14 +195,53 @@ async fn main() {
     }
 
     if std::env::var_os("AIGW_BENCH_LONG").is_some() {
-        println!();
-        println!("| requests through the gateway (logging on) | RSS of this process (MB) |");
-        println!("|---:|---:|");
-        let mut done = 0;
-        for _ in 0..10 {
-            closed_loop(&http, &miss, &body, 100_000, 64).await;
-            done += 100_000;
-            println!("| {done} | {:.0} |", rss_mb());
-        }
+        long_run(&http, &body).await;
     }
+}
+
+/// RSS of a separate `aigw emulator --simulate` process (release build)
+/// over 1,000,000 requests with logging on.
+async fn long_run(http: &reqwest::Client, body: &str) {
+    use std::io::BufRead;
+    let exe = std::env::current_exe().unwrap();
+    let aigw = exe.parent().and_then(|p| p.parent()).unwrap().join("aigw");
+    let mut child = std::process::Command::new(&aigw)
+        .args(["emulator", "--listen", "127.0.0.1:0", "--simulate"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("build the release binaries first: cargo build --release --workspace");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let base = line.trim().trim_start_matches("listening on ").to_string();
+    let gw = json!({"id": "rss", "cache_invalidate_on_update": false, "cache_ttl": 0, "collect_logs": true,
+                    "rate_limiting_interval": null, "rate_limiting_limit": null});
+    let r = http
+        .post(format!("{base}/client/v4/accounts/{ACCT}/ai-gateway/gateways"))
+        .bearer_auth("b")
+        .json(&gw)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let url = format!("{base}/v1/{ACCT}/rss/openai/chat/completions");
+    let rss = |pid: u32| {
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmRSS:"))
+                    .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+            })
+            .map_or(0.0, |kb| kb / 1024.0)
+    };
+    println!();
+    println!("| requests through `aigw emulator --simulate` (logging on) | emulator RSS (MB) |");
+    println!("|---:|---:|");
+    println!("| 0 | {:.0} |", rss(child.id()));
+    for done in (1..=10).map(|i| i * 100_000) {
+        closed_loop(http, &url, body, 100_000, 64).await;
+        println!("| {done} | {:.0} |", rss(child.id()));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
