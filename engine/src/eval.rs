@@ -1,0 +1,395 @@
+//! Expressions with unknowns. hcl-rs evaluates known values only, so an
+//! expression is evaluated in two steps: its references are resolved first,
+//! and if any of them is (or holds) an unknown the result is unknown; else
+//! hcl-rs evaluates it against the known values. Values then take the
+//! schema's type, with Terraform's conversions (number ↔ string, ...).
+use std::collections::BTreeMap;
+
+use hcl::eval::{Context, Evaluate, FuncArgs, FuncDef, ParamType};
+use hcl::{Expression, Template, TraversalOperator};
+use tfplugin::value::Number;
+use tfplugin::{Type, Value};
+
+/// A reference: its root and the attribute names that follow it.
+pub type Ref = Vec<String>;
+
+/// Every reference in `expr` (for-expression variables excluded).
+pub fn refs(expr: &Expression) -> Vec<Ref> {
+    let mut out = Vec::new();
+    walk(expr, &mut out, &[]);
+    out
+}
+
+fn walk(e: &Expression, out: &mut Vec<Ref>, bound: &[String]) {
+    match e {
+        Expression::Variable(v) => {
+            if !bound.iter().any(|b| b == v.as_str()) {
+                out.push(vec![v.to_string()]);
+            }
+        }
+        Expression::Traversal(t) => {
+            if let Expression::Variable(v) = &t.expr {
+                if !bound.iter().any(|b| b == v.as_str()) {
+                    let mut r = vec![v.to_string()];
+                    for op in &t.operators {
+                        match op {
+                            TraversalOperator::GetAttr(id) => r.push(id.to_string()),
+                            _ => break,
+                        }
+                    }
+                    out.push(r);
+                }
+            } else {
+                walk(&t.expr, out, bound);
+            }
+            for op in &t.operators {
+                if let TraversalOperator::Index(i) = op {
+                    walk(i, out, bound);
+                }
+            }
+        }
+        Expression::Array(items) => items.iter().for_each(|x| walk(x, out, bound)),
+        Expression::Object(o) => {
+            for (k, v) in o {
+                if let hcl::ObjectKey::Expression(k) = k {
+                    walk(k, out, bound);
+                }
+                walk(v, out, bound);
+            }
+        }
+        Expression::TemplateExpr(t) => {
+            if let Ok(tpl) = Template::from_expr(t) {
+                template_refs(&tpl, out, bound);
+            }
+        }
+        Expression::FuncCall(f) => f.args.iter().for_each(|x| walk(x, out, bound)),
+        Expression::Parenthesis(p) => walk(p, out, bound),
+        Expression::Conditional(c) => {
+            walk(&c.cond_expr, out, bound);
+            walk(&c.true_expr, out, bound);
+            walk(&c.false_expr, out, bound);
+        }
+        Expression::Operation(op) => match op.as_ref() {
+            hcl::Operation::Unary(u) => walk(&u.expr, out, bound),
+            hcl::Operation::Binary(b) => {
+                walk(&b.lhs_expr, out, bound);
+                walk(&b.rhs_expr, out, bound);
+            }
+        },
+        Expression::ForExpr(f) => {
+            walk(&f.collection_expr, out, bound);
+            let mut inner = bound.to_vec();
+            inner.push(f.value_var.to_string());
+            if let Some(k) = &f.key_var {
+                inner.push(k.to_string());
+            }
+            if let Some(k) = &f.key_expr {
+                walk(k, out, &inner);
+            }
+            walk(&f.value_expr, out, &inner);
+            if let Some(c) = &f.cond_expr {
+                walk(c, out, &inner);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn template_refs(t: &Template, out: &mut Vec<Ref>, bound: &[String]) {
+    use hcl::template::{Directive, Element};
+    for el in t.elements() {
+        match el {
+            Element::Interpolation(i) => walk(&i.expr, out, bound),
+            Element::Directive(d) => match d.as_ref() {
+                Directive::If(i) => {
+                    walk(&i.cond_expr, out, bound);
+                    template_refs(&i.true_template, out, bound);
+                    if let Some(f) = &i.false_template {
+                        template_refs(f, out, bound);
+                    }
+                }
+                Directive::For(f) => {
+                    walk(&f.collection_expr, out, bound);
+                    let mut inner = bound.to_vec();
+                    inner.push(f.value_var.to_string());
+                    if let Some(k) = &f.key_var {
+                        inner.push(k.to_string());
+                    }
+                    template_refs(&f.template, out, &inner);
+                }
+            },
+            Element::Literal(_) => {}
+        }
+    }
+}
+
+/// Named values an expression can see: `var.*`, `local.*` and resources.
+#[derive(Debug, Default, Clone)]
+pub struct Scope {
+    pub vars: BTreeMap<String, Value>,
+    pub locals: BTreeMap<String, Value>,
+    /// type → name → value.
+    pub resources: BTreeMap<String, BTreeMap<String, Value>>,
+}
+
+impl Scope {
+    /// The value a reference names, or an error naming what is missing.
+    pub fn resolve(&self, r: &Ref) -> Result<Value, String> {
+        let (root, rest) = match r.first().map(String::as_str) {
+            Some("var") => (self.vars.get(r.get(1).map_or("", String::as_str)), &r[2.min(r.len())..]),
+            Some("local") => (self.locals.get(r.get(1).map_or("", String::as_str)), &r[2.min(r.len())..]),
+            Some(ty) => match (self.resources.get(ty), r.get(1)) {
+                (Some(named), Some(n)) => (named.get(n), &r[2..]),
+                _ => (None, &r[0..0]),
+            },
+            None => (None, &r[0..0]),
+        };
+        let mut v = root.ok_or_else(|| {
+            format!("reference to undeclared {}", r.iter().take(2).cloned().collect::<Vec<_>>().join("."))
+        })?;
+        for a in rest {
+            match v {
+                Value::Unknown(_) => return Ok(Value::unknown()),
+                Value::Object(m) | Value::Map(m) => {
+                    v = m.get(a).ok_or_else(|| format!("{} has no attribute {a:?}", r.join(".")))?;
+                }
+                _ => return Ok(Value::Null),
+            }
+        }
+        Ok(v.clone())
+    }
+
+    fn context(&self) -> Context<'static> {
+        let mut ctx = Context::new();
+        let obj =
+            |m: &BTreeMap<String, Value>| hcl::Value::Object(m.iter().map(|(k, v)| (k.clone(), to_hcl(v))).collect());
+        ctx.declare_var("var", obj(&self.vars));
+        ctx.declare_var("local", obj(&self.locals));
+        for (ty, named) in &self.resources {
+            ctx.declare_var(ty.clone(), obj(named));
+        }
+        functions::declare(&mut ctx);
+        ctx
+    }
+}
+
+/// Evaluates `expr`: unknown if anything it refers to is unknown.
+pub fn eval(expr: &Expression, scope: &Scope) -> Result<Value, String> {
+    for r in refs(expr) {
+        if !scope.resolve(&r)?.is_wholly_known() {
+            return Ok(Value::unknown());
+        }
+    }
+    let v = expr.evaluate(&scope.context()).map_err(|e| e.to_string())?;
+    Ok(from_hcl(&v))
+}
+
+pub fn to_hcl(v: &Value) -> hcl::Value {
+    match v {
+        Value::Null | Value::Unknown(_) => hcl::Value::Null,
+        Value::Bool(b) => hcl::Value::Bool(*b),
+        Value::Number(Number::Int(i)) => hcl::Value::from(*i),
+        Value::Number(n) => hcl::Number::from_f64(n.as_f64()).map_or(hcl::Value::Null, hcl::Value::Number),
+        Value::String(s) => hcl::Value::String(s.clone()),
+        Value::List(x) | Value::Set(x) | Value::Tuple(x) => hcl::Value::Array(x.iter().map(to_hcl).collect()),
+        Value::Map(m) | Value::Object(m) => hcl::Value::Object(m.iter().map(|(k, v)| (k.clone(), to_hcl(v))).collect()),
+    }
+}
+
+pub fn from_hcl(v: &hcl::Value) -> Value {
+    match v {
+        hcl::Value::Null => Value::Null,
+        hcl::Value::Bool(b) => Value::Bool(*b),
+        hcl::Value::Number(n) => match n.as_i64() {
+            Some(i) => Value::int(i),
+            None => Value::Number(Number::from_f64(n.as_f64().unwrap_or(f64::NAN))),
+        },
+        hcl::Value::String(s) => Value::String(s.clone()),
+        hcl::Value::Array(a) => Value::Tuple(a.iter().map(from_hcl).collect()),
+        hcl::Value::Object(o) => Value::Object(o.iter().map(|(k, v)| (k.clone(), from_hcl(v))).collect()),
+    }
+}
+
+/// Converts a value to a schema type, as Terraform does.
+pub fn convert(v: Value, ty: &Type) -> Result<Value, String> {
+    Ok(match (v, ty) {
+        (v @ (Value::Null | Value::Unknown(_)), _) => v,
+        (v, Type::Dynamic) => v,
+        (Value::String(s), Type::String) => Value::String(s),
+        (Value::Number(n), Type::String) => Value::String(n.to_string()),
+        (Value::Bool(b), Type::String) => Value::String(b.to_string()),
+        (Value::Number(n), Type::Number) => Value::Number(n),
+        (Value::String(s), Type::Number) => match s.parse::<i64>() {
+            Ok(i) => Value::int(i),
+            Err(_) => s
+                .parse::<f64>()
+                .map(|f| Value::Number(Number::from_f64(f)))
+                .map_err(|_| format!("{s:?} is not a number"))?,
+        },
+        (Value::Bool(b), Type::Bool) => Value::Bool(b),
+        (Value::String(s), Type::Bool) if s == "true" || s == "false" => Value::Bool(s == "true"),
+        (Value::Tuple(x) | Value::List(x) | Value::Set(x), Type::List(t)) => {
+            Value::List(x.into_iter().map(|e| convert(e, t)).collect::<Result<_, _>>()?)
+        }
+        (Value::Tuple(x) | Value::List(x) | Value::Set(x), Type::Set(t)) => {
+            Value::Set(x.into_iter().map(|e| convert(e, t)).collect::<Result<_, _>>()?)
+        }
+        (Value::Object(m) | Value::Map(m), Type::Map(t)) => {
+            Value::Map(m.into_iter().map(|(k, e)| Ok((k, convert(e, t)?))).collect::<Result<_, String>>()?)
+        }
+        (Value::Object(mut m), Type::Object { attrs, .. }) => {
+            if let Some(extra) = m.keys().find(|k| !attrs.contains_key(*k)) {
+                return Err(format!("unsupported attribute {extra:?}"));
+            }
+            let mut out = BTreeMap::new();
+            for (k, t) in attrs {
+                let e = m.remove(k).unwrap_or(Value::Null);
+                out.insert(k.clone(), convert(e, t).map_err(|e| format!("{k}: {e}"))?);
+            }
+            Value::Object(out)
+        }
+        (v, t) => return Err(format!("{} is not a valid {}", describe(&v), t.to_json())),
+    })
+}
+
+fn describe(v: &Value) -> &'static str {
+    match v {
+        Value::Bool(_) => "a bool",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::List(_) | Value::Tuple(_) | Value::Set(_) => "a list",
+        Value::Map(_) | Value::Object(_) => "an object",
+        Value::Null | Value::Unknown(_) => "a null value",
+    }
+}
+
+mod functions {
+    //! The Terraform functions aigw provides so far.
+    use super::*;
+
+    fn s(a: &FuncArgs, i: usize) -> String {
+        a[i].as_str().unwrap_or_default().to_string()
+    }
+
+    pub fn declare(ctx: &mut Context<'_>) {
+        let str1 = || FuncDef::builder().param(ParamType::String);
+        ctx.declare_func("lower", str1().build(|a| Ok(hcl::Value::from(s(&a, 0).to_lowercase()))));
+        ctx.declare_func("upper", str1().build(|a| Ok(hcl::Value::from(s(&a, 0).to_uppercase()))));
+        ctx.declare_func("trimspace", str1().build(|a| Ok(hcl::Value::from(s(&a, 0).trim().to_string()))));
+        ctx.declare_func(
+            "length",
+            FuncDef::builder().param(ParamType::Any).build(|a| {
+                Ok(hcl::Value::from(match &a[0] {
+                    hcl::Value::String(x) => x.chars().count(),
+                    hcl::Value::Array(x) => x.len(),
+                    hcl::Value::Object(x) => x.len(),
+                    _ => return Err("length: argument must be a string, list or map".into()),
+                } as u64))
+            }),
+        );
+        ctx.declare_func(
+            "join",
+            FuncDef::builder().param(ParamType::String).param(ParamType::Array(Box::new(ParamType::Any))).build(|a| {
+                let sep = s(&a, 0);
+                let parts: Vec<String> = a[1]
+                    .as_array()
+                    .map(|v| v.iter().map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_owned)).collect())
+                    .unwrap_or_default();
+                Ok(hcl::Value::from(parts.join(&sep)))
+            }),
+        );
+        ctx.declare_func(
+            "split",
+            FuncDef::builder()
+                .param(ParamType::String)
+                .param(ParamType::String)
+                .build(|a| Ok(hcl::Value::Array(s(&a, 1).split(s(&a, 0).as_str()).map(hcl::Value::from).collect()))),
+        );
+        ctx.declare_func(
+            "replace",
+            FuncDef::builder()
+                .param(ParamType::String)
+                .param(ParamType::String)
+                .param(ParamType::String)
+                .build(|a| Ok(hcl::Value::from(s(&a, 0).replace(&s(&a, 1), &s(&a, 2))))),
+        );
+        ctx.declare_func(
+            "coalesce",
+            FuncDef::builder().variadic_param(ParamType::Any).build(|a| {
+                a.iter()
+                    .find(|v| !v.is_null() && v.as_str() != Some(""))
+                    .cloned()
+                    .ok_or_else(|| "coalesce: no non-null, non-empty argument".to_string())
+            }),
+        );
+        ctx.declare_func(
+            "jsonencode",
+            FuncDef::builder()
+                .param(ParamType::Any)
+                .build(|a| serde_json::to_string(&a[0]).map(hcl::Value::from).map_err(|e| e.to_string())),
+        );
+        ctx.declare_func(
+            "tostring",
+            FuncDef::builder().param(ParamType::Any).build(|a| {
+                Ok(match &a[0] {
+                    hcl::Value::String(x) => hcl::Value::from(x.clone()),
+                    other => hcl::Value::from(other.to_string()),
+                })
+            }),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expr(s: &str) -> Expression {
+        hcl::parse(&format!("x = {s}")).unwrap().attributes().next().unwrap().expr().clone()
+    }
+
+    fn scope() -> Scope {
+        let mut s = Scope::default();
+        s.vars.insert("name".into(), Value::from("Bot"));
+        s.resources
+            .entry("aigw_gateway".into())
+            .or_default()
+            .insert("main".into(), Value::object([("id", Value::from("gw")), ("created_at", Value::unknown())]));
+        s
+    }
+
+    #[test]
+    fn references_are_found_everywhere() {
+        let r = refs(&expr(r#"{ a = "${lower(var.name)}-${aigw_gateway.main.id}", b = [for x in local.xs : x.y] }"#));
+        assert_eq!(
+            r,
+            vec![
+                vec!["var".to_string(), "name".into()],
+                vec!["aigw_gateway".into(), "main".into(), "id".into()],
+                vec!["local".into(), "xs".into()]
+            ]
+        );
+    }
+
+    #[test]
+    fn unknowns_flow_and_knowns_evaluate() {
+        let s = scope();
+        assert_eq!(eval(&expr(r#""${lower(var.name)}-${aigw_gateway.main.id}""#), &s).unwrap(), Value::from("bot-gw"));
+        assert!(eval(&expr("aigw_gateway.main.created_at"), &s).unwrap().is_unknown());
+        assert!(eval(&expr("var.nope"), &s).unwrap_err().contains("undeclared var.nope"));
+        assert!(eval(&expr("aigw_gateway.main.nope"), &s).unwrap_err().contains("no attribute"));
+        assert_eq!(eval(&expr("length([1, 2, 3]) + 1"), &s).unwrap(), Value::int(4));
+    }
+
+    #[test]
+    fn conversion_follows_the_schema() {
+        let ty = Type::object([("n", Type::Number), ("s", Type::String), ("l", Type::list(Type::String))]);
+        let v =
+            Value::object([("n", Value::from("5")), ("s", Value::int(3)), ("l", Value::Tuple(vec![Value::from("a")]))]);
+        let c = convert(v, &ty).unwrap();
+        assert_eq!(c.attr("n"), &Value::int(5));
+        assert_eq!(c.attr("s"), &Value::from("3"));
+        assert!(convert(Value::object([("zzz", Value::Null)]), &ty).unwrap_err().contains("zzz"));
+        assert!(convert(Value::from("x"), &Type::Number).is_err());
+    }
+}

@@ -1,0 +1,11 @@
+//! The aigw engine: Terraform's workflow for aigw configurations. The data
+//! flows one way: [`config`] (HCL files → model) → [`graph`] (dependency
+//! order) → [`plan`] (through the provider, over tfplugin6) → [`apply`] →
+//! [`state`] (Terraform's state v4 file). [`eval`] evaluates expressions
+//! with unknowns; [`render`] shows plans as Terraform does; [`discovery`]
+//! finds provider binaries.
+pub mod config;
+pub mod error;
+pub mod eval;
+
+pub use error::Error;
