@@ -5,7 +5,10 @@
 //! with unknowns; [`render`] shows plans as Terraform does; [`discovery`]
 //! finds provider binaries.
 pub mod config;
+pub mod discovery;
 pub mod error;
 pub mod eval;
+pub mod graph;
+pub mod state;
 
 pub use error::Error;

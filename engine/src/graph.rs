@@ -1,0 +1,108 @@
+//! The dependency graph: locals, resources and outputs, ordered so that
+//! everything comes after what it refers to (or names in `depends_on`).
+//! Cycles are reported with their path.
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::config::Config;
+use crate::error::Error;
+use crate::eval::refs;
+
+/// A node: `local.x`, `<type>.<name>` or `output.x`.
+pub type Node = String;
+
+fn node_of(r: &[String]) -> Option<Node> {
+    match r.first().map(String::as_str)? {
+        "local" => Some(format!("local.{}", r.get(1)?)),
+        "var" | "count" | "each" | "self" | "path" | "terraform" => None,
+        ty => Some(format!("{ty}.{}", r.get(1)?)),
+    }
+}
+
+/// Each node's dependencies.
+pub fn dependencies(cfg: &Config) -> Result<BTreeMap<Node, BTreeSet<Node>>, Error> {
+    let mut deps: BTreeMap<Node, BTreeSet<Node>> = BTreeMap::new();
+    for (name, (expr, _)) in &cfg.locals {
+        deps.insert(format!("local.{name}"), refs(expr).iter().filter_map(|r| node_of(r)).collect());
+    }
+    for r in &cfg.resources {
+        let mut d: BTreeSet<Node> =
+            r.attributes.iter().flat_map(|(_, e)| refs(e)).filter_map(|x| node_of(&x)).collect();
+        d.extend(r.depends_on.iter().cloned());
+        deps.insert(r.address(), d);
+    }
+    for (name, o) in &cfg.outputs {
+        deps.insert(format!("output.{name}"), refs(&o.value).iter().filter_map(|r| node_of(r)).collect());
+    }
+    let known: BTreeSet<Node> = deps.keys().cloned().collect();
+    for (node, d) in &deps {
+        if let Some(missing) = d.iter().find(|x| !known.contains(*x)) {
+            let loc = cfg
+                .resources
+                .iter()
+                .find(|r| &r.address() == node)
+                .map(|r| r.loc.clone())
+                .or_else(|| cfg.locals.get(node.trim_start_matches("local.")).map(|(_, l)| l.clone()))
+                .or_else(|| cfg.outputs.get(node.trim_start_matches("output.")).map(|o| o.loc.clone()));
+            let message = format!("{node} refers to {missing}, which is not declared");
+            return Err(match loc {
+                Some(l) => Error::config(&l, message),
+                None => Error::Syntax(message),
+            });
+        }
+    }
+    Ok(deps)
+}
+
+/// All nodes, dependencies first; errors on a cycle, naming its path.
+pub fn order(deps: &BTreeMap<Node, BTreeSet<Node>>) -> Result<Vec<Node>, Error> {
+    fn visit(
+        n: &Node,
+        deps: &BTreeMap<Node, BTreeSet<Node>>,
+        state: &mut BTreeMap<Node, u8>,
+        stack: &mut Vec<Node>,
+        out: &mut Vec<Node>,
+    ) -> Result<(), Error> {
+        match state.get(n) {
+            Some(2) => return Ok(()),
+            Some(1) => {
+                let start = stack.iter().position(|x| x == n).unwrap_or(0);
+                let mut path: Vec<&str> = stack[start..].iter().map(String::as_str).collect();
+                path.push(n);
+                return Err(Error::Cycle(path.join(" → ")));
+            }
+            _ => {}
+        }
+        state.insert(n.clone(), 1);
+        stack.push(n.clone());
+        for d in deps.get(n).into_iter().flatten() {
+            visit(d, deps, state, stack, out)?;
+        }
+        stack.pop();
+        state.insert(n.clone(), 2);
+        out.push(n.clone());
+        Ok(())
+    }
+    let mut state = BTreeMap::new();
+    let mut out = Vec::new();
+    for n in deps.keys() {
+        visit(n, deps, &mut state, &mut Vec::new(), &mut out)?;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn g(edges: &[(&str, &[&str])]) -> BTreeMap<Node, BTreeSet<Node>> {
+        edges.iter().map(|(n, d)| (n.to_string(), d.iter().map(|x| x.to_string()).collect())).collect()
+    }
+
+    #[test]
+    fn dependencies_come_first_and_cycles_show_their_path() {
+        let o = order(&g(&[("b.x", &["a.x"]), ("a.x", &[]), ("output.o", &["b.x"])])).unwrap();
+        assert_eq!(o, ["a.x", "b.x", "output.o"]);
+        let e = order(&g(&[("a.x", &["b.x"]), ("b.x", &["c.x"]), ("c.x", &["a.x"])])).unwrap_err();
+        assert_eq!(e.to_string(), "dependency cycle: a.x → b.x → c.x → a.x");
+    }
+}

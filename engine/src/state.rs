@@ -1,0 +1,152 @@
+//! Terraform's state file, format v4, read and written as Terraform does,
+//! so `terraform` and `aigw` can take turns on one directory. Writes are
+//! atomic (temp file, fsync, rename) and keep the previous file as
+//! `terraform.tfstate.backup`. A corrupt file is reported and left alone.
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+use crate::error::Error;
+
+/// The Terraform version aigw writes: old enough for every 1.x to read.
+pub const TERRAFORM_VERSION: &str = "1.0.0";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    pub version: u32,
+    pub terraform_version: String,
+    pub serial: u64,
+    pub lineage: String,
+    #[serde(default)]
+    pub outputs: serde_json::Map<String, Json>,
+    #[serde(default)]
+    pub resources: Vec<ResourceState>,
+    #[serde(default)]
+    pub check_results: Option<Json>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourceState {
+    pub mode: String,
+    #[serde(rename = "type")]
+    pub type_name: String,
+    pub name: String,
+    pub provider: String,
+    pub instances: Vec<Instance>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Instance {
+    pub schema_version: i64,
+    pub attributes: Json,
+    #[serde(default)]
+    pub sensitive_attributes: Vec<Json>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<String>,
+    /// Everything else Terraform writes (identity, status, ...), kept as is.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, Json>,
+}
+
+fn new_lineage() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let w = || std::collections::hash_map::RandomState::new().build_hasher().finish();
+    let h = format!("{:016x}{:016x}", w(), w());
+    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+}
+
+impl State {
+    pub fn empty() -> State {
+        State {
+            version: 4,
+            terraform_version: TERRAFORM_VERSION.into(),
+            serial: 0,
+            lineage: new_lineage(),
+            outputs: Default::default(),
+            resources: Vec::new(),
+            check_results: None,
+        }
+    }
+
+    /// Reads `path`; a missing file is an empty state.
+    pub fn load(path: &Path) -> Result<State, Error> {
+        let err = |message: String| Error::State { path: path.display().to_string(), message };
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::empty()),
+            Err(e) => return Err(err(e.to_string())),
+        };
+        if text.trim().is_empty() {
+            return Err(err("the file is empty; restore it from terraform.tfstate.backup".into()));
+        }
+        let s: State = serde_json::from_str(&text)
+            .map_err(|e| err(format!("not a valid state file ({e}); it was left as it is")))?;
+        if s.version != 4 {
+            return Err(err(format!("state format version {} is not supported (only 4)", s.version)));
+        }
+        Ok(s)
+    }
+
+    /// Writes atomically, bumping the serial and keeping a `.backup`.
+    pub fn save(&mut self, path: &Path) -> Result<(), Error> {
+        self.serial += 1;
+        self.resources.sort_by(|a, b| (&a.mode, &a.type_name, &a.name).cmp(&(&b.mode, &b.type_name, &b.name)));
+        let mut text = serde_json::to_string_pretty(self)
+            .map_err(|e| Error::State { path: path.display().to_string(), message: e.to_string() })?;
+        text.push('\n');
+        if path.exists() {
+            std::fs::copy(path, backup_path(path))?;
+        }
+        let tmp = path.with_extension("tfstate.tmp");
+        {
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(text.as_bytes())?;
+            f.sync_all()?;
+        }
+        std::fs::rename(&tmp, path)?;
+        Ok(())
+    }
+
+    pub fn find(&self, type_name: &str, name: &str) -> Option<&ResourceState> {
+        self.resources.iter().find(|r| r.mode == "managed" && r.type_name == type_name && r.name == name)
+    }
+
+    /// Replaces (or with `None` removes) one resource.
+    pub fn put(&mut self, type_name: &str, name: &str, r: Option<ResourceState>) {
+        self.resources.retain(|x| !(x.mode == "managed" && x.type_name == type_name && x.name == name));
+        if let Some(r) = r {
+            self.resources.push(r);
+        }
+    }
+}
+
+pub fn backup_path(path: &Path) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(".backup");
+    PathBuf::from(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn save_is_atomic_with_a_backup_and_corrupt_files_are_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("terraform.tfstate");
+        let mut s = State::load(&p).unwrap();
+        s.save(&p).unwrap();
+        s.save(&p).unwrap();
+        let back = State::load(&p).unwrap();
+        assert_eq!((back.serial, back.lineage.clone()), (2, s.lineage.clone()));
+        assert_eq!(State::load(&backup_path(&p)).unwrap().serial, 1);
+        std::fs::write(&p, "{\"version\": 4, \"serial\": ").unwrap();
+        let e = State::load(&p).unwrap_err().to_string();
+        assert!(e.contains("not a valid state file"), "{e}");
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "{\"version\": 4, \"serial\": ");
+    }
+}
