@@ -4,11 +4,16 @@
 //! [`state`] (Terraform's state v4 file). [`eval`] evaluates expressions
 //! with unknowns; [`render`] shows plans as Terraform does; [`discovery`]
 //! finds provider binaries.
+pub mod apply;
 pub mod config;
 pub mod discovery;
 pub mod error;
 pub mod eval;
 pub mod graph;
+pub mod plan;
+pub mod providers;
+pub mod render;
+pub mod run;
 pub mod state;
 
 pub use error::Error;

@@ -1,5 +1,6 @@
-//! The `aigw` command line. Today it runs the local emulator; the plan/apply
-//! engine's commands join it here.
+//! The `aigw` command line: Terraform's workflow (`validate`, `plan`,
+//! `apply`, `destroy`, with Terraform's flags and exit codes) over the aigw
+//! engine, and `aigw emulator`.
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -13,8 +14,46 @@ struct Cli {
     command: Command,
 }
 
+#[derive(clap::Args, Debug, Clone)]
+struct Common {
+    /// Set a variable: NAME=VALUE (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    vars: Vec<String>,
+    /// Do not refresh remote objects before planning.
+    #[arg(long = "refresh", default_value_t = true, action = clap::ArgAction::Set)]
+    refresh: bool,
+}
+
 #[derive(Subcommand)]
 enum Command {
+    /// Check the configuration.
+    Validate,
+    /// Show what apply would do.
+    Plan {
+        #[command(flatten)]
+        common: Common,
+        /// Exit 0 with no changes, 2 with changes, 1 on error.
+        #[arg(long)]
+        detailed_exitcode: bool,
+        /// Plan to destroy everything.
+        #[arg(long)]
+        destroy: bool,
+    },
+    /// Make the changes the plan shows.
+    Apply {
+        #[command(flatten)]
+        common: Common,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        auto_approve: bool,
+    },
+    /// Destroy everything the state holds.
+    Destroy {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long)]
+        auto_approve: bool,
+    },
     /// Run the local Cloudflare AI Gateway emulator.
     Emulator {
         /// Address to listen on; port 0 picks a free port.
@@ -64,13 +103,109 @@ async fn emulator(listen: SocketAddr, config: aigw_emulator::Config) -> anyhow::
     emulator.serve(listener, shutdown).await.context("emulator failed")
 }
 
+fn options(c: &Common, destroy: bool) -> anyhow::Result<aigw::plan::Options> {
+    let mut vars = std::collections::BTreeMap::new();
+    for v in &c.vars {
+        let (k, val) = v.split_once('=').with_context(|| format!("-var {v:?}: expected NAME=VALUE"))?;
+        vars.insert(k.to_string(), val.to_string());
+    }
+    Ok(aigw::plan::Options { destroy, refresh: c.refresh, vars })
+}
+
+fn confirm(what: &str) -> anyhow::Result<bool> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        anyhow::bail!("{what} needs confirmation; run with -auto-approve when there is no terminal");
+    }
+    print!("\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ");
+    std::io::stdout().flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim() == "yes")
+}
+
+fn report(e: anyhow::Error) -> i32 {
+    eprintln!("\nError: {e:#}");
+    1
+}
+
+/// Runs an engine command; returns the process exit code.
+async fn engine(dir: &std::path::Path, command: Command) -> anyhow::Result<i32> {
+    use aigw::run::Run;
+    match command {
+        Command::Validate => {
+            let cfg = aigw::config::Config::load(dir)?;
+            aigw::graph::order(&aigw::graph::dependencies(&cfg)?)?;
+            println!("Success! The configuration is valid.");
+            Ok(0)
+        }
+        Command::Plan { common, detailed_exitcode, destroy } => {
+            let opts = options(&common, destroy)?;
+            let mut run = Run::open(dir, &opts).await?;
+            let result = run.plan(&opts).await;
+            run.close().await;
+            let plan = result?;
+            print!("{}", aigw::render::plan_text(&plan));
+            Ok(if detailed_exitcode && plan.has_changes() { 2 } else { 0 })
+        }
+        Command::Apply { common, auto_approve } => run_apply(dir, options(&common, false)?, auto_approve).await,
+        Command::Destroy { common, auto_approve } => run_apply(dir, options(&common, true)?, auto_approve).await,
+        Command::Emulator { .. } => anyhow::bail!("internal: emulator is not an engine command"),
+    }
+}
+
+async fn run_apply(dir: &std::path::Path, opts: aigw::plan::Options, auto_approve: bool) -> anyhow::Result<i32> {
+    let mut run = aigw::run::Run::open(dir, &opts).await?;
+    let result = async {
+        let plan = run.plan(&opts).await?;
+        print!("{}", aigw::render::plan_text(&plan));
+        if !plan.has_changes() {
+            return Ok(0);
+        }
+        if !auto_approve && !confirm(if opts.destroy { "destroy" } else { "apply" })? {
+            println!("\nApply cancelled.");
+            return Ok(1);
+        }
+        println!();
+        let sum = run.apply(&plan, &mut |line| println!("{line}")).await?;
+        let verb = if opts.destroy { "Destroy" } else { "Apply" };
+        println!(
+            "\n{verb} complete! Resources: {} added, {} changed, {} destroyed.",
+            sum.added, sum.changed, sum.destroyed
+        );
+        Ok::<i32, anyhow::Error>(0)
+    }
+    .await;
+    run.close().await;
+    result
+}
+
+/// Terraform spells flags with one dash (`-auto-approve`) and puts
+/// `-chdir=DIR` before the command; clap wants two dashes.
+fn terraform_args() -> (Option<std::path::PathBuf>, Vec<String>) {
+    let mut chdir = None;
+    let mut out = Vec::new();
+    for (i, a) in std::env::args().enumerate() {
+        if let Some(d) = a.strip_prefix("-chdir=").or_else(|| a.strip_prefix("--chdir=")) {
+            chdir = Some(std::path::PathBuf::from(d));
+        } else if i > 0 && a.starts_with('-') && !a.starts_with("--") && a.len() > 2 {
+            out.push(format!("-{a}"));
+        } else {
+            out.push(a);
+        }
+    }
+    (chdir, out)
+}
+
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("AIGW_LOG").unwrap_or_else(|_| "warn".into()))
         .init();
-    let cli = Cli::parse();
+    let (chdir, args) = terraform_args();
+    let cli = Cli::parse_from(args);
     let rt = tokio::runtime::Runtime::new()?;
+    let dir = chdir.unwrap_or_else(|| std::path::PathBuf::from("."));
     match cli.command {
         Command::Emulator { listen, data_dir, api_token, simulate, upstreams, faults, cache_max_bytes } => {
             let config = aigw_emulator::Config {
@@ -82,6 +217,10 @@ fn main() -> anyhow::Result<()> {
                 cache_max_bytes: Some(cache_max_bytes),
             };
             rt.block_on(emulator(listen, config))
+        }
+        command => {
+            let code = rt.block_on(engine(&dir, command)).unwrap_or_else(report);
+            std::process::exit(code)
         }
     }
 }

@@ -238,7 +238,7 @@ impl PluginClient {
 
     /// Upgrades state stored as JSON (as in a state file) to the current schema.
     pub async fn upgrade_resource_state(
-        &mut self,
+        &self,
         type_name: &str,
         version: i64,
         json: &serde_json::Value,

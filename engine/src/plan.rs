@@ -1,0 +1,309 @@
+//! Planning, as Terraform does it: evaluate each resource's configuration
+//! in dependency order, upgrade and refresh what state holds, compute the
+//! proposed new state, and let the provider plan the change. Replacements
+//! are planned twice (the second time as a create); resources that left
+//! the configuration are planned for deletion.
+use std::collections::BTreeMap;
+
+use tfplugin::provider::{PlanRequest, ReadRequest};
+use tfplugin::schema::Schema;
+use tfplugin::value::encode_json;
+use tfplugin::{Type, Value};
+
+use crate::config::{Config, Resource};
+use crate::error::{Error, check};
+use crate::eval::{Scope, convert, eval};
+use crate::graph;
+use crate::providers::Providers;
+use crate::state::State;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    NoOp,
+    Create,
+    Update,
+    Replace,
+    Delete,
+}
+
+impl Action {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Action::NoOp => " ",
+            Action::Create => "+",
+            Action::Update => "~",
+            Action::Replace => "-/+",
+            Action::Delete => "-",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub type_name: String,
+    pub name: String,
+    pub provider: String,
+    pub action: Action,
+    pub before: Value,
+    pub after: Value,
+    pub schema: Schema,
+    /// Attributes that force the replacement.
+    pub replace_paths: Vec<String>,
+    /// True when refresh found the object changed or gone outside aigw.
+    pub drifted: bool,
+    pub dependencies: Vec<String>,
+}
+
+impl Change {
+    pub fn address(&self) -> String {
+        format!("{}.{}", self.type_name, self.name)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// Creates, updates and replaces in dependency order, then deletes.
+    pub changes: Vec<Change>,
+    /// Outputs whose value differs from the state's: name → (value, sensitive).
+    pub outputs: BTreeMap<String, (Value, bool)>,
+    pub destroy: bool,
+}
+
+impl Plan {
+    pub fn has_changes(&self) -> bool {
+        self.changes.iter().any(|c| c.action != Action::NoOp) || !self.outputs.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub destroy: bool,
+    pub refresh: bool,
+    /// `-var NAME=VALUE`.
+    pub vars: BTreeMap<String, String>,
+}
+
+/// `var.*` from defaults, `TF_VAR_*` and `-var`.
+pub fn variables(cfg: &Config, opts: &Options) -> Result<BTreeMap<String, Value>, Error> {
+    let mut out = BTreeMap::new();
+    for (name, v) in &cfg.variables {
+        let given = opts.vars.get(name).cloned().or_else(|| std::env::var(format!("TF_VAR_{name}")).ok());
+        let value = match (given, &v.default) {
+            (Some(s), _) => Value::String(s),
+            (None, Some(e)) => eval(e, &Scope::default()).map_err(|m| Error::config(&v.loc, m))?,
+            (None, None) => {
+                return Err(Error::config(
+                    &v.loc,
+                    format!("no value for required variable {name:?}; set it with -var {name}=... or TF_VAR_{name}"),
+                ));
+            }
+        };
+        out.insert(name.clone(), value);
+    }
+    if let Some(unknown) = opts.vars.keys().find(|k| !cfg.variables.contains_key(*k)) {
+        return Err(Error::Syntax(format!("-var {unknown}: no variable {unknown:?} is declared")));
+    }
+    Ok(out)
+}
+
+/// The configuration value of a resource, typed by its schema.
+pub fn resource_config(r: &Resource, schema: &Schema, scope: &Scope) -> Result<Value, Error> {
+    let mut v = Value::null_object(&schema.value_type());
+    for (k, e) in &r.attributes {
+        let attr = schema
+            .attribute(k)
+            .ok_or_else(|| Error::config(&r.loc, format!("{}: unsupported argument {k:?}", r.address())))?;
+        if attr.computed && !attr.optional && !attr.required {
+            return Err(Error::config(&r.loc, format!("{}: {k:?} is computed and cannot be set", r.address())));
+        }
+        let ty: Type = attr.value_type();
+        let value = eval(e, scope)
+            .and_then(|x| convert(x, &ty))
+            .map_err(|m| Error::config(&r.loc, format!("{}.{k}: {m}", r.address())))?;
+        v.set_attr(k, value);
+    }
+    for a in &schema.block.attributes {
+        if a.required && v.attr(&a.name).is_null() {
+            return Err(Error::config(&r.loc, format!("{}: the argument {:?} is required", r.address(), a.name)));
+        }
+    }
+    Ok(v)
+}
+
+/// Core's proposed new state: configuration values, and for computed
+/// attributes the configuration leaves out, the prior values.
+pub fn proposed_new(schema: &Schema, prior: &Value, config: &Value) -> Value {
+    if prior.is_null() {
+        return config.clone();
+    }
+    let mut out = config.clone();
+    for a in &schema.block.attributes {
+        if a.computed && config.attr(&a.name).is_null() {
+            out.set_attr(&a.name, prior.attr(&a.name).clone());
+        }
+    }
+    out
+}
+
+/// The prior state of one resource: upgraded by the provider and, unless
+/// `refresh` is off, read back from the remote object.
+async fn prior_of(
+    providers: &Providers,
+    state: &State,
+    type_name: &str,
+    name: &str,
+    local: &str,
+    refresh: bool,
+) -> Result<(Value, Value, Vec<u8>), Error> {
+    let Some(rs) = state.find(type_name, name) else { return Ok((Value::Null, Value::Null, Vec::new())) };
+    let Some(inst) = rs.instances.first() else { return Ok((Value::Null, Value::Null, Vec::new())) };
+    let (_, client) = providers.get(local)?;
+    let (upgraded, d) = client.upgrade_resource_state(type_name, inst.schema_version, &inst.attributes).await?;
+    check(&d, &format!("{type_name}.{name}"))?;
+    let private = inst.private.as_deref().map(b64_decode).unwrap_or_default();
+    if !refresh {
+        return Ok((upgraded.clone(), upgraded, private));
+    }
+    let read = client
+        .read_resource(ReadRequest { type_name: type_name.to_string(), current_state: upgraded.clone(), private })
+        .await?;
+    check(&read.diagnostics, &format!("{type_name}.{name}"))?;
+    Ok((upgraded, read.new_state, read.private))
+}
+
+pub fn b64_decode(s: &str) -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.decode(s).unwrap_or_default()
+}
+
+/// Plans the whole configuration against `state`.
+pub async fn plan(
+    cfg: &Config,
+    state: &State,
+    providers: &Providers,
+    scope: &mut Scope,
+    opts: &Options,
+) -> Result<Plan, Error> {
+    let deps = graph::dependencies(cfg)?;
+    let order = graph::order(&deps)?;
+    let mut plan = Plan { destroy: opts.destroy, ..Plan::default() };
+    let by_addr: BTreeMap<String, &Resource> = cfg.resources.iter().map(|r| (r.address(), r)).collect();
+    for node in &order {
+        if let Some(name) = node.strip_prefix("local.") {
+            let (e, loc) = &cfg.locals[name];
+            let v = eval(e, scope).map_err(|m| Error::config(loc, format!("local.{name}: {m}")))?;
+            scope.locals.insert(name.to_string(), v);
+            continue;
+        }
+        if let Some(name) = node.strip_prefix("output.") {
+            if opts.destroy {
+                continue;
+            }
+            let o = &cfg.outputs[name];
+            let v = eval(&o.value, scope).map_err(|m| Error::config(&o.loc, format!("output.{name}: {m}")))?;
+            let before = state.outputs.get(name).and_then(|x| x.get("value")).cloned();
+            let same = match (&before, v.is_wholly_known()) {
+                (Some(b), true) => encode_json(&v, &crate::render::type_of(&v)).ok().as_ref() == Some(b),
+                _ => false,
+            };
+            if !same {
+                plan.outputs.insert(name.to_string(), (v, o.sensitive));
+            }
+            continue;
+        }
+        let Some(r) = by_addr.get(node) else { continue };
+        let (_, client) = providers.get(r.provider())?;
+        let schema = client
+            .schemas()
+            .resources
+            .get(&r.type_name)
+            .cloned()
+            .ok_or_else(|| Error::config(&r.loc, format!("the provider has no resource type {:?}", r.type_name)))?;
+        let (stored, prior, private) =
+            prior_of(providers, state, &r.type_name, &r.name, r.provider(), opts.refresh).await?;
+        // Drift worth telling: a change outside aigw to something the
+        // configuration can set (not timestamps and other computed-only values).
+        let drifted = !stored.is_null()
+            && (prior.is_null()
+                || schema
+                    .block
+                    .attributes
+                    .iter()
+                    .any(|a| (a.optional || a.required) && stored.attr(&a.name) != prior.attr(&a.name)));
+        if opts.destroy {
+            scope.resources.entry(r.type_name.clone()).or_default().insert(r.name.clone(), prior.clone());
+            continue;
+        }
+        let config = resource_config(r, &schema, scope)?;
+        check(&client.validate_resource_config(&r.type_name, &config).await?, &format!("{} ({})", r.address(), r.loc))?;
+        let req = |prior: Value, proposed: Value| PlanRequest {
+            type_name: r.type_name.clone(),
+            prior_state: prior,
+            proposed_new_state: proposed,
+            config: config.clone(),
+            prior_private: private.clone(),
+        };
+        let resp = client.plan_resource_change(req(prior.clone(), proposed_new(&schema, &prior, &config))).await?;
+        check(&resp.diagnostics, &format!("{} ({})", r.address(), r.loc))?;
+        let (action, after, replace_paths) = if prior.is_null() {
+            (Action::Create, resp.planned_state, Vec::new())
+        } else if !resp.requires_replace.is_empty() && resp.planned_state != prior {
+            let create = client.plan_resource_change(req(Value::Null, config.clone())).await?;
+            check(&create.diagnostics, &format!("{} ({})", r.address(), r.loc))?;
+            let paths = resp.requires_replace.iter().map(ToString::to_string).collect();
+            (Action::Replace, create.planned_state, paths)
+        } else if resp.planned_state == prior {
+            (Action::NoOp, resp.planned_state, Vec::new())
+        } else {
+            (Action::Update, resp.planned_state, Vec::new())
+        };
+        scope.resources.entry(r.type_name.clone()).or_default().insert(r.name.clone(), after.clone());
+        plan.changes.push(Change {
+            type_name: r.type_name.clone(),
+            name: r.name.clone(),
+            provider: r.provider().to_string(),
+            action,
+            before: prior,
+            after,
+            schema,
+            replace_paths,
+            drifted,
+            dependencies: deps
+                .get(node)
+                .map(|d| d.iter().filter(|x| !x.starts_with("local.")).cloned().collect())
+                .unwrap_or_default(),
+        });
+    }
+    // Deletions: everything in state that the configuration no longer has
+    // (or everything, for -destroy), dependents first.
+    let mut deletes = Vec::new();
+    for rs in state.resources.iter().filter(|r| r.mode == "managed") {
+        let addr = format!("{}.{}", rs.type_name, rs.name);
+        if !opts.destroy && by_addr.contains_key(&addr) {
+            continue;
+        }
+        let local = rs.type_name.split('_').next().unwrap_or_default().to_string();
+        let (_, client) = providers.get(&local)?;
+        let schema = client.schemas().resources.get(&rs.type_name).cloned().unwrap_or_default();
+        let (_, prior, _) = prior_of(providers, state, &rs.type_name, &rs.name, &local, opts.refresh).await?;
+        if prior.is_null() {
+            continue;
+        }
+        deletes.push(Change {
+            type_name: rs.type_name.clone(),
+            name: rs.name.clone(),
+            provider: local,
+            action: Action::Delete,
+            before: prior,
+            after: Value::Null,
+            schema,
+            replace_paths: Vec::new(),
+            drifted: false,
+            dependencies: Vec::new(),
+        });
+    }
+    let position = |c: &Change| order.iter().position(|n| *n == c.address()).unwrap_or(usize::MAX);
+    deletes.sort_by_key(|c| std::cmp::Reverse(position(c)));
+    plan.changes.extend(deletes);
+    Ok(plan)
+}

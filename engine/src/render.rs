@@ -1,0 +1,160 @@
+//! Plans shown the way Terraform shows them: one block per changed
+//! resource with `+ ~ - -/+`, attribute-level changes, `(known after
+//! apply)`, `(sensitive value)`, line diffs for multi-line strings, and the
+//! `Plan: N to add, N to change, N to destroy.` summary.
+use std::fmt::Write;
+
+use tfplugin::{Type, Value};
+
+use crate::plan::{Action, Change, Plan};
+
+/// The type of a known value, for outputs.
+pub fn type_of(v: &Value) -> Type {
+    match v {
+        Value::Bool(_) => Type::Bool,
+        Value::Number(_) => Type::Number,
+        Value::String(_) | Value::Null | Value::Unknown(_) => Type::String,
+        Value::List(x) | Value::Set(x) | Value::Tuple(x) => Type::Tuple(x.iter().map(type_of).collect()),
+        Value::Map(m) | Value::Object(m) => Type::object(m.iter().map(|(k, v)| (k.clone(), type_of(v)))),
+    }
+}
+
+fn show(v: &Value, sensitive: bool, indent: usize) -> String {
+    if sensitive && !v.is_null() {
+        return "(sensitive value)".into();
+    }
+    match v {
+        Value::Null => "null".into(),
+        Value::Unknown(_) => "(known after apply)".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) if s.contains('\n') => {
+            let pad = " ".repeat(indent + 4);
+            let body: String = s.lines().map(|l| format!("{pad}{l}\n")).collect();
+            format!("<<-EOT\n{body}{}EOT", " ".repeat(indent + 2))
+        }
+        Value::String(s) => format!("{s:?}"),
+        Value::List(x) | Value::Set(x) | Value::Tuple(x) => {
+            if x.is_empty() {
+                return "[]".into();
+            }
+            let pad = " ".repeat(indent + 4);
+            let items: String = x.iter().map(|e| format!("{pad}{},\n", show(e, false, indent + 4))).collect();
+            format!("[\n{items}{}]", " ".repeat(indent + 2))
+        }
+        Value::Map(m) | Value::Object(m) => {
+            let pad = " ".repeat(indent + 4);
+            let width = m.keys().map(String::len).max().unwrap_or(0);
+            let items: String = m
+                .iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, e)| format!("{pad}{k:<width$} = {}\n", show(e, false, indent + 4)))
+                .collect();
+            format!("{{\n{items}{}}}", " ".repeat(indent + 2))
+        }
+    }
+}
+
+fn attr_lines(c: &Change, out: &mut String) {
+    let names: Vec<&str> = c.schema.block.attributes.iter().map(|a| a.name.as_str()).collect();
+    let width = names.iter().map(|n| n.len()).max().unwrap_or(0);
+    let mut hidden = 0;
+    for a in &c.schema.block.attributes {
+        let (b, af) = (c.before.attr(&a.name), c.after.attr(&a.name));
+        let line = match c.action {
+            Action::Create => {
+                (!af.is_null()).then(|| format!("      + {:<width$} = {}", a.name, show(af, a.sensitive, 6)))
+            }
+            Action::Delete => {
+                (!b.is_null()).then(|| format!("      - {:<width$} = {} -> null", a.name, show(b, a.sensitive, 6)))
+            }
+            _ if b == af => {
+                if !b.is_null() {
+                    hidden += 1;
+                }
+                None
+            }
+            _ => {
+                let forces = if c.replace_paths.iter().any(|p| p == &a.name) { " # forces replacement" } else { "" };
+                Some(match (b.is_null(), af.is_null()) {
+                    (true, _) => format!("      + {:<width$} = {}{forces}", a.name, show(af, a.sensitive, 6)),
+                    (_, true) => format!("      - {:<width$} = {} -> null{forces}", a.name, show(b, a.sensitive, 6)),
+                    _ => format!(
+                        "      ~ {:<width$} = {} -> {}{forces}",
+                        a.name,
+                        show(b, a.sensitive, 6),
+                        show(af, a.sensitive, 6)
+                    ),
+                })
+            }
+        };
+        if let Some(l) = line {
+            out.push_str(&l);
+            out.push('\n');
+            if let (Value::String(x), Value::String(y)) = (b, af)
+                && (x.contains('\n') || y.contains('\n'))
+                && x != y
+            {
+                for change in similar::TextDiff::from_lines(x, y).iter_all_changes() {
+                    let _ = write!(out, "          {}{}", change.tag(), change);
+                }
+            }
+        }
+    }
+    if hidden > 0 {
+        let _ = writeln!(out, "        # ({hidden} unchanged attribute{} hidden)", if hidden == 1 { "" } else { "s" });
+    }
+}
+
+/// The plan as text, Terraform's way.
+pub fn plan_text(plan: &Plan) -> String {
+    let mut out = String::new();
+    for c in plan.changes.iter().filter(|c| c.drifted && c.action != Action::Create) {
+        let _ = writeln!(
+            out,
+            "Note: Objects have changed outside of aigw: {} was changed since the last apply.\n",
+            c.address()
+        );
+    }
+    if !plan.has_changes() {
+        out.push_str("No changes. Your infrastructure matches the configuration.\n");
+        return out;
+    }
+    if plan.changes.iter().any(|c| c.action != Action::NoOp) {
+        out.push_str("aigw will perform the following actions:\n\n");
+    }
+    let (mut add, mut change, mut destroy) = (0, 0, 0);
+    for c in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
+        let what = match c.action {
+            Action::Create => "will be created",
+            Action::Update => "will be updated in-place",
+            Action::Replace => "must be replaced",
+            Action::Delete => "will be destroyed",
+            Action::NoOp => "",
+        };
+        match c.action {
+            Action::Create => add += 1,
+            Action::Update => change += 1,
+            Action::Replace => {
+                add += 1;
+                destroy += 1;
+            }
+            Action::Delete => destroy += 1,
+            Action::NoOp => {}
+        }
+        let _ = writeln!(out, "  # {} {what}", c.address());
+        let _ = writeln!(out, "{} resource \"{}\" \"{}\" {{", format!("{:>3}", c.action.symbol()), c.type_name, c.name);
+        attr_lines(c, &mut out);
+        out.push_str("    }\n\n");
+    }
+    if add + change + destroy > 0 {
+        let _ = writeln!(out, "Plan: {add} to add, {change} to change, {destroy} to destroy.");
+    }
+    if !plan.outputs.is_empty() {
+        out.push_str("\nChanges to Outputs:\n");
+        for (name, (v, sensitive)) in &plan.outputs {
+            let _ = writeln!(out, "  + {name} = {}", show(v, *sensitive, 2));
+        }
+    }
+    out
+}
