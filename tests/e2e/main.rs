@@ -11,3 +11,5 @@ mod plugin;
 mod terraform;
 // Cache, rate limit and fallback resources under real terraform.
 mod policies;
+// The aigw engine: round trips with terraform, errors, state safety.
+mod engine;
