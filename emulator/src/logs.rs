@@ -213,6 +213,14 @@ impl Logs {
         f(e.by_gateway.get(&(account.to_string(), gateway.to_string())).unwrap_or(&empty))
     }
 
+    /// Every entry of every gateway, in id (time) order.
+    pub fn all(&self) -> Vec<LogEntry> {
+        let e = lock(&self.entries);
+        let mut out: Vec<LogEntry> = e.by_gateway.values().flatten().cloned().collect();
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        out
+    }
+
     /// Removes the entries `pred` selects (at most `limit`); returns their ids.
     pub fn delete(&self, account: &str, gateway: &str, limit: usize, pred: impl Fn(&LogEntry) -> bool) -> Vec<String> {
         let mut e = lock(&self.entries);

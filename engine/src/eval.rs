@@ -130,12 +130,15 @@ pub struct Scope {
     pub locals: BTreeMap<String, Value>,
     /// type → name → value.
     pub resources: BTreeMap<String, BTreeMap<String, Value>>,
+    /// Other root names (`request`, `logs`, `calls` in `aigw test`).
+    pub extra: BTreeMap<String, Value>,
 }
 
 impl Scope {
     /// The value a reference names, or an error naming what is missing.
     pub fn resolve(&self, r: &Ref) -> Result<Value, String> {
         let (root, rest) = match r.first().map(String::as_str) {
+            Some(name) if self.extra.contains_key(name) => (self.extra.get(name), &r[1..]),
             Some("var") => (self.vars.get(r.get(1).map_or("", String::as_str)), &r[2.min(r.len())..]),
             Some("local") => (self.locals.get(r.get(1).map_or("", String::as_str)), &r[2.min(r.len())..]),
             Some(ty) => match (self.resources.get(ty), r.get(1)) {
@@ -153,7 +156,8 @@ impl Scope {
                 Value::Object(m) | Value::Map(m) => {
                     v = m.get(a).ok_or_else(|| format!("{} has no attribute {a:?}", r.join(".")))?;
                 }
-                _ => return Ok(Value::Null),
+                // Attribute access on a list (splat-like) is checked by hcl-rs itself.
+                _ => return Ok(v.clone()),
             }
         }
         Ok(v.clone())
@@ -167,6 +171,9 @@ impl Scope {
         ctx.declare_var("local", obj(&self.locals));
         for (ty, named) in &self.resources {
             ctx.declare_var(ty.clone(), obj(named));
+        }
+        for (name, v) in &self.extra {
+            ctx.declare_var(name.clone(), to_hcl(v));
         }
         functions::declare(&mut ctx);
         ctx
@@ -267,6 +274,18 @@ mod functions {
     //! The Terraform functions aigw provides so far.
     use super::*;
 
+    fn bools(a: &FuncArgs) -> Result<Vec<bool>, String> {
+        a[0].as_array()
+            .ok_or("expected a list of bools")?
+            .iter()
+            .map(|v| v.as_bool().ok_or_else(|| format!("{v} is not a bool")))
+            .collect()
+    }
+
+    fn nums(a: &FuncArgs) -> Result<Vec<f64>, String> {
+        a.iter().map(|v| v.as_f64().ok_or_else(|| format!("{v} is not a number"))).collect()
+    }
+
     fn s(a: &FuncArgs, i: usize) -> String {
         a[i].as_str().unwrap_or_default().to_string()
     }
@@ -327,6 +346,94 @@ mod functions {
             FuncDef::builder()
                 .param(ParamType::Any)
                 .build(|a| serde_json::to_string(&a[0]).map(hcl::Value::from).map_err(|e| e.to_string())),
+        );
+        ctx.declare_func(
+            "lookup",
+            FuncDef::builder().param(ParamType::Any).param(ParamType::String).variadic_param(ParamType::Any).build(
+                |a| {
+                    let found = a[0].as_object().and_then(|m| m.get(a[1].as_str().unwrap_or_default())).cloned();
+                    match (found, a.get(2)) {
+                        (Some(v), _) => Ok(v),
+                        (None, Some(d)) => Ok(d.clone()),
+                        (None, None) => Err(format!("lookup: no key {:?} and no default", a[1])),
+                    }
+                },
+            ),
+        );
+        let list = || FuncDef::builder().param(ParamType::Array(Box::new(ParamType::Any)));
+        ctx.declare_func("alltrue", list().build(|a| Ok(hcl::Value::Bool(bools(&a)?.iter().all(|b| *b)))));
+        ctx.declare_func("anytrue", list().build(|a| Ok(hcl::Value::Bool(bools(&a)?.iter().any(|b| *b)))));
+        ctx.declare_func(
+            "contains",
+            FuncDef::builder()
+                .param(ParamType::Array(Box::new(ParamType::Any)))
+                .param(ParamType::Any)
+                .build(|a| Ok(hcl::Value::Bool(a[0].as_array().is_some_and(|l| l.contains(&a[1]))))),
+        );
+        ctx.declare_func(
+            "keys",
+            FuncDef::builder().param(ParamType::Any).build(|a| {
+                let m = a[0].as_object().ok_or("keys: expected a map")?;
+                Ok(hcl::Value::Array(m.keys().map(|k| hcl::Value::from(k.clone())).collect()))
+            }),
+        );
+        ctx.declare_func(
+            "values",
+            FuncDef::builder().param(ParamType::Any).build(|a| {
+                let m = a[0].as_object().ok_or("values: expected a map")?;
+                Ok(hcl::Value::Array(m.values().cloned().collect()))
+            }),
+        );
+        ctx.declare_func(
+            "concat",
+            FuncDef::builder()
+                .variadic_param(ParamType::Array(Box::new(ParamType::Any)))
+                .build(|a| Ok(hcl::Value::Array(a.iter().filter_map(|l| l.as_array()).flatten().cloned().collect()))),
+        );
+        ctx.declare_func(
+            "merge",
+            FuncDef::builder().variadic_param(ParamType::Any).build(|a| {
+                let mut out = hcl::Map::new();
+                for m in a.iter().filter_map(|m| m.as_object()) {
+                    out.extend(m.iter().map(|(k, v)| (k.clone(), v.clone())));
+                }
+                Ok(hcl::Value::Object(out))
+            }),
+        );
+        ctx.declare_func(
+            "min",
+            FuncDef::builder().variadic_param(ParamType::Number).build(|a| {
+                nums(&a)?
+                    .into_iter()
+                    .reduce(f64::min)
+                    .and_then(hcl::Number::from_f64)
+                    .map(hcl::Value::Number)
+                    .ok_or_else(|| "min: no arguments".to_string())
+            }),
+        );
+        ctx.declare_func(
+            "max",
+            FuncDef::builder().variadic_param(ParamType::Number).build(|a| {
+                nums(&a)?
+                    .into_iter()
+                    .reduce(f64::max)
+                    .and_then(hcl::Number::from_f64)
+                    .map(hcl::Value::Number)
+                    .ok_or_else(|| "max: no arguments".to_string())
+            }),
+        );
+        ctx.declare_func(
+            "tonumber",
+            FuncDef::builder().param(ParamType::Any).build(|a| match &a[0] {
+                hcl::Value::Number(n) => Ok(hcl::Value::Number(n.clone())),
+                hcl::Value::String(s) => s
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(hcl::Number::from_f64)
+                    .map(hcl::Value::Number)
+                    .ok_or_else(|| format!("tonumber: {s:?} is not a number")),
+                other => Err(format!("tonumber: {other} is not a number")),
+            }),
         );
         ctx.declare_func(
             "tostring",

@@ -15,5 +15,6 @@ pub mod providers;
 pub mod render;
 pub mod run;
 pub mod state;
+pub mod testing;
 
 pub use error::Error;

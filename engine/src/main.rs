@@ -47,6 +47,23 @@ enum Command {
         #[arg(long)]
         auto_approve: bool,
     },
+    /// Apply the configuration to a fresh emulator and run its *.aigwtest.hcl scenarios.
+    Test {
+        /// The configuration directory.
+        #[arg(default_value = ".")]
+        dir: std::path::PathBuf,
+        /// Run only scenarios whose name contains this.
+        #[arg(long)]
+        filter: Option<String>,
+        /// Print the results as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Also write a JUnit XML report here.
+        #[arg(long = "junit-xml", value_name = "FILE")]
+        junit_xml: Option<std::path::PathBuf>,
+        #[arg(long)]
+        verbose: bool,
+    },
     /// Destroy everything the state holds.
     Destroy {
         #[command(flatten)]
@@ -109,7 +126,7 @@ fn options(c: &Common, destroy: bool) -> anyhow::Result<aigw::plan::Options> {
         let (k, val) = v.split_once('=').with_context(|| format!("-var {v:?}: expected NAME=VALUE"))?;
         vars.insert(k.to_string(), val.to_string());
     }
-    Ok(aigw::plan::Options { destroy, refresh: c.refresh, vars })
+    Ok(aigw::plan::Options { destroy, refresh: c.refresh, vars, ..Default::default() })
 }
 
 fn confirm(what: &str) -> anyhow::Result<bool> {
@@ -122,6 +139,29 @@ fn confirm(what: &str) -> anyhow::Result<bool> {
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
     Ok(line.trim() == "yes")
+}
+
+fn junit(outcomes: &[aigw::testing::Outcome]) -> String {
+    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    let failed = outcomes.iter().filter(|o| !o.failures.is_empty()).count();
+    let mut x = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"aigw\" tests=\"{}\" failures=\"{failed}\">\n",
+        outcomes.len()
+    );
+    for o in outcomes {
+        x.push_str(&format!(
+            "  <testcase classname=\"{}\" name=\"{}\" time=\"{:.3}\">",
+            esc(&o.file),
+            esc(&o.scenario),
+            o.millis as f64 / 1000.0
+        ));
+        for f in &o.failures {
+            x.push_str(&format!("<failure message=\"{}\"/>", esc(f)));
+        }
+        x.push_str("</testcase>\n");
+    }
+    x.push_str("</testsuite>\n");
+    x
 }
 
 fn report(e: anyhow::Error) -> i32 {
@@ -150,6 +190,23 @@ async fn engine(dir: &std::path::Path, command: Command) -> anyhow::Result<i32> 
         }
         Command::Apply { common, auto_approve } => run_apply(dir, options(&common, false)?, auto_approve).await,
         Command::Destroy { common, auto_approve } => run_apply(dir, options(&common, true)?, auto_approve).await,
+        Command::Test { dir: test_dir, filter, json, junit_xml, verbose } => {
+            let dir = if test_dir.is_absolute() { test_dir } else { dir.join(test_dir) };
+            let (report, code, outcomes) = aigw::testing::run(&dir, filter.as_deref(), verbose).await;
+            if json {
+                let rows: Vec<_> = outcomes
+                    .iter()
+                    .map(|o| serde_json::json!({"file": o.file, "scenario": o.scenario, "passed": o.failures.is_empty(), "failures": o.failures, "duration_ms": o.millis}))
+                    .collect();
+                println!("{}", serde_json::json!({"scenarios": rows, "exit_code": code}));
+            } else {
+                print!("{report}");
+            }
+            if let Some(path) = junit_xml {
+                std::fs::write(&path, junit(&outcomes)).with_context(|| format!("writing {}", path.display()))?;
+            }
+            Ok(code)
+        }
         Command::Emulator { .. } => anyhow::bail!("internal: emulator is not an engine command"),
     }
 }

@@ -81,6 +81,11 @@ pub struct Options {
     pub refresh: bool,
     /// `-var NAME=VALUE`.
     pub vars: BTreeMap<String, String>,
+    /// Provider arguments set from outside the configuration:
+    /// local name → argument → value (`aigw test` points aigw at its emulator).
+    pub provider_overrides: BTreeMap<String, BTreeMap<String, Value>>,
+    /// The state file; default `terraform.tfstate` in the configuration directory.
+    pub state_path: Option<std::path::PathBuf>,
 }
 
 /// `var.*` from defaults, `TF_VAR_*` and `-var`.

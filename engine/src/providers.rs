@@ -23,7 +23,12 @@ pub fn state_address(source: &str) -> String {
 
 impl Providers {
     /// Launches and configures every provider that `cfg` or `state` uses.
-    pub async fn start(cfg: &Config, state: &crate::state::State, scope: &Scope) -> Result<Providers, Error> {
+    pub async fn start(
+        cfg: &Config,
+        state: &crate::state::State,
+        scope: &Scope,
+        overrides: &BTreeMap<String, BTreeMap<String, Value>>,
+    ) -> Result<Providers, Error> {
         let mut clients = BTreeMap::new();
         let mut used: std::collections::BTreeSet<&str> = cfg.resources.iter().map(|r| r.provider()).collect();
         used.extend(state.resources.iter().filter_map(|r| r.type_name.split('_').next()));
@@ -44,6 +49,9 @@ impl Providers {
                         .map_err(|m| Error::config(loc, format!("{k}: {m}")))?;
                     config.set_attr(k, v);
                 }
+            }
+            for (k, v) in overrides.get(local).into_iter().flatten() {
+                config.set_attr(k, v.clone());
             }
             check(&client.validate_provider_config(&config).await?, &format!("provider {local}"))?;
             check(&client.configure(crate::state::TERRAFORM_VERSION, &config).await?, &format!("provider {local}"))?;

@@ -61,12 +61,12 @@ pub struct Run {
 impl Run {
     pub async fn open(dir: &Path, opts: &Options) -> Result<Run, Error> {
         let cfg = Config::load(dir)?;
-        let state_path = dir.join("terraform.tfstate");
+        let state_path = opts.state_path.clone().unwrap_or_else(|| dir.join("terraform.tfstate"));
         let lock = StateLock::take(&state_path)?;
         let state = State::load(&state_path)?;
         let scope = Scope { vars: variables(&cfg, opts)?, ..Scope::default() };
         crate::graph::order(&crate::graph::dependencies(&cfg)?)?;
-        let providers = Providers::start(&cfg, &state, &scope).await?;
+        let providers = Providers::start(&cfg, &state, &scope, &opts.provider_overrides).await?;
         Ok(Run { cfg, state, state_path, providers, scope, _lock: lock })
     }
 

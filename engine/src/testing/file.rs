@@ -1,0 +1,310 @@
+//! `*.aigwtest.hcl` files: `variables`, `upstream "<provider>"` blocks that
+//! set simulated behaviour, and `scenario "<name>"` blocks of `request`s and
+//! `assert`s. Every mistake is reported with file and line.
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use aigw_emulator::Fault;
+use hcl::{Block, Expression, Structure};
+
+use crate::error::{Error, Loc};
+
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub name: String,
+    pub gateway: Expression,
+    /// None: the universal endpoint.
+    pub provider: Option<Expression>,
+    pub path: Option<Expression>,
+    pub method: String,
+    pub headers: Option<Expression>,
+    pub body: Option<Expression>,
+    pub count: usize,
+    pub concurrency: usize,
+    /// Moves the emulator's clock forward before sending.
+    pub advance: Option<Duration>,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone)]
+pub struct Assert {
+    pub condition: Expression,
+    pub error_message: Expression,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    pub requests: Vec<Request>,
+    pub asserts: Vec<Assert>,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TestFile {
+    pub path: PathBuf,
+    pub variables: BTreeMap<String, String>,
+    pub upstreams: Vec<Fault>,
+    pub scenarios: Vec<Scenario>,
+}
+
+/// `"61s"`, `"5m"`, `"1h"`, `"250ms"`.
+pub fn duration(s: &str) -> Option<Duration> {
+    let s = s.trim();
+    let (n, unit) = s.find(|c: char| !c.is_ascii_digit() && c != '.').map(|i| s.split_at(i))?;
+    let n: f64 = n.parse().ok()?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return None,
+    };
+    Some(Duration::from_secs_f64(secs))
+}
+
+struct Src<'a> {
+    file: String,
+    text: &'a str,
+}
+
+impl Src<'_> {
+    fn loc(&self, needle: &str, from: usize) -> Loc {
+        let at = self.text[from.min(self.text.len())..].find(needle).map_or(0, |i| i + from);
+        Loc { file: self.file.clone(), line: self.text[..at].matches('\n').count() + 1 }
+    }
+}
+
+fn literal_str(e: &Expression) -> Option<String> {
+    match e {
+        Expression::String(s) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+fn literal_int(e: &Expression) -> Option<i64> {
+    match e {
+        Expression::Number(n) => n.as_i64(),
+        _ => None,
+    }
+}
+
+fn label(b: &Block, loc: &Loc) -> Result<String, Error> {
+    match b.labels() {
+        [l] => Ok(l.as_str().to_string()),
+        _ => Err(Error::config(loc, format!("a {} block takes one label", b.identifier()))),
+    }
+}
+
+fn upstream(b: &Block, loc: &Loc) -> Result<Fault, Error> {
+    let provider = label(b, loc)?;
+    let mut f = Fault { provider, model: None, status: None, timeout: false, drop: false, latency_ms: 0, times: None };
+    for a in b.body().attributes() {
+        let e = a.expr();
+        let bad = || Error::config(loc, format!("upstream.{}: unexpected value", a.key()));
+        match a.key() {
+            "model" => f.model = Some(literal_str(e).ok_or_else(bad)?),
+            "status" => f.status = Some(literal_int(e).and_then(|n| u16::try_from(n).ok()).ok_or_else(bad)?),
+            "failures" | "times" => f.times = Some(literal_int(e).and_then(|n| u32::try_from(n).ok()).ok_or_else(bad)?),
+            "latency_ms" => f.latency_ms = literal_int(e).and_then(|n| u64::try_from(n).ok()).ok_or_else(bad)?,
+            "latency" => f.latency_ms = literal_str(e).and_then(|s| duration(&s)).ok_or_else(bad)?.as_millis() as u64,
+            "timeout" => f.timeout = matches!(e, Expression::Bool(true)),
+            "drop" => f.drop = matches!(e, Expression::Bool(true)),
+            other => {
+                return Err(Error::config(
+                    loc,
+                    format!(
+                        "unknown upstream argument {other:?} (model, status, failures, latency, latency_ms, timeout, drop)"
+                    ),
+                ));
+            }
+        }
+    }
+    if f.status.is_none() && !f.timeout && !f.drop && f.latency_ms == 0 {
+        return Err(Error::config(loc, "an upstream block needs status, timeout, drop or latency"));
+    }
+    Ok(f)
+}
+
+fn request(b: &Block, loc: Loc) -> Result<Request, Error> {
+    let name = label(b, &loc)?;
+    let mut r = Request {
+        name,
+        gateway: Expression::Null,
+        provider: None,
+        path: None,
+        method: "POST".into(),
+        headers: None,
+        body: None,
+        count: 1,
+        concurrency: 1,
+        advance: None,
+        loc: loc.clone(),
+    };
+    for a in b.body().attributes() {
+        let e = a.expr().clone();
+        let int = |k: &str| {
+            literal_int(&e)
+                .and_then(|n| usize::try_from(n).ok())
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| Error::config(&loc, format!("request.{k} must be a whole number >= 1")))
+        };
+        match a.key() {
+            "gateway" => r.gateway = e,
+            "provider" => r.provider = Some(e),
+            "path" => r.path = Some(e),
+            "method" => {
+                r.method = literal_str(&e).ok_or_else(|| Error::config(&loc, "request.method must be a string"))?
+            }
+            "headers" => r.headers = Some(e),
+            "body" => r.body = Some(e),
+            "count" => r.count = int("count")?,
+            "concurrency" => r.concurrency = int("concurrency")?,
+            "advance" => {
+                r.advance = Some(
+                    literal_str(&e)
+                        .and_then(|s| duration(&s))
+                        .ok_or_else(|| Error::config(&loc, "request.advance must be a duration such as \"61s\""))?,
+                )
+            }
+            other => {
+                return Err(Error::config(
+                    &loc,
+                    format!(
+                        "unknown request argument {other:?} (gateway, provider, path, method, headers, body, count, concurrency, advance)"
+                    ),
+                ));
+            }
+        }
+    }
+    if matches!(r.gateway, Expression::Null) {
+        return Err(Error::config(&loc, format!("request {:?} needs gateway = <an aigw_gateway resource>", r.name)));
+    }
+    Ok(r)
+}
+
+fn scenario(b: &Block, src: &Src, loc: Loc, offset: usize) -> Result<Scenario, Error> {
+    let name = label(b, &loc)?;
+    let mut s = Scenario { name, requests: Vec::new(), asserts: Vec::new(), loc: loc.clone() };
+    for st in b.body().iter() {
+        match st {
+            Structure::Block(inner) if inner.identifier() == "request" => {
+                let l = inner.labels().first().map(|x| x.as_str().to_string()).unwrap_or_default();
+                let loc = src.loc(&format!("request \"{l}\""), offset);
+                s.requests.push(request(inner, loc)?);
+            }
+            Structure::Block(inner) if inner.identifier() == "assert" => {
+                let find = |k: &str| inner.body().attributes().find(|a| a.key() == k).map(|a| a.expr().clone());
+                let aloc = src.loc("assert", offset);
+                s.asserts.push(Assert {
+                    condition: find("condition").ok_or_else(|| Error::config(&aloc, "assert needs a condition"))?,
+                    error_message: find("error_message").unwrap_or(Expression::String("assertion failed".into())),
+                    loc: aloc,
+                });
+            }
+            Structure::Block(inner) => {
+                return Err(Error::config(
+                    &loc,
+                    format!("unknown block {:?} in scenario (request, assert)", inner.identifier()),
+                ));
+            }
+            Structure::Attribute(a) => {
+                return Err(Error::config(&loc, format!("unknown scenario argument {:?}", a.key())));
+            }
+        }
+    }
+    Ok(s)
+}
+
+impl TestFile {
+    pub fn load(path: &Path) -> Result<TestFile, Error> {
+        let text = std::fs::read_to_string(path)?;
+        let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let body = hcl::parse(&text).map_err(|e| Error::Syntax(format!("{file}: {e}")))?;
+        let src = Src { file, text: &text };
+        let mut t = TestFile { path: path.to_path_buf(), ..TestFile::default() };
+        for st in body.iter() {
+            let Structure::Block(b) = st else {
+                let loc = src.loc("=", 0);
+                return Err(Error::config(
+                    &loc,
+                    "only variables, upstream and scenario blocks belong at the top of a test file",
+                ));
+            };
+            let first = b.labels().first().map(|l| l.as_str().to_string()).unwrap_or_default();
+            let needle =
+                if first.is_empty() { b.identifier().to_string() } else { format!("{} \"{first}\"", b.identifier()) };
+            let offset = text.find(&needle).unwrap_or(0);
+            let loc = src.loc(&needle, 0);
+            match b.identifier() {
+                "variables" => {
+                    for a in b.body().attributes() {
+                        let v = match a.expr() {
+                            Expression::String(s) => s.clone(),
+                            Expression::Number(n) => n.to_string(),
+                            Expression::Bool(x) => x.to_string(),
+                            _ => {
+                                return Err(Error::config(
+                                    &loc,
+                                    format!("variables.{} must be a string, number or bool", a.key()),
+                                ));
+                            }
+                        };
+                        t.variables.insert(a.key().to_string(), v);
+                    }
+                }
+                "upstream" => t.upstreams.push(upstream(b, &loc)?),
+                "scenario" => t.scenarios.push(scenario(b, &src, loc, offset)?),
+                other => {
+                    return Err(Error::config(&loc, format!("unknown block {other:?} (variables, upstream, scenario)")));
+                }
+            }
+        }
+        Ok(t)
+    }
+}
+
+/// The test files of a configuration: `*.aigwtest.hcl` in it and in `tests/`.
+pub fn find(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for d in [dir.to_path_buf(), dir.join("tests")] {
+        if let Ok(rd) = std::fs::read_dir(&d) {
+            out.extend(
+                rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.to_string_lossy().ends_with(".aigwtest.hcl")),
+            );
+        }
+    }
+    out.sort();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration("61s"), Some(Duration::from_secs(61)));
+        assert_eq!(duration("250ms"), Some(Duration::from_millis(250)));
+        assert_eq!(duration("2m"), Some(Duration::from_secs(120)));
+        assert_eq!(duration("soon"), None);
+    }
+
+    #[test]
+    fn mistakes_name_their_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.aigwtest.hcl");
+        std::fs::write(
+            &p,
+            "scenario \"a\" {\n  request \"r\" {\n    gateway = aigw_gateway.main\n    colour = \"red\"\n  }\n}\n",
+        )
+        .unwrap();
+        let e = TestFile::load(&p).unwrap_err().to_string();
+        assert!(e.starts_with("x.aigwtest.hcl:2:") && e.contains("unknown request argument \"colour\""), "{e}");
+        std::fs::write(&p, "upstream \"openai\" {\n  status = 503\n  failures = 2\n}\nwhat {}\n").unwrap();
+        let e = TestFile::load(&p).unwrap_err().to_string();
+        assert!(e.contains("x.aigwtest.hcl:5: unknown block \"what\""), "{e}");
+    }
+}

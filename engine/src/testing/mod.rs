@@ -1,0 +1,321 @@
+//! `aigw test`: apply a configuration to a fresh in-process emulator with
+//! simulated upstreams (through the provider, over tfplugin6, as `aigw
+//! apply` does), send each scenario's requests through the gateways it
+//! created, check its assertions against what the traffic saw (responses,
+//! logs, simulator calls), and destroy everything afterwards.
+pub mod file;
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::path::Path;
+use std::time::Instant;
+
+use aigw_emulator::{AppState, Config as EmuConfig, Emulator};
+use tfplugin::Value;
+
+use crate::error::Error;
+use crate::eval::{Scope, eval, refs};
+use crate::plan::Options;
+use crate::run::Run;
+use file::{Request, Scenario, TestFile};
+
+/// How one scenario went.
+#[derive(Debug)]
+pub struct Outcome {
+    pub file: String,
+    pub scenario: String,
+    /// Empty when it passed.
+    pub failures: Vec<String>,
+    pub millis: u128,
+}
+
+/// A JSON value as an expression value.
+pub fn from_json(j: &serde_json::Value) -> Value {
+    match j {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(i) => Value::int(i),
+            None => Value::Number(tfplugin::value::Number::from_f64(n.as_f64().unwrap_or(0.0))),
+        },
+        serde_json::Value::String(s) => Value::String(s.clone()),
+        serde_json::Value::Array(a) => Value::Tuple(a.iter().map(from_json).collect()),
+        serde_json::Value::Object(o) => Value::Object(o.iter().map(|(k, v)| (k.clone(), from_json(v))).collect()),
+    }
+}
+
+fn to_json(v: &Value) -> serde_json::Value {
+    let h = crate::eval::to_hcl(v);
+    serde_json::to_value(&h).unwrap_or(serde_json::Value::Null)
+}
+
+struct Emu {
+    state: AppState,
+    base: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+async fn start_emulator(t: &TestFile) -> Result<Emu, Error> {
+    let config = EmuConfig { simulate: true, faults: t.upstreams.clone(), ..EmuConfig::default() };
+    let emulator = Emulator::open(config).await.map_err(|e| Error::Provider(format!("emulator: {e}")))?;
+    let state = emulator.state();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let (stop, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let _ = emulator
+            .serve(listener, async {
+                let _ = rx.await;
+            })
+            .await;
+    });
+    Ok(Emu { state, base, stop, task })
+}
+
+async fn send(http: &reqwest::Client, base: &str, r: &Request, scope: &Scope) -> Result<Value, String> {
+    let gw = eval(&r.gateway, scope)?;
+    let (Some(account), Some(id)) = (gw.attr("account_id").as_str(), gw.attr("id").as_str()) else {
+        return Err("gateway must be an aigw_gateway resource (with account_id and id)".into());
+    };
+    let text = |e: &Option<hcl::Expression>| -> Result<Option<String>, String> {
+        match e {
+            Some(e) => Ok(eval(e, scope)?.as_str().map(str::to_owned)),
+            None => Ok(None),
+        }
+    };
+    let url = match (text(&r.provider)?, text(&r.path)?) {
+        (Some(p), Some(path)) => format!("{base}/v1/{account}/{id}/{p}/{}", path.trim_start_matches('/')),
+        (Some(p), None) => format!("{base}/v1/{account}/{id}/{p}"),
+        (None, _) => format!("{base}/v1/{account}/{id}"),
+    };
+    let method = reqwest::Method::from_bytes(r.method.as_bytes()).map_err(|e| e.to_string())?;
+    let mut req = http.request(method, &url);
+    if let Some(h) = &r.headers {
+        if let Value::Object(m) | Value::Map(m) = eval(h, scope)? {
+            for (k, v) in m {
+                let v = match v {
+                    Value::String(s) => s,
+                    other => to_json(&other).to_string(),
+                };
+                req = req.header(k, v);
+            }
+        }
+    }
+    if let Some(b) = &r.body {
+        let body = eval(b, scope)?;
+        req = req.header("content-type", "application/json").body(to_json(&body).to_string());
+    }
+    let started = Instant::now();
+    let resp = req.send().await.map_err(|e| format!("request {:?} failed: {e}", r.name))?;
+    let status = resp.status().as_u16();
+    let headers: BTreeMap<String, Value> = resp
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_string(), Value::from(v.to_str().unwrap_or_default())))
+        .collect();
+    let bytes = resp.bytes().await.map_err(|e| e.to_string())?;
+    let body = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .map(|j| from_json(&j))
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    Ok(Value::object([
+        ("status", Value::int(i64::from(status))),
+        ("headers", Value::Map(headers)),
+        ("body", body),
+        ("duration_ms", Value::int(started.elapsed().as_millis() as i64)),
+    ]))
+}
+
+fn show(v: &Value) -> String {
+    let s = to_json(v).to_string();
+    if s.len() > 300 { format!("{}…", &s[..300]) } else { s }
+}
+
+async fn run_scenario(http: &reqwest::Client, emu: &Emu, s: &Scenario, scope: &mut Scope) -> Vec<String> {
+    let mut requests = BTreeMap::new();
+    for r in &s.requests {
+        if let Some(d) = r.advance {
+            emu.state.runtime.clock.advance(d);
+        }
+        let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(r.concurrency));
+        let mut handles = Vec::new();
+        for _ in 0..r.count {
+            let permit = sem.clone();
+            let (http, r2, scope2, base) = (http.clone(), r.clone(), scope.clone(), emu.base.clone());
+            handles.push(tokio::spawn(async move {
+                let _p = permit.acquire_owned().await;
+                send(&http, &base, &r2, &scope2).await
+            }));
+        }
+        let mut results = Vec::new();
+        for h in handles {
+            match h.await {
+                Ok(Ok(v)) => results.push(v),
+                Ok(Err(e)) => return vec![format!("{}: request {:?}: {e}", r.loc, r.name)],
+                Err(e) => return vec![format!("{}: request {:?}: {e}", r.loc, r.name)],
+            }
+        }
+        let v = if r.count == 1 { results.remove(0) } else { Value::Tuple(results) };
+        requests.insert(r.name.clone(), v);
+        scope.extra.insert("request".into(), Value::Object(requests.clone()));
+    }
+    emu.state.runtime.logs.flush().await;
+    let logs: Vec<Value> = emu
+        .state
+        .runtime
+        .logs
+        .all()
+        .into_iter()
+        .map(|e| from_json(&serde_json::to_value(e.summary()).unwrap_or_default()))
+        .collect();
+    scope.extra.insert("logs".into(), Value::Tuple(logs));
+    let calls = emu.state.runtime.simulator.as_ref().map(|s| s.calls()).unwrap_or_default();
+    scope.extra.insert("calls".into(), from_json(&serde_json::to_value(calls).unwrap_or_default()));
+    scope.extra.insert("request".into(), Value::Object(requests));
+
+    let mut failures = Vec::new();
+    for a in &s.asserts {
+        let outcome = eval(&a.condition, scope);
+        if matches!(outcome, Ok(Value::Bool(true))) {
+            continue;
+        }
+        let message =
+            eval(&a.error_message, scope).ok().and_then(|m| m.as_str().map(str::to_owned)).unwrap_or_default();
+        let mut f = format!("{}: assertion failed: {message}\n      condition: {}", a.loc, a.condition);
+        match outcome {
+            Err(e) => {
+                let _ = write!(f, "\n      error: {e}");
+            }
+            Ok(v) => {
+                let _ = write!(f, "\n      evaluated to: {}", show(&v));
+            }
+        }
+        for r in refs(&a.condition) {
+            if matches!(r.first().map(String::as_str), Some("request" | "logs" | "calls")) {
+                if let Ok(v) = scope.resolve(&r) {
+                    let _ = write!(f, "\n      {} = {}", r.join("."), show(&v));
+                }
+            }
+        }
+        failures.push(f);
+    }
+    failures
+}
+
+/// Runs one test file: fresh emulator, apply, scenarios, destroy.
+async fn run_file(dir: &Path, t: &TestFile, filter: Option<&str>, out: &mut Vec<Outcome>) -> Result<(), Error> {
+    let emu = start_emulator(t).await?;
+    let state_dir = tempfile_dir()?;
+    let mut overrides = BTreeMap::new();
+    overrides.insert(
+        "aigw".to_string(),
+        BTreeMap::from([
+            ("base_url".to_string(), Value::from(format!("{}/client/v4", emu.base))),
+            ("api_token".to_string(), Value::from("aigw-test")),
+        ]),
+    );
+    let opts = Options {
+        refresh: true,
+        vars: t.variables.clone(),
+        provider_overrides: overrides,
+        state_path: Some(state_dir.join("terraform.tfstate")),
+        ..Options::default()
+    };
+    let mut run = Run::open(dir, &opts).await?;
+    let applied = async {
+        let plan = run.plan(&opts).await?;
+        run.apply(&plan, &mut |_| {}).await
+    }
+    .await;
+    if let Err(e) = applied {
+        run.close().await;
+        let _ = emu.stop.send(());
+        return Err(e);
+    }
+    // What the scenarios see: variables, locals and the applied resources.
+    let mut scope = run.scope.clone();
+    scope.resources.clear();
+    for r in &run.state.resources {
+        if let (Some(inst), Some(schema)) = (
+            r.instances.first(),
+            run.providers
+                .get(r.type_name.split('_').next().unwrap_or_default())
+                .ok()
+                .and_then(|(_, c)| c.schemas().resources.get(&r.type_name).cloned()),
+        ) {
+            let v = tfplugin::value::decode_json(&inst.attributes, &schema.value_type()).unwrap_or(Value::Null);
+            scope.resources.entry(r.type_name.clone()).or_default().insert(r.name.clone(), v);
+        }
+    }
+    let http = reqwest::Client::new();
+    let name = t.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    for s in &t.scenarios {
+        if filter.is_some_and(|f| !s.name.contains(f)) {
+            continue;
+        }
+        let started = Instant::now();
+        let failures = run_scenario(&http, &emu, s, &mut scope).await;
+        out.push(Outcome {
+            file: name.clone(),
+            scenario: s.name.clone(),
+            failures,
+            millis: started.elapsed().as_millis(),
+        });
+    }
+    let destroy = Options { destroy: true, ..opts.clone() };
+    let destroyed = async {
+        let plan = run.plan(&destroy).await?;
+        run.apply(&plan, &mut |_| {}).await
+    }
+    .await;
+    run.close().await;
+    let _ = emu.stop.send(());
+    let _ = emu.task.await;
+    let _ = std::fs::remove_dir_all(&state_dir);
+    destroyed.map(|_| ())
+}
+
+fn tempfile_dir() -> Result<std::path::PathBuf, Error> {
+    let d =
+        std::env::temp_dir().join(format!("aigw-test-{}-{}", std::process::id(), crate::state::State::empty().lineage));
+    std::fs::create_dir_all(&d)?;
+    Ok(d)
+}
+
+/// The report and exit code of `aigw test`: 0 all passed, 1 a scenario
+/// failed, 2 the configuration (or a test file) could not be applied.
+pub async fn run(dir: &Path, filter: Option<&str>, verbose: bool) -> (String, i32, Vec<Outcome>) {
+    let mut report = String::new();
+    let files = file::find(dir);
+    if files.is_empty() {
+        return (format!("no *.aigwtest.hcl files in {} or its tests/\n", dir.display()), 2, Vec::new());
+    }
+    let mut outcomes = Vec::new();
+    for f in files {
+        let loaded = TestFile::load(&f);
+        let result = match loaded {
+            Ok(t) => run_file(dir, &t, filter, &mut outcomes).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = result {
+            let _ = writeln!(report, "{}: the configuration could not be tested:\n  {e}", f.display());
+            return (report, 2, outcomes);
+        }
+    }
+    let (mut passed, mut failed) = (0, 0);
+    for o in &outcomes {
+        if o.failures.is_empty() {
+            passed += 1;
+            let _ = writeln!(report, "  pass  {} :: {} ({} ms)", o.file, o.scenario, o.millis);
+        } else {
+            failed += 1;
+            let _ = writeln!(report, "  FAIL  {} :: {} ({} ms)", o.file, o.scenario, o.millis);
+            for f in &o.failures {
+                let _ = writeln!(report, "    {f}");
+            }
+        }
+        let _ = verbose;
+    }
+    let _ = writeln!(report, "\n{passed} passed, {failed} failed");
+    (report, i32::from(failed > 0), outcomes)
+}
