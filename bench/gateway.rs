@@ -104,16 +104,6 @@ async fn ttfb(http: &reqwest::Client, url: &str, n: usize) -> Stats {
     Stats { lat, wall: start.elapsed() }
 }
 
-fn rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmRSS:")).map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_string())
-        })
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
 #[tokio::main]
 async fn main() {
     // The simulated upstream, served on its own port so it can be called directly.

@@ -22,10 +22,8 @@ pub fn refs(expr: &Expression) -> Vec<Ref> {
 
 fn walk(e: &Expression, out: &mut Vec<Ref>, bound: &[String]) {
     match e {
-        Expression::Variable(v) => {
-            if !bound.iter().any(|b| b == v.as_str()) {
-                out.push(vec![v.to_string()]);
-            }
+        Expression::Variable(v) if !bound.iter().any(|b| b == v.as_str()) => {
+            out.push(vec![v.to_string()]);
         }
         Expression::Traversal(t) => {
             if let Expression::Variable(v) = &t.expr {
@@ -425,7 +423,7 @@ mod functions {
         ctx.declare_func(
             "tonumber",
             FuncDef::builder().param(ParamType::Any).build(|a| match &a[0] {
-                hcl::Value::Number(n) => Ok(hcl::Value::Number(n.clone())),
+                hcl::Value::Number(n) => Ok(hcl::Value::Number(*n)),
                 hcl::Value::String(s) => s
                     .parse::<f64>()
                     .ok()

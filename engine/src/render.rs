@@ -143,7 +143,7 @@ pub fn plan_text(plan: &Plan) -> String {
             Action::NoOp => {}
         }
         let _ = writeln!(out, "  # {} {what}", c.address());
-        let _ = writeln!(out, "{} resource \"{}\" \"{}\" {{", format!("{:>3}", c.action.symbol()), c.type_name, c.name);
+        let _ = writeln!(out, "{:>3} resource \"{}\" \"{}\" {{", c.action.symbol(), c.type_name, c.name);
         attr_lines(c, &mut out);
         out.push_str("    }\n\n");
     }

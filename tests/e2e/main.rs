@@ -13,3 +13,5 @@ mod terraform;
 mod policies;
 // The aigw engine: round trips with terraform, errors, state safety.
 mod engine;
+// `aigw test` on the examples and on broken copies of them.
+mod aigw_test;

@@ -188,16 +188,23 @@ fn request(b: &Block, loc: Loc) -> Result<Request, Error> {
 fn scenario(b: &Block, src: &Src, loc: Loc, offset: usize) -> Result<Scenario, Error> {
     let name = label(b, &loc)?;
     let mut s = Scenario { name, requests: Vec::new(), asserts: Vec::new(), loc: loc.clone() };
+    // Each block's line: the next occurrence of its header after the last one.
+    let mut cursor = offset;
+    let mut next = |needle: &str| {
+        let l = src.loc(needle, cursor);
+        cursor = src.text[cursor.min(src.text.len())..].find(needle).map_or(cursor, |i| cursor + i + needle.len());
+        l
+    };
     for st in b.body().iter() {
         match st {
             Structure::Block(inner) if inner.identifier() == "request" => {
                 let l = inner.labels().first().map(|x| x.as_str().to_string()).unwrap_or_default();
-                let loc = src.loc(&format!("request \"{l}\""), offset);
+                let loc = next(&format!("request \"{l}\""));
                 s.requests.push(request(inner, loc)?);
             }
             Structure::Block(inner) if inner.identifier() == "assert" => {
                 let find = |k: &str| inner.body().attributes().find(|a| a.key() == k).map(|a| a.expr().clone());
-                let aloc = src.loc("assert", offset);
+                let aloc = next("assert");
                 s.asserts.push(Assert {
                     condition: find("condition").ok_or_else(|| Error::config(&aloc, "assert needs a condition"))?,
                     error_message: find("error_message").unwrap_or(Expression::String("assertion failed".into())),
@@ -258,7 +265,10 @@ impl TestFile {
                 "upstream" => t.upstreams.push(upstream(b, &loc)?),
                 "scenario" => t.scenarios.push(scenario(b, &src, loc, offset)?),
                 other => {
-                    return Err(Error::config(&loc, format!("unknown block {other:?} (variables, upstream, scenario)")));
+                    return Err(Error::config(
+                        &loc,
+                        format!("unknown block {other:?} (variables, upstream, scenario)"),
+                    ));
                 }
             }
         }

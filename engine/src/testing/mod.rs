@@ -91,15 +91,15 @@ async fn send(http: &reqwest::Client, base: &str, r: &Request, scope: &Scope) ->
     };
     let method = reqwest::Method::from_bytes(r.method.as_bytes()).map_err(|e| e.to_string())?;
     let mut req = http.request(method, &url);
-    if let Some(h) = &r.headers {
-        if let Value::Object(m) | Value::Map(m) = eval(h, scope)? {
-            for (k, v) in m {
-                let v = match v {
-                    Value::String(s) => s,
-                    other => to_json(&other).to_string(),
-                };
-                req = req.header(k, v);
-            }
+    if let Some(h) = &r.headers
+        && let Value::Object(m) | Value::Map(m) = eval(h, scope)?
+    {
+        for (k, v) in m {
+            let v = match v {
+                Value::String(s) => s,
+                other => to_json(&other).to_string(),
+            };
+            req = req.header(k, v);
         }
     }
     if let Some(b) = &r.body {
@@ -191,10 +191,10 @@ async fn run_scenario(http: &reqwest::Client, emu: &Emu, s: &Scenario, scope: &m
             }
         }
         for r in refs(&a.condition) {
-            if matches!(r.first().map(String::as_str), Some("request" | "logs" | "calls")) {
-                if let Ok(v) = scope.resolve(&r) {
-                    let _ = write!(f, "\n      {} = {}", r.join("."), show(&v));
-                }
+            if matches!(r.first().map(String::as_str), Some("request" | "logs" | "calls"))
+                && let Ok(v) = scope.resolve(&r)
+            {
+                let _ = write!(f, "\n      {} = {}", r.join("."), show(&v));
             }
         }
         failures.push(f);

@@ -1,0 +1,83 @@
+//! `aigw test` on the examples, and on broken copies of the quickstart
+//! that must fail in the expected way.
+use std::process::Command;
+
+use crate::util::bin;
+
+fn repo() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn aigw_test(dir: &std::path::Path) -> (i32, String) {
+    let out = Command::new(bin("aigw")).arg("test").arg(dir).output().unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.code().unwrap_or(-1), text)
+}
+
+/// A copy of examples/quickstart with `edit` applied to its main.tf.
+fn broken_quickstart(edit: impl Fn(String) -> String) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let src = repo().join("examples/quickstart");
+    std::fs::write(dir.path().join("main.tf"), edit(std::fs::read_to_string(src.join("main.tf")).unwrap())).unwrap();
+    std::fs::create_dir(dir.path().join("tests")).unwrap();
+    std::fs::copy(src.join("tests/quickstart.aigwtest.hcl"), dir.path().join("tests/quickstart.aigwtest.hcl")).unwrap();
+    dir
+}
+
+#[test]
+fn every_example_passes() {
+    {
+        let ex = "quickstart";
+        let (code, out) = aigw_test(&repo().join("examples").join(ex));
+        assert_eq!(code, 0, "{ex}:\n{out}");
+        assert!(out.contains(" passed, 0 failed"), "{out}");
+    }
+}
+
+#[test]
+fn a_configuration_that_cannot_apply_exits_2() {
+    let dir = broken_quickstart(|tf| {
+        tf.replace(
+            "  ttl                  = 3600\n",
+            "  ttl                  = 3600\n  colour               = \"red\"\n",
+        )
+    });
+    let (code, out) = aigw_test(dir.path());
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("main.tf:") && out.contains("unsupported argument \"colour\""), "{out}");
+}
+
+#[test]
+fn a_gateway_without_cache_fails_the_hit_assertion() {
+    let dir = broken_quickstart(|tf| {
+        let start = tf.find("# Identical requests").unwrap();
+        let end = tf.find("# At most 100 requests").unwrap();
+        format!("{}{}", &tf[..start], &tf[end..])
+    });
+    let (code, out) = aigw_test(dir.path());
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("FAIL  quickstart.aigwtest.hcl :: cache_hit"), "{out}");
+    assert!(out.contains("the repeated question should come from the cache"), "{out}");
+    assert!(out.contains("request.second.headers"), "the failure shows the values involved:\n{out}");
+}
+
+#[test]
+fn a_rate_limit_set_too_high_fails_the_429_assertion() {
+    let dir = broken_quickstart(|tf| tf.replace("limit      = 100", "limit      = 100000"));
+    let (code, out) = aigw_test(dir.path());
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("FAIL  quickstart.aigwtest.hcl :: rate_limit"), "{out}");
+    assert!(out.contains("more than 100 requests a minute should be rate limited"), "{out}");
+}
+
+#[test]
+fn a_fallback_without_its_healthy_step_fails_and_names_the_answer() {
+    let dir = broken_quickstart(|tf| tf.replace("    { provider = \"openai\", model = \"gpt-4o-mini\" },\n", ""));
+    let (code, out) = aigw_test(dir.path());
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("FAIL  quickstart.aigwtest.hcl :: fallback_on_outage"), "{out}");
+    assert!(
+        out.contains("\"cf-aig-step\":\"0\"") && out.contains("request.chat.status = 503"),
+        "the report shows which step answered and what came back:\n{out}"
+    );
+}
