@@ -88,12 +88,12 @@ pub async fn apply(
         let source = source.to_string();
         match c.action {
             Action::NoOp => {
-                record(state, c, &source, &c.before, &[])?;
+                record(state, c, &source, &c.before, &c.private)?;
                 scope.resources.entry(c.type_name.clone()).or_default().insert(c.name.clone(), c.before.clone());
             }
             Action::Delete => {
                 progress(&format!("{}: Destroying...", c.address()));
-                apply_one(providers, c, c.before.clone(), Value::Null, Value::Null, Vec::new()).await?;
+                apply_one(providers, c, c.before.clone(), Value::Null, Value::Null, c.private.clone()).await?;
                 record(state, c, &source, &Value::Null, &[])?;
                 state.save(state_path)?;
                 sum.destroyed += 1;
@@ -106,12 +106,14 @@ pub async fn apply(
                     .find(|r| r.type_name == c.type_name && r.name == c.name)
                     .ok_or_else(|| Error::Provider(format!("{} is not in the configuration", c.address())))?;
                 let mut prior = c.before.clone();
+                let mut prior_private = c.private.clone();
                 if c.action == Action::Replace {
                     progress(&format!("{}: Destroying...", c.address()));
                     apply_one(providers, c, prior.clone(), Value::Null, Value::Null, Vec::new()).await?;
                     record(state, c, &source, &Value::Null, &[])?;
                     state.save(state_path)?;
                     prior = Value::Null;
+                    prior_private = Vec::new();
                     sum.destroyed += 1;
                 }
                 // Dependencies are applied now: plan again with their values.
@@ -122,7 +124,7 @@ pub async fn apply(
                         prior_state: prior.clone(),
                         proposed_new_state: proposed_new(&c.schema, &prior, &config),
                         config: config.clone(),
-                        prior_private: Vec::new(),
+                        prior_private,
                     })
                     .await?;
                 check(&planned.diagnostics, &c.address())?;

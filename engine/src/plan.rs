@@ -52,6 +52,8 @@ pub struct Change {
     /// True when refresh found the object changed or gone outside aigw.
     pub drifted: bool,
     pub dependencies: Vec<String>,
+    /// The provider's private data for the prior object.
+    pub private: Vec<u8>,
 }
 
 impl Change {
@@ -277,6 +279,7 @@ pub async fn plan(
                 .get(node)
                 .map(|d| d.iter().filter(|x| !x.starts_with("local.")).cloned().collect())
                 .unwrap_or_default(),
+            private: resp.planned_private,
         });
     }
     // Deletions: everything in state that the configuration no longer has
@@ -290,7 +293,7 @@ pub async fn plan(
         let local = rs.type_name.split('_').next().unwrap_or_default().to_string();
         let (_, client) = providers.get(&local)?;
         let schema = client.schemas().resources.get(&rs.type_name).cloned().unwrap_or_default();
-        let (_, prior, _) = prior_of(providers, state, &rs.type_name, &rs.name, &local, opts.refresh).await?;
+        let (_, prior, private) = prior_of(providers, state, &rs.type_name, &rs.name, &local, opts.refresh).await?;
         if prior.is_null() {
             continue;
         }
@@ -305,6 +308,7 @@ pub async fn plan(
             replace_paths: Vec::new(),
             drifted: false,
             dependencies: Vec::new(),
+            private,
         });
     }
     let position = |c: &Change| order.iter().position(|n| *n == c.address()).unwrap_or(usize::MAX);
