@@ -6,6 +6,7 @@
 //! finds provider binaries.
 pub mod apply;
 pub mod config;
+pub mod dev;
 pub mod discovery;
 pub mod error;
 pub mod eval;

@@ -64,6 +64,21 @@ enum Command {
         #[arg(long)]
         verbose: bool,
     },
+    /// Run the emulator with this configuration applied, re-applying on every .tf change.
+    Dev {
+        #[arg(default_value = ".")]
+        dir: std::path::PathBuf,
+        #[arg(long, default_value = "127.0.0.1:8787")]
+        listen: SocketAddr,
+        /// Call the real providers instead of simulated ones.
+        #[arg(long)]
+        real: bool,
+        /// Send one provider elsewhere: PROVIDER=URL (repeatable).
+        #[arg(long = "upstream", value_name = "PROVIDER=URL", value_parser = parse_upstream)]
+        upstreams: Vec<(String, String)>,
+        #[arg(long = "var", value_name = "NAME=VALUE")]
+        vars: Vec<String>,
+    },
     /// Destroy everything the state holds.
     Destroy {
         #[command(flatten)]
@@ -206,6 +221,26 @@ async fn engine(dir: &std::path::Path, command: Command) -> anyhow::Result<i32> 
                 std::fs::write(&path, junit(&outcomes)).with_context(|| format!("writing {}", path.display()))?;
             }
             Ok(code)
+        }
+        Command::Dev { dir: dev_dir, listen, real, upstreams, vars } => {
+            let dir = if dev_dir.is_absolute() { dev_dir } else { dir.join(dev_dir) };
+            let common = Common { vars, refresh: true };
+            let opts = aigw::dev::DevOptions {
+                listen,
+                real,
+                upstreams: upstreams.into_iter().collect(),
+                vars: options(&common, false)?.vars,
+            };
+            aigw::dev::dev(&dir, opts, &mut |s: &str| {
+                use std::io::Write;
+                print!("{s}");
+                if !s.ends_with('\n') {
+                    println!();
+                }
+                let _ = std::io::stdout().flush();
+            })
+            .await?;
+            Ok(0)
         }
         Command::Emulator { .. } => anyhow::bail!("internal: emulator is not an engine command"),
     }

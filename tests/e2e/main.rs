@@ -15,3 +15,5 @@ mod policies;
 mod engine;
 // `aigw test` on the examples and on broken copies of them.
 mod aigw_test;
+// `aigw dev` in a terminal.
+mod dev;
