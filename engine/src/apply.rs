@@ -10,7 +10,7 @@ use tfplugin::value::encode_json;
 use crate::config::Config;
 use crate::error::{Error, check};
 use crate::eval::Scope;
-use crate::plan::{Action, Change, Plan, proposed_new, resource_config};
+use crate::plan::{Action, Change, Plan, proposed_new, resource_config, set_instance};
 use crate::providers::{Providers, state_address};
 use crate::state::{Instance, ResourceState, State};
 
@@ -20,26 +20,28 @@ fn b64(b: &[u8]) -> Option<String> {
 }
 
 fn record(state: &mut State, c: &Change, source: &str, value: &Value, private: &[u8]) -> Result<(), Error> {
-    if value.is_null() {
-        state.put(&c.type_name, &c.name, None);
-        return Ok(());
-    }
-    let attributes = encode_json(value, &c.schema.value_type())?;
-    let r = ResourceState {
+    let template = ResourceState {
         mode: "managed".into(),
         type_name: c.type_name.clone(),
         name: c.name.clone(),
+        each: c.each.clone(),
         provider: state_address(source),
-        instances: vec![Instance {
-            schema_version: c.schema.version,
-            attributes,
-            sensitive_attributes: Vec::new(),
-            private: b64(private),
-            dependencies: c.dependencies.clone(),
-            extra: Default::default(),
-        }],
+        instances: Vec::new(),
     };
-    state.put(&c.type_name, &c.name, Some(r));
+    if value.is_null() {
+        state.put_instance(&template, &c.key, None);
+        return Ok(());
+    }
+    let inst = Instance {
+        index_key: c.key.clone(),
+        schema_version: c.schema.version,
+        attributes: encode_json(value, &c.schema.value_type())?,
+        sensitive_attributes: Vec::new(),
+        private: b64(private),
+        dependencies: c.dependencies.clone(),
+        extra: Default::default(),
+    };
+    state.put_instance(&template, &c.key, Some(inst));
     Ok(())
 }
 
@@ -89,7 +91,7 @@ pub async fn apply(
         match c.action {
             Action::NoOp => {
                 record(state, c, &source, &c.before, &c.private)?;
-                scope.resources.entry(c.type_name.clone()).or_default().insert(c.name.clone(), c.before.clone());
+                set_instance(scope, &c.type_name, &c.name, &c.key, c.before.clone());
             }
             Action::Delete => {
                 progress(&format!("{}: Destroying...", c.address()));
@@ -117,7 +119,13 @@ pub async fn apply(
                     sum.destroyed += 1;
                 }
                 // Dependencies are applied now: plan again with their values.
-                let config = resource_config(r, &c.schema, scope)?;
+                if let Some((name, v)) = &c.repeat_scope {
+                    scope.extra.insert(name.clone(), v.clone());
+                }
+                let config = resource_config(r, &c.schema, scope);
+                scope.extra.remove("count");
+                scope.extra.remove("each");
+                let config = config?;
                 let planned = client
                     .plan_resource_change(PlanRequest {
                         type_name: c.type_name.clone(),
@@ -141,7 +149,7 @@ pub async fn apply(
                 }
                 record(state, c, &source, &new_state, &private)?;
                 state.save(state_path)?;
-                scope.resources.entry(c.type_name.clone()).or_default().insert(c.name.clone(), new_state);
+                set_instance(scope, &c.type_name, &c.name, &c.key, new_state);
                 if prior.is_null() {
                     sum.added += 1;
                 } else {

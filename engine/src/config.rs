@@ -20,6 +20,8 @@ pub struct Variable {
 pub struct Resource {
     pub type_name: String,
     pub name: String,
+    /// `count` or `for_each`, when set.
+    pub repeat: Option<Repeat>,
     pub attributes: Vec<(String, Expression)>,
     pub depends_on: Vec<String>,
     pub loc: Loc,
@@ -32,6 +34,21 @@ impl Resource {
     /// The provider local name: the type's prefix before the first `_`.
     pub fn provider(&self) -> &str {
         self.type_name.split('_').next().unwrap_or_default()
+    }
+}
+
+/// How a resource is repeated.
+#[derive(Debug, Clone)]
+pub enum Repeat {
+    Count(Expression),
+    ForEach(Expression),
+}
+
+impl Repeat {
+    pub fn expr(&self) -> &Expression {
+        match self {
+            Repeat::Count(e) | Repeat::ForEach(e) => e,
+        }
     }
 }
 
@@ -138,10 +155,19 @@ impl Config {
                     want(2)?;
                     let mut attributes = Vec::new();
                     let mut depends_on = Vec::new();
+                    let mut repeat = None;
                     for (k, v) in attrs(b.body()) {
                         match k.as_str() {
-                            "count" | "for_each" | "provider" => {
-                                return Err(Error::config(&loc, format!("`{k}` is not supported by aigw yet")));
+                            "count" | "for_each" if repeat.is_some() => {
+                                return Err(Error::config(&loc, "a resource cannot have both count and for_each"));
+                            }
+                            "count" => repeat = Some(Repeat::Count(v)),
+                            "for_each" => repeat = Some(Repeat::ForEach(v)),
+                            "provider" => {
+                                return Err(Error::config(
+                                    &loc,
+                                    "`provider` (aliased providers) is not supported by aigw yet",
+                                ));
                             }
                             "depends_on" => {
                                 if let Expression::Array(items) = &v {
@@ -160,6 +186,7 @@ impl Config {
                     self.resources.push(Resource {
                         type_name: labels[0].to_string(),
                         name: labels[1].to_string(),
+                        repeat,
                         attributes,
                         depends_on,
                         loc,

@@ -60,8 +60,13 @@ async fn apply_once(dir: &Path, opts: &Options, out: &mut dyn FnMut(&str)) -> Re
         .unwrap_or_default()
         .trim_end_matches("/client/v4")
         .to_string();
-    for r in state.resources.iter().filter(|r| r.type_name == "aigw_gateway") {
-        let Some(a) = r.instances.first().map(|i| &i.attributes) else { continue };
+    for (r, inst) in state
+        .resources
+        .iter()
+        .filter(|r| r.type_name == "aigw_gateway")
+        .flat_map(|r| r.instances.iter().map(move |i| (r, i)))
+    {
+        let a = &inst.attributes;
         let (Some(acct), Some(id)) = (a["account_id"].as_str(), a["id"].as_str()) else { continue };
         let url = format!("{base}/v1/{acct}/{id}");
         out(&format!(

@@ -161,36 +161,64 @@ impl Scope {
         Ok(v.clone())
     }
 
-    fn context(&self) -> Context<'static> {
+    /// The hcl-rs context; with `mark`, unknowns become a marker value.
+    fn context(&self, mark: bool) -> Context<'static> {
         let mut ctx = Context::new();
-        let obj =
-            |m: &BTreeMap<String, Value>| hcl::Value::Object(m.iter().map(|(k, v)| (k.clone(), to_hcl(v))).collect());
+        let obj = |m: &BTreeMap<String, Value>| {
+            hcl::Value::Object(m.iter().map(|(k, v)| (k.clone(), to_hcl_with(v, mark))).collect())
+        };
         ctx.declare_var("var", obj(&self.vars));
         ctx.declare_var("local", obj(&self.locals));
         for (ty, named) in &self.resources {
             ctx.declare_var(ty.clone(), obj(named));
         }
         for (name, v) in &self.extra {
-            ctx.declare_var(name.clone(), to_hcl(v));
+            ctx.declare_var(name.clone(), to_hcl_with(v, mark));
         }
         functions::declare(&mut ctx);
         ctx
     }
 }
 
-/// Evaluates `expr`: unknown if anything it refers to is unknown.
-pub fn eval(expr: &Expression, scope: &Scope) -> Result<Value, String> {
-    for r in refs(expr) {
-        if !scope.resolve(&r)?.is_wholly_known() {
-            return Ok(Value::unknown());
-        }
+/// Stands in for unknown values while evaluating: a result that still
+/// holds it (or an evaluation that trips over it) is unknown.
+const UNKNOWN: &str = "\u{0}aigw:unknown\u{0}";
+
+fn holds_unknown(v: &hcl::Value) -> bool {
+    match v {
+        hcl::Value::String(s) => s.contains(UNKNOWN),
+        hcl::Value::Array(a) => a.iter().any(holds_unknown),
+        hcl::Value::Object(o) => o.values().any(holds_unknown),
+        _ => false,
     }
-    let v = expr.evaluate(&scope.context()).map_err(|e| e.to_string())?;
-    Ok(from_hcl(&v))
+}
+
+/// Evaluates `expr`. When something it refers to is unknown, the result is
+/// unknown only if it depends on that part: `gw[each.key].id` stays known
+/// while another instance of `gw` is still being created.
+pub fn eval(expr: &Expression, scope: &Scope) -> Result<Value, String> {
+    let mut unknowns = false;
+    for r in refs(expr) {
+        unknowns |= !scope.resolve(&r)?.is_wholly_known();
+    }
+    if !unknowns {
+        let v = expr.evaluate(&scope.context(false)).map_err(|e| e.to_string())?;
+        return Ok(from_hcl(&v));
+    }
+    match expr.evaluate(&scope.context(true)) {
+        Ok(v) if !holds_unknown(&v) => Ok(from_hcl(&v)),
+        _ => Ok(Value::unknown()),
+    }
 }
 
 pub fn to_hcl(v: &Value) -> hcl::Value {
+    to_hcl_with(v, false)
+}
+
+fn to_hcl_with(v: &Value, mark: bool) -> hcl::Value {
+    let to_hcl = |v: &Value| to_hcl_with(v, mark);
     match v {
+        Value::Unknown(_) if mark => hcl::Value::String(UNKNOWN.into()),
         Value::Null | Value::Unknown(_) => hcl::Value::Null,
         Value::Bool(b) => hcl::Value::Bool(*b),
         Value::Number(Number::Int(i)) => hcl::Value::from(*i),
@@ -481,6 +509,18 @@ mod tests {
         let s = scope();
         assert_eq!(eval(&expr(r#""${lower(var.name)}-${aigw_gateway.main.id}""#), &s).unwrap(), Value::from("bot-gw"));
         assert!(eval(&expr("aigw_gateway.main.created_at"), &s).unwrap().is_unknown());
+        assert!(eval(&expr("\"at ${aigw_gateway.main.created_at}\""), &s).unwrap().is_unknown());
+        // Only the part an expression uses decides whether it is known.
+        let mut s2 = s.clone();
+        s2.resources.entry("gw".into()).or_default().insert(
+            "team".into(),
+            Value::object([
+                ("a", Value::object([("id", Value::from("ga"))])),
+                ("b", Value::object([("id", Value::unknown())])),
+            ]),
+        );
+        assert_eq!(eval(&expr("gw.team[\"a\"].id"), &s2).unwrap(), Value::from("ga"));
+        assert!(eval(&expr("gw.team[\"b\"].id"), &s2).unwrap().is_unknown());
         assert!(eval(&expr("var.nope"), &s).unwrap_err().contains("undeclared var.nope"));
         assert!(eval(&expr("aigw_gateway.main.nope"), &s).unwrap_err().contains("no attribute"));
         assert_eq!(eval(&expr("length([1, 2, 3]) + 1"), &s).unwrap(), Value::int(4));

@@ -25,8 +25,8 @@ pub fn dependencies(cfg: &Config) -> Result<BTreeMap<Node, BTreeSet<Node>>, Erro
         deps.insert(format!("local.{name}"), refs(expr).iter().filter_map(|r| node_of(r)).collect());
     }
     for r in &cfg.resources {
-        let mut d: BTreeSet<Node> =
-            r.attributes.iter().flat_map(|(_, e)| refs(e)).filter_map(|x| node_of(&x)).collect();
+        let exprs = r.attributes.iter().map(|(_, e)| e).chain(r.repeat.as_ref().map(|x| x.expr()));
+        let mut d: BTreeSet<Node> = exprs.flat_map(refs).filter_map(|x| node_of(&x)).collect();
         d.extend(r.depends_on.iter().cloned());
         deps.insert(r.address(), d);
     }

@@ -42,6 +42,12 @@ impl Action {
 pub struct Change {
     pub type_name: String,
     pub name: String,
+    /// The instance key: a count index or a for_each key.
+    pub key: Option<serde_json::Value>,
+    /// `"list"` (count) or `"map"` (for_each), as state records it.
+    pub each: Option<String>,
+    /// What `count` or `each` is while this instance's configuration is evaluated.
+    pub repeat_scope: Option<(String, Value)>,
     pub provider: String,
     pub action: Action,
     pub before: Value,
@@ -58,7 +64,97 @@ pub struct Change {
 
 impl Change {
     pub fn address(&self) -> String {
-        format!("{}.{}", self.type_name, self.name)
+        match &self.key {
+            None => format!("{}.{}", self.type_name, self.name),
+            Some(serde_json::Value::String(k)) => format!("{}.{}[{k:?}]", self.type_name, self.name),
+            Some(k) => format!("{}.{}[{k}]", self.type_name, self.name),
+        }
+    }
+}
+
+/// Puts one instance's value where references find it: the value itself,
+/// an element of a list (count) or an entry of a map (for_each).
+pub fn set_instance(scope: &mut Scope, type_name: &str, name: &str, key: &Option<serde_json::Value>, v: Value) {
+    let slot = scope.resources.entry(type_name.to_string()).or_default().entry(name.to_string()).or_insert(Value::Null);
+    match key {
+        None => *slot = v,
+        Some(serde_json::Value::Number(n)) => {
+            let i = n.as_u64().unwrap_or(0) as usize;
+            if !matches!(slot, Value::Tuple(_)) {
+                *slot = Value::Tuple(Vec::new());
+            }
+            if let Value::Tuple(items) = slot {
+                if items.len() <= i {
+                    items.resize(i + 1, Value::Null);
+                }
+                items[i] = v;
+            }
+        }
+        Some(k) => {
+            if !matches!(slot, Value::Object(_)) {
+                *slot = Value::Object(Default::default());
+            }
+            if let Value::Object(m) = slot {
+                m.insert(k.as_str().unwrap_or_default().to_string(), v);
+            }
+        }
+    }
+}
+
+/// One instance: its key, and what `count` or `each` is for it.
+type InstanceKey = (Option<serde_json::Value>, Option<(String, Value)>);
+
+/// The instances a resource has.
+fn instances(r: &Resource, scope: &Scope) -> Result<Vec<InstanceKey>, Error> {
+    let Some(rep) = &r.repeat else { return Ok(vec![(None, None)]) };
+    let v = eval(rep.expr(), scope).map_err(|m| Error::config(&r.loc, format!("{}: {m}", r.address())))?;
+    if !v.is_wholly_known() {
+        return Err(Error::config(
+            &r.loc,
+            format!(
+                "{}: count and for_each must be known at plan time, but this value depends on a resource attribute known only after apply",
+                r.address()
+            ),
+        ));
+    }
+    match (rep, v) {
+        (crate::config::Repeat::Count(_), Value::Number(n)) => {
+            let n = n
+                .as_i64()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| Error::config(&r.loc, format!("{}: count must be a whole number >= 0", r.address())))?;
+            Ok((0..n)
+                .map(|i| {
+                    (
+                        Some(serde_json::Value::from(i)),
+                        Some(("count".to_string(), Value::object([("index", Value::int(i))]))),
+                    )
+                })
+                .collect())
+        }
+        (crate::config::Repeat::ForEach(_), Value::Object(m) | Value::Map(m)) => Ok(m
+            .into_iter()
+            .map(|(k, v)| {
+                let each = Value::object([("key", Value::from(k.as_str())), ("value", v)]);
+                (Some(serde_json::Value::String(k)), Some(("each".to_string(), each)))
+            })
+            .collect()),
+        (crate::config::Repeat::ForEach(_), Value::Tuple(items) | Value::Set(items) | Value::List(items)) => items
+            .into_iter()
+            .map(|k| match k {
+                Value::String(k) => {
+                    let each = Value::object([("key", Value::from(k.as_str())), ("value", Value::from(k.as_str()))]);
+                    Ok((Some(serde_json::Value::String(k)), Some(("each".to_string(), each))))
+                }
+                _ => Err(Error::config(&r.loc, format!("{}: for_each over a set needs strings", r.address()))),
+            })
+            .collect(),
+        (crate::config::Repeat::Count(_), _) => {
+            Err(Error::config(&r.loc, format!("{}: count must be a number", r.address())))
+        }
+        (crate::config::Repeat::ForEach(_), _) => {
+            Err(Error::config(&r.loc, format!("{}: for_each must be a map or a set of strings", r.address())))
+        }
     }
 }
 
@@ -159,11 +255,11 @@ async fn prior_of(
     state: &State,
     type_name: &str,
     name: &str,
+    key: &Option<serde_json::Value>,
     local: &str,
     refresh: bool,
 ) -> Result<(Value, Value, Vec<u8>), Error> {
-    let Some(rs) = state.find(type_name, name) else { return Ok((Value::Null, Value::Null, Vec::new())) };
-    let Some(inst) = rs.instances.first() else { return Ok((Value::Null, Value::Null, Vec::new())) };
+    let Some(inst) = state.instance(type_name, name, key) else { return Ok((Value::Null, Value::Null, Vec::new())) };
     let (_, client) = providers.get(local)?;
     let (upgraded, d) = client.upgrade_resource_state(type_name, inst.schema_version, &inst.attributes).await?;
     check(&d, &format!("{type_name}.{name}"))?;
@@ -195,6 +291,8 @@ pub async fn plan(
     let order = graph::order(&deps)?;
     let mut plan = Plan { destroy: opts.destroy, ..Plan::default() };
     let by_addr: BTreeMap<String, &Resource> = cfg.resources.iter().map(|r| (r.address(), r)).collect();
+    // The instance keys each configured resource wants.
+    let mut wanted: BTreeMap<String, Vec<Option<serde_json::Value>>> = BTreeMap::new();
     for node in &order {
         if let Some(name) = node.strip_prefix("local.") {
             let (e, loc) = &cfg.locals[name];
@@ -226,92 +324,136 @@ pub async fn plan(
             .get(&r.type_name)
             .cloned()
             .ok_or_else(|| Error::config(&r.loc, format!("the provider has no resource type {:?}", r.type_name)))?;
-        let (stored, prior, private) =
-            prior_of(providers, state, &r.type_name, &r.name, r.provider(), opts.refresh).await?;
-        // Drift worth telling: a change outside aigw to something the
-        // configuration can set (not timestamps and other computed-only values).
-        let drifted = !stored.is_null()
-            && (prior.is_null()
-                || schema
-                    .block
-                    .attributes
-                    .iter()
-                    .any(|a| (a.optional || a.required) && stored.attr(&a.name) != prior.attr(&a.name)));
+        let each = r.repeat.as_ref().map(|x| match x {
+            crate::config::Repeat::Count(_) => "list".to_string(),
+            crate::config::Repeat::ForEach(_) => "map".to_string(),
+        });
+        let dependencies: Vec<String> = deps
+            .get(node)
+            .map(|d| d.iter().filter(|x| !x.starts_with("local.")).cloned().collect())
+            .unwrap_or_default();
+        let keys = if opts.destroy { Vec::new() } else { instances(r, scope)? };
+        wanted.insert(r.address(), keys.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>());
+        if r.repeat.is_some() {
+            // An empty collection still answers references.
+            let empty = if matches!(r.repeat, Some(crate::config::Repeat::Count(_))) {
+                Value::Tuple(vec![])
+            } else {
+                Value::Object(Default::default())
+            };
+            scope.resources.entry(r.type_name.clone()).or_default().insert(r.name.clone(), empty);
+        }
         if opts.destroy {
-            scope.resources.entry(r.type_name.clone()).or_default().insert(r.name.clone(), prior.clone());
+            for inst in state.find(&r.type_name, &r.name).map(|x| x.instances.clone()).unwrap_or_default() {
+                let (_, prior, _) =
+                    prior_of(providers, state, &r.type_name, &r.name, &inst.index_key, r.provider(), opts.refresh)
+                        .await?;
+                set_instance(scope, &r.type_name, &r.name, &inst.index_key, prior);
+            }
             continue;
         }
-        let config = resource_config(r, &schema, scope)?;
-        check(&client.validate_resource_config(&r.type_name, &config).await?, &format!("{} ({})", r.address(), r.loc))?;
-        let req = |prior: Value, proposed: Value| PlanRequest {
-            type_name: r.type_name.clone(),
-            prior_state: prior,
-            proposed_new_state: proposed,
-            config: config.clone(),
-            prior_private: private.clone(),
-        };
-        let resp = client.plan_resource_change(req(prior.clone(), proposed_new(&schema, &prior, &config))).await?;
-        check(&resp.diagnostics, &format!("{} ({})", r.address(), r.loc))?;
-        let (action, after, replace_paths) = if prior.is_null() {
-            (Action::Create, resp.planned_state, Vec::new())
-        } else if !resp.requires_replace.is_empty() && resp.planned_state != prior {
-            let create = client.plan_resource_change(req(Value::Null, config.clone())).await?;
-            check(&create.diagnostics, &format!("{} ({})", r.address(), r.loc))?;
-            let paths = resp.requires_replace.iter().map(ToString::to_string).collect();
-            (Action::Replace, create.planned_state, paths)
-        } else if resp.planned_state == prior {
-            (Action::NoOp, resp.planned_state, Vec::new())
-        } else {
-            (Action::Update, resp.planned_state, Vec::new())
-        };
-        scope.resources.entry(r.type_name.clone()).or_default().insert(r.name.clone(), after.clone());
-        plan.changes.push(Change {
-            type_name: r.type_name.clone(),
-            name: r.name.clone(),
-            provider: r.provider().to_string(),
-            action,
-            before: prior,
-            after,
-            schema,
-            replace_paths,
-            drifted,
-            dependencies: deps
-                .get(node)
-                .map(|d| d.iter().filter(|x| !x.starts_with("local.")).cloned().collect())
-                .unwrap_or_default(),
-            private: resp.planned_private,
-        });
+        for (key, repeat_scope) in keys {
+            if let Some((name, v)) = &repeat_scope {
+                scope.extra.insert(name.clone(), v.clone());
+            }
+            let (stored, prior, private) =
+                prior_of(providers, state, &r.type_name, &r.name, &key, r.provider(), opts.refresh).await?;
+            // Drift worth telling: a change outside aigw to something the
+            // configuration can set (not timestamps and other computed-only values).
+            let drifted = !stored.is_null()
+                && (prior.is_null()
+                    || schema
+                        .block
+                        .attributes
+                        .iter()
+                        .any(|a| (a.optional || a.required) && stored.attr(&a.name) != prior.attr(&a.name)));
+            let config = resource_config(r, &schema, scope);
+            scope.extra.remove("count");
+            scope.extra.remove("each");
+            let config = config?;
+            check(
+                &client.validate_resource_config(&r.type_name, &config).await?,
+                &format!("{} ({})", r.address(), r.loc),
+            )?;
+            let req = |prior: Value, proposed: Value| PlanRequest {
+                type_name: r.type_name.clone(),
+                prior_state: prior,
+                proposed_new_state: proposed,
+                config: config.clone(),
+                prior_private: private.clone(),
+            };
+            let resp = client.plan_resource_change(req(prior.clone(), proposed_new(&schema, &prior, &config))).await?;
+            check(&resp.diagnostics, &format!("{} ({})", r.address(), r.loc))?;
+            let (action, after, replace_paths) = if prior.is_null() {
+                (Action::Create, resp.planned_state, Vec::new())
+            } else if !resp.requires_replace.is_empty() && resp.planned_state != prior {
+                let create = client.plan_resource_change(req(Value::Null, config.clone())).await?;
+                check(&create.diagnostics, &format!("{} ({})", r.address(), r.loc))?;
+                let paths = resp.requires_replace.iter().map(ToString::to_string).collect();
+                (Action::Replace, create.planned_state, paths)
+            } else if resp.planned_state == prior {
+                (Action::NoOp, resp.planned_state, Vec::new())
+            } else {
+                (Action::Update, resp.planned_state, Vec::new())
+            };
+            set_instance(scope, &r.type_name, &r.name, &key, after.clone());
+            plan.changes.push(Change {
+                type_name: r.type_name.clone(),
+                name: r.name.clone(),
+                key,
+                each: each.clone(),
+                repeat_scope,
+                provider: r.provider().to_string(),
+                action,
+                before: prior,
+                after,
+                schema: schema.clone(),
+                replace_paths,
+                drifted,
+                dependencies: dependencies.clone(),
+                private: resp.planned_private,
+            });
+        }
     }
-    // Deletions: everything in state that the configuration no longer has
-    // (or everything, for -destroy), dependents first.
+    // Deletions: every instance in state that the configuration no longer
+    // has (or everything, for -destroy), dependents first.
     let mut deletes = Vec::new();
     for rs in state.resources.iter().filter(|r| r.mode == "managed") {
         let addr = format!("{}.{}", rs.type_name, rs.name);
-        if !opts.destroy && by_addr.contains_key(&addr) {
-            continue;
-        }
         let local = rs.type_name.split('_').next().unwrap_or_default().to_string();
         let (_, client) = providers.get(&local)?;
         let schema = client.schemas().resources.get(&rs.type_name).cloned().unwrap_or_default();
-        let (_, prior, private) = prior_of(providers, state, &rs.type_name, &rs.name, &local, opts.refresh).await?;
-        if prior.is_null() {
-            continue;
+        for inst in &rs.instances {
+            if !opts.destroy && wanted.get(&addr).is_some_and(|keys| keys.contains(&inst.index_key)) {
+                continue;
+            }
+            let (_, prior, private) =
+                prior_of(providers, state, &rs.type_name, &rs.name, &inst.index_key, &local, opts.refresh).await?;
+            if prior.is_null() {
+                continue;
+            }
+            deletes.push(Change {
+                type_name: rs.type_name.clone(),
+                name: rs.name.clone(),
+                key: inst.index_key.clone(),
+                each: rs.each.clone(),
+                repeat_scope: None,
+                provider: local.clone(),
+                action: Action::Delete,
+                before: prior,
+                after: Value::Null,
+                schema: schema.clone(),
+                replace_paths: Vec::new(),
+                drifted: false,
+                dependencies: inst.dependencies.clone(),
+                private,
+            });
         }
-        deletes.push(Change {
-            type_name: rs.type_name.clone(),
-            name: rs.name.clone(),
-            provider: local,
-            action: Action::Delete,
-            before: prior,
-            after: Value::Null,
-            schema,
-            replace_paths: Vec::new(),
-            drifted: false,
-            dependencies: Vec::new(),
-            private,
-        });
     }
-    let position = |c: &Change| order.iter().position(|n| *n == c.address()).unwrap_or(usize::MAX);
+    let position = |c: &Change| {
+        let base = format!("{}.{}", c.type_name, c.name);
+        order.iter().position(|n| *n == base).unwrap_or(usize::MAX)
+    };
     deletes.sort_by_key(|c| std::cmp::Reverse(position(c)));
     plan.changes.extend(deletes);
     Ok(plan)

@@ -33,12 +33,18 @@ pub struct ResourceState {
     #[serde(rename = "type")]
     pub type_name: String,
     pub name: String,
+    /// `"list"` for count, `"map"` for for_each.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub each: Option<String>,
     pub provider: String,
     pub instances: Vec<Instance>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Instance {
+    /// The count index (number) or for_each key (string).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index_key: Option<Json>,
     pub schema_version: i64,
     pub attributes: Json,
     #[serde(default)]
@@ -115,12 +121,44 @@ impl State {
         self.resources.iter().find(|r| r.mode == "managed" && r.type_name == type_name && r.name == name)
     }
 
-    /// Replaces (or with `None` removes) one resource.
-    pub fn put(&mut self, type_name: &str, name: &str, r: Option<ResourceState>) {
-        self.resources.retain(|x| !(x.mode == "managed" && x.type_name == type_name && x.name == name));
-        if let Some(r) = r {
-            self.resources.push(r);
+    /// One instance of a resource.
+    pub fn instance(&self, type_name: &str, name: &str, key: &Option<Json>) -> Option<&Instance> {
+        self.find(type_name, name)?.instances.iter().find(|i| &i.index_key == key)
+    }
+
+    /// Replaces (or with `None` removes) one instance; a resource left
+    /// with no instances is removed.
+    pub fn put_instance(&mut self, template: &ResourceState, key: &Option<Json>, inst: Option<Instance>) {
+        let pos = self
+            .resources
+            .iter()
+            .position(|x| x.mode == "managed" && x.type_name == template.type_name && x.name == template.name);
+        let idx = match pos {
+            Some(i) => i,
+            None => {
+                self.resources.push(ResourceState { instances: Vec::new(), ..template.clone() });
+                self.resources.len() - 1
+            }
+        };
+        let r = &mut self.resources[idx];
+        r.each = template.each.clone();
+        r.provider = template.provider.clone();
+        r.instances.retain(|i| &i.index_key != key);
+        if let Some(i) = inst {
+            r.instances.push(i);
+            r.instances.sort_by_key(|a| key_order(&a.index_key));
         }
+        if r.instances.is_empty() {
+            self.resources.remove(idx);
+        }
+    }
+}
+
+fn key_order(k: &Option<Json>) -> (i64, String) {
+    match k {
+        None => (-1, String::new()),
+        Some(Json::Number(n)) => (n.as_i64().unwrap_or(0), String::new()),
+        Some(other) => (i64::MAX, other.as_str().unwrap_or_default().to_string()),
     }
 }
 

@@ -123,3 +123,34 @@ fn state_is_locked_and_corrupt_state_is_left_alone() {
     assert_eq!(std::fs::read_to_string(w.path().join("terraform.tfstate")).unwrap(), "{\"version\": 4, \"resou");
     assert!(emu.gateway_ids().is_empty(), "nothing was applied");
 }
+
+#[test]
+fn for_each_instances_round_trip_with_terraform() {
+    let Some(tf) = cli("terraform-1.11") else { return };
+    let emu = Emulator::start("engine-token");
+    let w = Workdir::new(tf);
+    let src = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/per-team-gateways/main.tf"),
+    )
+    .unwrap()
+    .replace("http://127.0.0.1:8787/client/v4", &emu.base_url())
+    .replace("local-dev-token", &emu.token);
+    w.write("main.tf", &src);
+    expect(&w, 0, &["apply", "-auto-approve"]);
+    assert_eq!(emu.gateway_ids(), ["team-search", "team-support"]);
+    w.expect(0, &["plan", "-detailed-exitcode", "-no-color"]);
+    // A new key adds its instances and touches nothing else.
+    w.write("main.tf", &src.replace("    support = 20\n", "    support = 20\n    billing = 3\n"));
+    let out = expect(&w, 2, &["plan", "-detailed-exitcode"]);
+    assert!(out.stdout.contains("# aigw_gateway.team[\"billing\"] will be created"), "{}", out.stdout);
+    assert!(out.stdout.contains("Plan: 2 to add, 0 to change, 0 to destroy."), "{}", out.stdout);
+    w.expect(0, &["apply", "-auto-approve", "-no-color"]);
+    expect(&w, 0, &["plan", "-detailed-exitcode"]);
+    // A removed key destroys its instances.
+    w.write("main.tf", &src.replace("    search  = 5\n", ""));
+    let out = expect(&w, 0, &["apply", "-auto-approve"]);
+    assert!(out.stdout.contains("0 added, 0 changed, 4 destroyed"), "{}", out.stdout);
+    assert_eq!(emu.gateway_ids(), ["team-support"]);
+    expect(&w, 0, &["destroy", "-auto-approve"]);
+    assert!(emu.gateway_ids().is_empty());
+}

@@ -236,15 +236,15 @@ async fn run_file(dir: &Path, t: &TestFile, filter: Option<&str>, out: &mut Vec<
     let mut scope = run.scope.clone();
     scope.resources.clear();
     for r in &run.state.resources {
-        if let (Some(inst), Some(schema)) = (
-            r.instances.first(),
-            run.providers
-                .get(r.type_name.split('_').next().unwrap_or_default())
-                .ok()
-                .and_then(|(_, c)| c.schemas().resources.get(&r.type_name).cloned()),
-        ) {
+        let local = r.type_name.split('_').next().unwrap_or_default();
+        let Some(schema) =
+            run.providers.get(local).ok().and_then(|(_, c)| c.schemas().resources.get(&r.type_name).cloned())
+        else {
+            continue;
+        };
+        for inst in &r.instances {
             let v = tfplugin::value::decode_json(&inst.attributes, &schema.value_type()).unwrap_or(Value::Null);
-            scope.resources.entry(r.type_name.clone()).or_default().insert(r.name.clone(), v);
+            crate::plan::set_instance(&mut scope, &r.type_name, &r.name, &inst.index_key, v);
         }
     }
     let http = reqwest::Client::new();
