@@ -462,6 +462,44 @@ mod functions {
             }),
         );
         ctx.declare_func(
+            "range",
+            FuncDef::builder().variadic_param(ParamType::Number).build(|a| {
+                let n = nums(&a)?;
+                let (start, end, step) = match n.as_slice() {
+                    [e] => (0.0, *e, 1.0),
+                    [s, e] => (*s, *e, 1.0),
+                    [s, e, st] if *st != 0.0 => (*s, *e, *st),
+                    _ => return Err("range: takes 1 to 3 numbers, with a non-zero step".into()),
+                };
+                let mut out = Vec::new();
+                let mut x = start;
+                while (step > 0.0 && x < end) || (step < 0.0 && x > end) {
+                    out.push(hcl::Number::from_f64(x).map_or(hcl::Value::Null, hcl::Value::Number));
+                    x += step;
+                    if out.len() > 1_000_000 {
+                        return Err("range: more than 1,000,000 elements".into());
+                    }
+                }
+                Ok(hcl::Value::Array(out))
+            }),
+        );
+        ctx.declare_func(
+            "toset",
+            FuncDef::builder().param(ParamType::Array(Box::new(ParamType::Any))).build(|a| {
+                let mut out: Vec<hcl::Value> = Vec::new();
+                for v in a[0].as_array().into_iter().flatten() {
+                    if !out.contains(v) {
+                        out.push(v.clone());
+                    }
+                }
+                Ok(hcl::Value::Array(out))
+            }),
+        );
+        ctx.declare_func(
+            "tolist",
+            FuncDef::builder().param(ParamType::Array(Box::new(ParamType::Any))).build(|a| Ok(a[0].clone())),
+        );
+        ctx.declare_func(
             "tostring",
             FuncDef::builder().param(ParamType::Any).build(|a| {
                 Ok(match &a[0] {

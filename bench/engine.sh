@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Engine benchmark: generated configurations of N gateways (each with a
+# cache and a rate limit: 3N resources) against one emulator. For each N it
+# times `aigw apply`, `aigw plan` (refresh included) and `terraform plan` on
+# the same directory and state, and prints the ratio and aigw's peak RSS.
+#   bench/engine.sh [N ...]      (default: 10 100 1000; needs terraform)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+. scripts/lib.sh
+sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(10 100 1000)
+aigw="$root/target/release/aigw"
+ms() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
+rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n1; }
+echo "| gateways | resources | aigw apply (ms) | aigw plan (ms) | terraform plan (ms) | terraform / aigw plan | aigw plan peak RSS (MB) |"
+echo "|---:|---:|---:|---:|---:|---:|---:|"
+for n in "${sizes[@]}"; do
+  d="$work/n$n"; mkdir -p "$d"
+  {
+    printf 'terraform {\n  required_providers {\n    aigw = { source = "aigw/aigw" }\n  }\n}\n'
+    printf 'provider "aigw" {\n  base_url  = "http://%s/client/v4"\n  api_token = "bench"\n}\n' "$addr"
+    printf 'locals {\n  teams = toset([for i in range(%d) : "t${i}"])\n}\n' "$n"
+    cat <<'TF'
+resource "aigw_gateway" "g" {
+  for_each   = local.teams
+  account_id = "0123456789abcdef0123456789abcdef"
+  id         = "bench-${each.key}"
+}
+resource "aigw_cache" "c" {
+  for_each   = local.teams
+  account_id = aigw_gateway.g[each.key].account_id
+  gateway_id = aigw_gateway.g[each.key].id
+  ttl        = 3600
+}
+resource "aigw_rate_limit" "r" {
+  for_each   = local.teams
+  account_id = aigw_gateway.g[each.key].account_id
+  gateway_id = aigw_gateway.g[each.key].id
+  limit      = 100
+  interval   = 60
+}
+TF
+  } >"$d/main.tf"
+  a=$(ms "$aigw" -chdir="$d" apply -auto-approve)
+  p=$(ms "$aigw" -chdir="$d" plan -detailed-exitcode)
+  t=$(ms terraform -chdir="$d" plan -detailed-exitcode -no-color)
+  r=$(rss "$aigw" -chdir="$d" plan)
+  printf '| %d | %d | %d | %d | %d | %.1f | %d |\n' "$n" $((3 * n)) "$a" "$p" "$t" "$(echo "$t / $p" | bc -l)" $((r / 1024))
+  "$aigw" -chdir="$d" destroy -auto-approve >/dev/null
+done
