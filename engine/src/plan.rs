@@ -279,6 +279,40 @@ pub fn b64_decode(s: &str) -> Vec<u8> {
     base64::engine::general_purpose::STANDARD.decode(s).unwrap_or_default()
 }
 
+type PriorKey = (String, String, String);
+type Prior = (Value, Value, Vec<u8>);
+
+fn prior_key(type_name: &str, name: &str, key: &Option<serde_json::Value>) -> PriorKey {
+    (type_name.to_string(), name.to_string(), key.as_ref().map(ToString::to_string).unwrap_or_default())
+}
+
+/// Upgrades and refreshes every instance in state, up to `parallelism` at
+/// a time: refresh is most of a plan's wall time.
+async fn prefetch(
+    providers: &Providers,
+    state: &State,
+    refresh: bool,
+    parallelism: usize,
+) -> Result<BTreeMap<PriorKey, Prior>, Error> {
+    use futures_util::StreamExt;
+    let jobs: Vec<(String, String, Option<serde_json::Value>)> = state
+        .resources
+        .iter()
+        .filter(|r| r.mode == "managed")
+        .flat_map(|r| r.instances.iter().map(move |i| (r.type_name.clone(), r.name.clone(), i.index_key.clone())))
+        .collect();
+    let results: Vec<Result<(PriorKey, Prior), Error>> = futures_util::stream::iter(jobs)
+        .map(|(t, n, k)| async move {
+            let local = t.split('_').next().unwrap_or_default().to_string();
+            let p = prior_of(providers, state, &t, &n, &k, &local, refresh).await?;
+            Ok((prior_key(&t, &n, &k), p))
+        })
+        .buffer_unordered(parallelism.max(1))
+        .collect()
+        .await;
+    results.into_iter().collect()
+}
+
 /// Plans the whole configuration against `state`.
 pub async fn plan(
     cfg: &Config,
@@ -289,8 +323,14 @@ pub async fn plan(
 ) -> Result<Plan, Error> {
     let deps = graph::dependencies(cfg)?;
     let order = graph::order(&deps)?;
+    let mut priors = prefetch(providers, state, opts.refresh, 10).await?;
+    let mut take = |t: &str, n: &str, k: &Option<serde_json::Value>| {
+        priors.remove(&prior_key(t, n, k)).unwrap_or((Value::Null, Value::Null, Vec::new()))
+    };
     let mut plan = Plan { destroy: opts.destroy, ..Plan::default() };
     let by_addr: BTreeMap<String, &Resource> = cfg.resources.iter().map(|r| (r.address(), r)).collect();
+    // Priors already used to answer references during -destroy.
+    let mut priors_kept: BTreeMap<PriorKey, Prior> = BTreeMap::new();
     // The instance keys each configured resource wants.
     let mut wanted: BTreeMap<String, Vec<Option<serde_json::Value>>> = BTreeMap::new();
     for node in &order {
@@ -356,8 +396,7 @@ pub async fn plan(
             if let Some((name, v)) = &repeat_scope {
                 scope.extra.insert(name.clone(), v.clone());
             }
-            let (stored, prior, private) =
-                prior_of(providers, state, &r.type_name, &r.name, &key, r.provider(), opts.refresh).await?;
+            let (stored, prior, private) = take(&r.type_name, &r.name, &key);
             // Drift worth telling: a change outside aigw to something the
             // configuration can set (not timestamps and other computed-only values).
             let drifted = !stored.is_null()
@@ -427,8 +466,10 @@ pub async fn plan(
             if !opts.destroy && wanted.get(&addr).is_some_and(|keys| keys.contains(&inst.index_key)) {
                 continue;
             }
-            let (_, prior, private) =
-                prior_of(providers, state, &rs.type_name, &rs.name, &inst.index_key, &local, opts.refresh).await?;
+            let (_, prior, private) = match priors_kept.remove(&prior_key(&rs.type_name, &rs.name, &inst.index_key)) {
+                Some(p) => p,
+                None => take(&rs.type_name, &rs.name, &inst.index_key),
+            };
             if prior.is_null() {
                 continue;
             }
