@@ -6,6 +6,9 @@
 //! load generator share this machine's cores.
 //!
 //!     cargo bench -p aigw-e2e --bench gateway
+//!
+//! A failed request aborts the run with a message: numbers from a run with
+//! errors would be wrong.
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -50,9 +53,9 @@ async fn closed_loop(http: &reqwest::Client, url: &str, body: &str, n: usize, co
                         .body(body.clone())
                         .send()
                         .await
-                        .unwrap();
+                        .expect("request failed");
                     assert!(r.status().is_success(), "{}", r.status());
-                    r.bytes().await.unwrap();
+                    r.bytes().await.expect("reading the answer failed");
                     lat.push(t.elapsed());
                 }
                 lat
@@ -61,7 +64,7 @@ async fn closed_loop(http: &reqwest::Client, url: &str, body: &str, n: usize, co
         .collect();
     let mut lat = Vec::with_capacity(n);
     for t in tasks {
-        lat.extend(t.await.unwrap());
+        lat.extend(t.await.expect("load task panicked"));
     }
     Stats { lat, wall: start.elapsed() }
 }
@@ -77,14 +80,20 @@ async fn fixed_rate(http: &reqwest::Client, url: &str, body: &str, rate: u64, se
         tokio::time::sleep_until(due.into()).await;
         let (http, url, body) = (http.clone(), url.to_string(), body.to_string());
         tasks.push(tokio::spawn(async move {
-            let r = http.post(&url).header("content-type", "application/json").body(body).send().await.unwrap();
-            r.bytes().await.unwrap();
+            let r = http
+                .post(&url)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .expect("request failed");
+            r.bytes().await.expect("reading the answer failed");
             due.elapsed()
         }));
     }
     let mut lat = Vec::with_capacity(n as usize);
     for t in tasks {
-        lat.push(t.await.unwrap());
+        lat.push(t.await.expect("load task panicked"));
     }
     Stats { lat, wall: start.elapsed() }
 }
@@ -96,10 +105,16 @@ async fn ttfb(http: &reqwest::Client, url: &str, n: usize) -> Stats {
     let mut lat = Vec::new();
     for _ in 0..n {
         let t = Instant::now();
-        let mut r = http.post(url).header("content-type", "application/json").body(body.clone()).send().await.unwrap();
-        r.chunk().await.unwrap();
+        let mut r = http
+            .post(url)
+            .header("content-type", "application/json")
+            .body(body.clone())
+            .send()
+            .await
+            .expect("stream request failed");
+        r.chunk().await.expect("first chunk failed");
         lat.push(t.elapsed());
-        while r.chunk().await.unwrap().is_some() {}
+        while r.chunk().await.expect("stream read failed").is_some() {}
     }
     Stats { lat, wall: start.elapsed() }
 }
@@ -108,8 +123,8 @@ async fn ttfb(http: &reqwest::Client, url: &str, n: usize) -> Stats {
 async fn main() {
     // The simulated upstream, served on its own port so it can be called directly.
     let sim = Arc::new(Simulator::new(Vec::new()));
-    let sl = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let sim_url = format!("http://{}", sl.local_addr().unwrap());
+    let sl = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind simulator");
+    let sim_url = format!("http://{}", sl.local_addr().expect("simulator address"));
     let sl = axum::serve::ListenerExt::tap_io(sl, |tcp| {
         let _ = tcp.set_nodelay(true);
     });
@@ -119,11 +134,11 @@ async fn main() {
         upstreams: [("openai".to_string(), format!("{sim_url}/openai"))].into_iter().collect(),
         ..Config::default()
     };
-    let emu = Emulator::open(config).await.unwrap();
-    let el = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let gw_url = format!("http://{}", el.local_addr().unwrap());
+    let emu = Emulator::open(config).await.expect("open emulator");
+    let el = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind emulator");
+    let gw_url = format!("http://{}", el.local_addr().expect("emulator address"));
     tokio::spawn(emu.serve(el, std::future::pending()));
-    let http = reqwest::Client::builder().tcp_nodelay(true).pool_max_idle_per_host(512).build().unwrap();
+    let http = reqwest::Client::builder().tcp_nodelay(true).pool_max_idle_per_host(512).build().expect("HTTP client");
     for (id, ttl) in [("miss", 0), ("hit", 3600)] {
         let body = json!({"id": id, "cache_invalidate_on_update": false, "cache_ttl": ttl, "collect_logs": true,
                           "rate_limiting_interval": null, "rate_limiting_limit": null});
@@ -133,7 +148,7 @@ async fn main() {
             .json(&body)
             .send()
             .await
-            .unwrap();
+            .expect("create gateway");
         assert!(r.status().is_success());
     }
     let direct = format!("{sim_url}/openai/chat/completions");
@@ -193,15 +208,17 @@ async fn main() {
 /// over 1,000,000 requests with logging on.
 async fn long_run(http: &reqwest::Client, body: &str) {
     use std::io::BufRead;
-    let exe = std::env::current_exe().unwrap();
-    let aigw = exe.parent().and_then(|p| p.parent()).unwrap().join("aigw");
+    let exe = std::env::current_exe().expect("bench path");
+    let aigw = exe.parent().and_then(|p| p.parent()).expect("target dir").join("aigw");
     let mut child = std::process::Command::new(&aigw)
         .args(["emulator", "--listen", "127.0.0.1:0", "--simulate"])
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("build the release binaries first: cargo build --release --workspace");
     let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    std::io::BufReader::new(child.stdout.take().expect("emulator banner"))
+        .read_line(&mut line)
+        .expect("emulator banner");
     let base = line.trim().trim_start_matches("listening on ").to_string();
     let gw = json!({"id": "rss", "cache_invalidate_on_update": false, "cache_ttl": 0, "collect_logs": true,
                     "rate_limiting_interval": null, "rate_limiting_limit": null});
@@ -211,7 +228,7 @@ async fn long_run(http: &reqwest::Client, body: &str) {
         .json(&gw)
         .send()
         .await
-        .unwrap();
+        .expect("create gateway");
     assert!(r.status().is_success());
     let url = format!("{base}/v1/{ACCT}/rss/openai/chat/completions");
     let rss = |pid: u32| {
