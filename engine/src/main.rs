@@ -1,6 +1,6 @@
 //! The `aigw` command line: Terraform's workflow (`validate`, `plan`,
 //! `apply`, `destroy`, with Terraform's flags and exit codes) over the aigw
-//! engine, and `aigw emulator`.
+//! engine, `aigw test` and `aigw dev`, and `aigw emulator`.
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -19,7 +19,7 @@ struct Common {
     /// Set a variable: NAME=VALUE (repeatable).
     #[arg(long = "var", value_name = "NAME=VALUE")]
     vars: Vec<String>,
-    /// Do not refresh remote objects before planning.
+    /// Refresh remote objects before planning (`-refresh=false` skips it).
     #[arg(long = "refresh", default_value_t = true, action = clap::ArgAction::Set)]
     refresh: bool,
 }
