@@ -27,6 +27,8 @@ pub struct Outcome {
     /// Empty when it passed.
     pub failures: Vec<String>,
     pub millis: u128,
+    /// One line per request block: how its answers came back (for -verbose).
+    pub requests: Vec<String>,
 }
 
 /// A JSON value as an expression value.
@@ -131,8 +133,28 @@ fn show(v: &Value) -> String {
     if s.len() > 300 { format!("{}…", &s[..300]) } else { s }
 }
 
-async fn run_scenario(http: &reqwest::Client, emu: &Emu, s: &Scenario, scope: &mut Scope) -> Vec<String> {
+/// A request block's answers in a line: `first: 200 ×1 (cf-aig-step 0)`.
+fn summarize(name: &str, results: &[Value]) -> String {
+    let mut by_status: BTreeMap<i64, usize> = BTreeMap::new();
+    for r in results {
+        *by_status.entry(r.attr("status").as_i64().unwrap_or(0)).or_default() += 1;
+    }
+    let statuses: Vec<String> = by_status.iter().map(|(s, n)| format!("{s} ×{n}")).collect();
+    let step = results
+        .first()
+        .map(|r| r.attr("headers").attr("cf-aig-step").as_str().unwrap_or("-").to_string())
+        .unwrap_or_default();
+    format!("{name}: {} (first answer: cf-aig-step {step})", statuses.join(", "))
+}
+
+async fn run_scenario(
+    http: &reqwest::Client,
+    emu: &Emu,
+    s: &Scenario,
+    scope: &mut Scope,
+) -> (Vec<String>, Vec<String>) {
     let mut requests = BTreeMap::new();
+    let mut lines = Vec::new();
     for r in &s.requests {
         if let Some(d) = r.advance {
             emu.state.runtime.clock.advance(d);
@@ -151,10 +173,11 @@ async fn run_scenario(http: &reqwest::Client, emu: &Emu, s: &Scenario, scope: &m
         for h in handles {
             match h.await {
                 Ok(Ok(v)) => results.push(v),
-                Ok(Err(e)) => return vec![format!("{}: request {:?}: {e}", r.loc, r.name)],
-                Err(e) => return vec![format!("{}: request {:?}: {e}", r.loc, r.name)],
+                Ok(Err(e)) => return (vec![format!("{}: request {:?}: {e}", r.loc, r.name)], lines),
+                Err(e) => return (vec![format!("{}: request {:?}: {e}", r.loc, r.name)], lines),
             }
         }
+        lines.push(summarize(&r.name, &results));
         let v = if r.count == 1 { results.remove(0) } else { Value::Tuple(results) };
         requests.insert(r.name.clone(), v);
         scope.extra.insert("request".into(), Value::Object(requests.clone()));
@@ -199,7 +222,7 @@ async fn run_scenario(http: &reqwest::Client, emu: &Emu, s: &Scenario, scope: &m
         }
         failures.push(f);
     }
-    failures
+    (failures, lines)
 }
 
 /// Runs one test file: fresh emulator, apply, scenarios, destroy.
@@ -254,12 +277,13 @@ async fn run_file(dir: &Path, t: &TestFile, filter: Option<&str>, out: &mut Vec<
             continue;
         }
         let started = Instant::now();
-        let failures = run_scenario(&http, &emu, s, &mut scope).await;
+        let (failures, requests) = run_scenario(&http, &emu, s, &mut scope).await;
         out.push(Outcome {
             file: name.clone(),
             scenario: s.name.clone(),
             failures,
             millis: started.elapsed().as_millis(),
+            requests,
         });
     }
     let destroy = Options { destroy: true, ..opts.clone() };
@@ -314,7 +338,11 @@ pub async fn run(dir: &Path, filter: Option<&str>, verbose: bool) -> (String, i3
                 let _ = writeln!(report, "    {f}");
             }
         }
-        let _ = verbose;
+        if verbose {
+            for line in &o.requests {
+                let _ = writeln!(report, "        {line}");
+            }
+        }
     }
     let _ = writeln!(report, "\n{passed} passed, {failed} failed");
     (report, i32::from(failed > 0), outcomes)
