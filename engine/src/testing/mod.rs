@@ -130,7 +130,10 @@ async fn send(http: &reqwest::Client, base: &str, r: &Request, scope: &Scope) ->
 
 fn show(v: &Value) -> String {
     let s = to_json(v).to_string();
-    if s.len() > 300 { format!("{}…", &s[..300]) } else { s }
+    match s.char_indices().nth(300) {
+        Some((cut, _)) => format!("{}…", &s[..cut]),
+        None => s,
+    }
 }
 
 /// A request block's answers in a line: `first: 200 ×1 (cf-aig-step 0)`.
@@ -142,8 +145,11 @@ fn summarize(name: &str, results: &[Value]) -> String {
     let statuses: Vec<String> = by_status.iter().map(|(s, n)| format!("{s} ×{n}")).collect();
     let step = results
         .first()
-        .map(|r| r.attr("headers").attr("cf-aig-step").as_str().unwrap_or("-").to_string())
-        .unwrap_or_default();
+        .and_then(|r| match r.attr("headers") {
+            Value::Map(m) => m.get("cf-aig-step").and_then(Value::as_str).map(str::to_owned),
+            _ => None,
+        })
+        .unwrap_or_else(|| "-".into());
     format!("{name}: {} (first answer: cf-aig-step {step})", statuses.join(", "))
 }
 
