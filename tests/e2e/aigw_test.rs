@@ -62,6 +62,21 @@ fn a_gateway_without_cache_fails_the_hit_assertion() {
 }
 
 #[test]
+fn a_cache_ttl_too_short_fails_the_hit_assertion() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = repo().join("examples/faq-bot-cache");
+    let tf = std::fs::read_to_string(src.join("main.tf")).unwrap();
+    std::fs::write(dir.path().join("main.tf"), tf.replace("ttl        = 600", "ttl        = 300")).unwrap();
+    std::fs::create_dir(dir.path().join("tests")).unwrap();
+    std::fs::copy(src.join("tests/cache.aigwtest.hcl"), dir.path().join("tests/cache.aigwtest.hcl")).unwrap();
+    let (code, out) = aigw_test(dir.path());
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("FAIL  cache.aigwtest.hcl :: answers_expire_after_the_ttl"), "{out}");
+    assert!(out.contains("within the 10 minute TTL the answer comes from the cache"), "{out}");
+    assert!(out.contains("request.nine_minutes_later.headers"), "{out}");
+}
+
+#[test]
 fn a_rate_limit_set_too_high_fails_the_429_assertion() {
     let dir = broken_quickstart(|tf| tf.replace("limit      = 100", "limit      = 100000"));
     let (code, out) = aigw_test(dir.path());
