@@ -161,19 +161,42 @@ impl Scope {
         Ok(v.clone())
     }
 
-    /// The hcl-rs context; with `mark`, unknowns become a marker value.
-    fn context(&self, mark: bool) -> Context<'static> {
+    /// The hcl-rs context for an expression that uses `used`: only the
+    /// roots and resources it refers to are converted, so one evaluation
+    /// costs what it reads, not the size of the configuration. With `mark`,
+    /// unknowns become a marker value.
+    fn context(&self, mark: bool, used: &[Ref]) -> Context<'static> {
         let mut ctx = Context::new();
+        let mut roots = std::collections::BTreeSet::new();
+        let mut names: BTreeMap<&str, std::collections::BTreeSet<&str>> = BTreeMap::new();
+        for r in used {
+            if let Some(root) = r.first() {
+                roots.insert(root.as_str());
+                if let Some(n) = r.get(1) {
+                    names.entry(root.as_str()).or_default().insert(n.as_str());
+                }
+            }
+        }
         let obj = |m: &BTreeMap<String, Value>| {
             hcl::Value::Object(m.iter().map(|(k, v)| (k.clone(), to_hcl_with(v, mark))).collect())
         };
-        ctx.declare_var("var", obj(&self.vars));
-        ctx.declare_var("local", obj(&self.locals));
-        for (ty, named) in &self.resources {
-            ctx.declare_var(ty.clone(), obj(named));
+        if roots.contains("var") {
+            ctx.declare_var("var", obj(&self.vars));
         }
-        for (name, v) in &self.extra {
+        if roots.contains("local") {
+            ctx.declare_var("local", obj(&self.locals));
+        }
+        for (name, v) in self.extra.iter().filter(|(k, _)| roots.contains(k.as_str())) {
             ctx.declare_var(name.clone(), to_hcl_with(v, mark));
+        }
+        for (ty, wanted) in &names {
+            if let Some(named) = self.resources.get(*ty) {
+                let picked = wanted
+                    .iter()
+                    .filter_map(|n| named.get(*n).map(|v| ((*n).to_string(), to_hcl_with(v, mark))))
+                    .collect();
+                ctx.declare_var((*ty).to_string(), hcl::Value::Object(picked));
+            }
         }
         functions::declare(&mut ctx);
         ctx
@@ -197,15 +220,16 @@ fn holds_unknown(v: &hcl::Value) -> bool {
 /// unknown only if it depends on that part: `gw[each.key].id` stays known
 /// while another instance of `gw` is still being created.
 pub fn eval(expr: &Expression, scope: &Scope) -> Result<Value, String> {
+    let used = refs(expr);
     let mut unknowns = false;
-    for r in refs(expr) {
-        unknowns |= !scope.resolve(&r)?.is_wholly_known();
+    for r in &used {
+        unknowns |= !scope.resolve(r)?.is_wholly_known();
     }
     if !unknowns {
-        let v = expr.evaluate(&scope.context(false)).map_err(|e| e.to_string())?;
+        let v = expr.evaluate(&scope.context(false, &used)).map_err(|e| e.to_string())?;
         return Ok(from_hcl(&v));
     }
-    match expr.evaluate(&scope.context(true)) {
+    match expr.evaluate(&scope.context(true, &used)) {
         Ok(v) if !holds_unknown(&v) => Ok(from_hcl(&v)),
         _ => Ok(Value::unknown()),
     }
