@@ -121,6 +121,93 @@ fn template_refs(t: &Template, out: &mut Vec<Ref>, bound: &[String]) {
     }
 }
 
+/// For each `type.name` an expression indexes with a literal or an
+/// `each.*`/`count.*` key, the keys it reads; `None` when it reads the whole
+/// collection somewhere (a splat, a for-expression, a computed key).
+fn element_keys(e: &Expression, scope: &Scope, out: &mut BTreeMap<(String, String), Option<Vec<String>>>) {
+    let whole = |out: &mut BTreeMap<(String, String), Option<Vec<String>>>, k: (String, String)| {
+        out.insert(k, None);
+    };
+    match e {
+        Expression::Traversal(t) => {
+            if let Expression::Variable(v) = &t.expr {
+                let root = v.to_string();
+                if !matches!(root.as_str(), "var" | "local" | "each" | "count")
+                    && let Some(TraversalOperator::GetAttr(name)) = t.operators.first()
+                {
+                    let k = (root, name.to_string());
+                    let key = match t.operators.get(1) {
+                        Some(TraversalOperator::Index(Expression::String(s))) => Some(s.clone()),
+                        Some(TraversalOperator::Index(ix @ Expression::Traversal(it))) if matches!(&it.expr, Expression::Variable(v) if v.as_str() == "each" || v.as_str() == "count") => {
+                            eval(ix, scope).ok().and_then(|v| match v {
+                                Value::String(s) => Some(s),
+                                _ => None,
+                            })
+                        }
+                        _ => None,
+                    };
+                    match (key, out.get_mut(&k)) {
+                        (Some(key), Some(Some(keys))) => keys.push(key),
+                        (Some(key), None) => {
+                            out.insert(k, Some(vec![key]));
+                        }
+                        (Some(_), Some(None)) => {}
+                        (None, _) => whole(out, k),
+                    }
+                }
+            } else {
+                element_keys(&t.expr, scope, out);
+            }
+            for op in &t.operators {
+                if let TraversalOperator::Index(i) = op {
+                    element_keys(i, scope, out);
+                }
+            }
+        }
+        Expression::Variable(v) => {
+            // A bare root: every collection under it is read whole.
+            let root = v.to_string();
+            if let Some(named) = scope.resources.get(&root) {
+                for n in named.keys() {
+                    whole(out, (root.clone(), n.clone()));
+                }
+            }
+        }
+        Expression::Array(items) => items.iter().for_each(|x| element_keys(x, scope, out)),
+        Expression::Object(o) => {
+            for (k, v) in o {
+                if let hcl::ObjectKey::Expression(k) = k {
+                    element_keys(k, scope, out);
+                }
+                element_keys(v, scope, out);
+            }
+        }
+        Expression::FuncCall(f) => f.args.iter().for_each(|x| element_keys(x, scope, out)),
+        Expression::Parenthesis(p) => element_keys(p, scope, out),
+        Expression::Conditional(c) => {
+            element_keys(&c.cond_expr, scope, out);
+            element_keys(&c.true_expr, scope, out);
+            element_keys(&c.false_expr, scope, out);
+        }
+        Expression::Operation(op) => match op.as_ref() {
+            hcl::Operation::Unary(u) => element_keys(&u.expr, scope, out),
+            hcl::Operation::Binary(b) => {
+                element_keys(&b.lhs_expr, scope, out);
+                element_keys(&b.rhs_expr, scope, out);
+            }
+        },
+        // Templates and for-expressions: read whole (no narrowing).
+        Expression::TemplateExpr(_) | Expression::ForExpr(_) => {
+            for r in refs(e) {
+                if let (Some(t), Some(n)) = (r.first(), r.get(1)) {
+                    whole(out, (t.clone(), n.clone()));
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Named values an expression can see: `var.*`, `local.*` and resources.
 #[derive(Debug, Default, Clone)]
 pub struct Scope {
@@ -165,7 +252,12 @@ impl Scope {
     /// roots and resources it refers to are converted, so one evaluation
     /// costs what it reads, not the size of the configuration. With `mark`,
     /// unknowns become a marker value.
-    fn context(&self, mark: bool, used: &[Ref]) -> Context<'static> {
+    fn context(
+        &self,
+        mark: bool,
+        used: &[Ref],
+        keys: &BTreeMap<(String, String), Option<Vec<String>>>,
+    ) -> Context<'static> {
         let mut ctx = Context::new();
         let mut roots = std::collections::BTreeSet::new();
         let mut names: BTreeMap<&str, std::collections::BTreeSet<&str>> = BTreeMap::new();
@@ -193,7 +285,17 @@ impl Scope {
             if let Some(named) = self.resources.get(*ty) {
                 let picked = wanted
                     .iter()
-                    .filter_map(|n| named.get(*n).map(|v| ((*n).to_string(), to_hcl_with(v, mark))))
+                    .filter_map(|n| {
+                        let v = named.get(*n)?;
+                        // A for_each collection read only at known keys: convert just those.
+                        let narrowed = match (v, keys.get(&((*ty).to_string(), (*n).to_string()))) {
+                            (Value::Object(m), Some(Some(ks))) => hcl::Value::Object(
+                                ks.iter().filter_map(|k| m.get(k).map(|e| (k.clone(), to_hcl_with(e, mark)))).collect(),
+                            ),
+                            _ => to_hcl_with(v, mark),
+                        };
+                        Some(((*n).to_string(), narrowed))
+                    })
                     .collect();
                 ctx.declare_var((*ty).to_string(), hcl::Value::Object(picked));
             }
@@ -225,11 +327,13 @@ pub fn eval(expr: &Expression, scope: &Scope) -> Result<Value, String> {
     for r in &used {
         unknowns |= !scope.resolve(r)?.is_wholly_known();
     }
+    let mut keys = BTreeMap::new();
+    element_keys(expr, scope, &mut keys);
     if !unknowns {
-        let v = expr.evaluate(&scope.context(false, &used)).map_err(|e| e.to_string())?;
+        let v = expr.evaluate(&scope.context(false, &used, &keys)).map_err(|e| e.to_string())?;
         return Ok(from_hcl(&v));
     }
-    match expr.evaluate(&scope.context(true, &used)) {
+    match expr.evaluate(&scope.context(true, &used, &keys)) {
         Ok(v) if !holds_unknown(&v) => Ok(from_hcl(&v)),
         _ => Ok(Value::unknown()),
     }
@@ -583,6 +687,10 @@ mod tests {
         );
         assert_eq!(eval(&expr("gw.team[\"a\"].id"), &s2).unwrap(), Value::from("ga"));
         assert!(eval(&expr("gw.team[\"b\"].id"), &s2).unwrap().is_unknown());
+        s2.extra.insert("each".into(), Value::object([("key", Value::from("a"))]));
+        assert_eq!(eval(&expr("\"${gw.team[each.key].id}-x\""), &s2).unwrap(), Value::from("ga-x"));
+        assert_eq!(eval(&expr("gw.team[each.key].id"), &s2).unwrap(), Value::from("ga"));
+        assert!(eval(&expr("[for k, g in gw.team : g.id]"), &s2).unwrap().is_unknown());
         assert!(eval(&expr("var.nope"), &s).unwrap_err().contains("undeclared var.nope"));
         assert!(eval(&expr("aigw_gateway.main.nope"), &s).unwrap_err().contains("no attribute"));
         assert_eq!(eval(&expr("length([1, 2, 3]) + 1"), &s).unwrap(), Value::int(4));
