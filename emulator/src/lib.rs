@@ -35,6 +35,12 @@ pub use error::Error;
 pub use simulator::{Fault, Simulator};
 pub use store::Store;
 
+/// Locks a mutex; a panic elsewhere while it was held leaves plain data
+/// behind, so the emulator keeps serving instead of propagating the poison.
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// How the emulator runs.
 #[derive(Debug, Clone, Default)]
 pub struct Config {

@@ -5,13 +5,13 @@
 //! routes is one step.
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 
 use aigw_cloudflare::{Deployment, Element, Gateway};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
-use crate::Error;
+use crate::{Error, lock};
 
 /// `(account_id, gateway_id)`.
 pub type GatewayKey = (String, String);
@@ -47,11 +47,6 @@ pub struct Data {
 pub struct Store {
     data: Mutex<Data>,
     db: Option<Mutex<Connection>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic while holding the lock leaves plain data behind; keep serving.
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A random id in UUID layout.

@@ -35,6 +35,11 @@ pub fn changed_attributes<'a>(schema: &'a Schema, prior: &Value, planned: &Value
         .collect()
 }
 
+/// Replacement paths: the `forces_new` attributes among those that changed.
+pub fn replacements(changed: &[&str], forces_new: &[&str]) -> Vec<tfplugin::AttributePath> {
+    forces_new.iter().filter(|n| changed.contains(n)).map(|n| tfplugin::AttributePath::root(n)).collect()
+}
+
 /// The value of `name`: from config if set there, else from `fallback`.
 pub fn configured_or<'a>(config: &'a Value, fallback: &'a Value, name: &str) -> &'a Value {
     let c = config.attr(name);

@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
+use crate::lock;
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
@@ -81,10 +82,6 @@ pub enum Lookup {
 pub struct Leader {
     key: Key,
     tx: watch::Sender<Option<Arc<Cached>>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Cache {

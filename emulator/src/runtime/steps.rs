@@ -1,13 +1,12 @@
 //! Turning a runtime request into the steps to try, in order: one step for
 //! a provider endpoint; the universal endpoint's array of steps; the compat
 //! endpoint's `provider/model`; or a dynamic route's chain (`dynamic/<name>`).
-use aigw_cloudflare::{Gateway, providers, route};
+use aigw_cloudflare::{providers, route};
 use axum::http::{HeaderMap, HeaderValue, Method};
 use bytes::Bytes;
 use serde_json::Value;
 
 use super::error::RuntimeError;
-use super::request::Controls;
 use super::upstream::{Backoff, Call, Policy, Upstreams, forwardable};
 use crate::simulator::formats::model_of;
 use crate::store::Store;
@@ -220,9 +219,4 @@ pub fn universal_steps(
             })
         })
         .collect()
-}
-
-/// The policy of a gateway when the request sets nothing.
-pub fn default_policy(c: &Controls, g: &Gateway) -> Policy {
-    c.policy(g)
 }

@@ -19,6 +19,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::lock;
 use formats::{Format, Reply};
 
 /// What goes wrong, for one provider (and optionally one model).
@@ -80,10 +81,6 @@ impl Fault {
 pub struct Simulator {
     faults: Mutex<Vec<Fault>>,
     calls: Mutex<BTreeMap<String, BTreeMap<String, u64>>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Simulator {

@@ -8,7 +8,7 @@ use tfplugin::{AttributePath, Diagnostics, Schema, Type, Value};
 
 use super::DataSource;
 use crate::api::Api;
-use crate::resources::gateway_settings::{gateway_missing, keys, validate_gateway_ref};
+use crate::resources::gateway_settings::{gateway_missing, gateway_ref, keys, validate_gateway_ref};
 
 pub struct GatewayUrlDataSource;
 
@@ -21,15 +21,16 @@ impl DataSource for GatewayUrlDataSource {
     fn schema(&self) -> Schema {
         Schema::new(
             0,
-            Block::new("The runtime base URL for one provider on a gateway, e.g. for the OpenAI SDK's base_url.")
-                .attr(Attribute::new("account_id", Type::String).required().describe("Cloudflare account id."))
-                .attr(Attribute::new("gateway_id", Type::String).required().describe("The gateway's id."))
-                .attr(
-                    Attribute::new("provider_slug", Type::String)
-                        .required()
-                        .describe("Provider slug, e.g. `openai`, `anthropic`, `workers-ai`, or `compat`."),
-                )
-                .attr(Attribute::new("url", Type::String).computed().describe("The base URL.")),
+            gateway_ref(
+                Block::new("The runtime base URL for one provider on a gateway, e.g. for the OpenAI SDK's base_url."),
+                "The gateway's id.",
+            )
+            .attr(
+                Attribute::new("provider_slug", Type::String)
+                    .required()
+                    .describe("Provider slug, e.g. `openai`, `anthropic`, `workers-ai`, or `compat`."),
+            )
+            .attr(Attribute::new("url", Type::String).computed().describe("The base URL.")),
         )
     }
 

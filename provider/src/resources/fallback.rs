@@ -10,9 +10,9 @@ use tfplugin::schema::{Attribute, Block, NestedObject, Nesting};
 use tfplugin::{AttributePath, Diagnostics, Schema, Type, Value};
 
 use super::gateway::parse_import_id;
-use super::gateway_settings::{gateway_missing, keys, validate_gateway_ref};
+use super::gateway_settings::{gateway_missing, gateway_ref, keys, validate_gateway_ref};
 use crate::api::Api;
-use crate::resource::{Resource, changed_attributes};
+use crate::resource::{Resource, changed_attributes, replacements};
 use crate::validators;
 
 pub struct FallbackResource;
@@ -178,11 +178,14 @@ impl Resource for FallbackResource {
     fn schema(&self) -> Schema {
         Schema::new(
             0,
-            Block::new("A fallback chain across providers: a Cloudflare dynamic route that apps call as model `dynamic/<name>`.")
-                .attr(Attribute::new("id", Type::String).computed().describe("The route id."))
-                .attr(Attribute::new("account_id", Type::String).required().describe("Cloudflare account id."))
-                .attr(Attribute::new("gateway_id", Type::String).required().describe("The gateway's id."))
-                .attr(
+            gateway_ref(
+                Block::new(
+                    "A fallback chain across providers: a Cloudflare dynamic route that apps call as model `dynamic/<name>`.",
+                )
+                .attr(Attribute::new("id", Type::String).computed().describe("The route id.")),
+                "The gateway's id.",
+            )
+            .attr(
                     Attribute::new("name", Type::String)
                         .required()
                         .describe("Route name; apps use model `dynamic/<name>`. Renaming updates in place."),
@@ -213,11 +216,7 @@ impl Resource for FallbackResource {
         } else {
             let schema = self.schema();
             let changed = changed_attributes(&schema, &req.prior_state, &planned);
-            for name in ["account_id", "gateway_id"] {
-                if changed.contains(&name) {
-                    requires_replace.push(AttributePath::root(name));
-                }
-            }
+            requires_replace = replacements(&changed, &["account_id", "gateway_id"]);
             if changed.contains(&"steps") {
                 planned.set_attr("version_id", Value::unknown());
                 planned.set_attr("deployment_id", Value::unknown());

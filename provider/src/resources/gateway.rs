@@ -12,7 +12,7 @@ use tfplugin::{AttributePath, Diagnostics, Schema, Type, Value};
 
 use super::gateway_settings;
 use crate::api::Api;
-use crate::resource::{Resource, changed_attributes};
+use crate::resource::{Resource, changed_attributes, replacements};
 use crate::validators;
 
 pub struct GatewayResource;
@@ -224,11 +224,7 @@ impl Resource for GatewayResource {
         } else {
             let schema = self.schema();
             let changed = changed_attributes(&schema, &req.prior_state, &planned);
-            for name in ["account_id", "id"] {
-                if changed.contains(&name) {
-                    requires_replace.push(AttributePath::root(name));
-                }
-            }
+            requires_replace = replacements(&changed, &["account_id", "id"]);
             if !changed.is_empty() {
                 planned.set_attr("modified_at", Value::unknown());
             }

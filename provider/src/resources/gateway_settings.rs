@@ -9,7 +9,7 @@ use tfplugin::schema::{Attribute, Block};
 use tfplugin::{AttributePath, Diagnostics, Schema, Type, Value};
 
 use crate::api::Api;
-use crate::resource::{Resource, changed_attributes};
+use crate::resource::{Resource, changed_attributes, replacements};
 use crate::resources::gateway::{is_account_id, is_gateway_id, parse_import_id};
 use crate::validators;
 
@@ -37,6 +37,13 @@ pub fn gateway_missing(account: &str, gateway: &str) -> Diagnostics {
         format!("Account {account} has no gateway {gateway:?}. Create it first (an aigw_gateway resource) and refer to it, e.g. gateway_id = aigw_gateway.main.id."),
     );
     d
+}
+
+/// Adds the `account_id` and `gateway_id` a gateway's resource names it by.
+pub fn gateway_ref(block: Block, gateway_doc: &str) -> Block {
+    block
+        .attr(Attribute::new("account_id", Type::String).required().describe("Cloudflare account id."))
+        .attr(Attribute::new("gateway_id", Type::String).required().describe(gateway_doc))
 }
 
 /// Checks the `account_id` and `gateway_id` of a resource that belongs to a gateway.
@@ -109,14 +116,11 @@ impl<S: GatewaySetting> Resource for SettingResource<S> {
     }
 
     fn schema(&self) -> Schema {
-        let mut b = Block::new(S::DESCRIPTION)
-            .attr(Attribute::new("id", Type::String).computed().describe("`<account_id>/<gateway_id>`."))
-            .attr(Attribute::new("account_id", Type::String).required().describe("Cloudflare account id."))
-            .attr(
-                Attribute::new("gateway_id", Type::String)
-                    .required()
-                    .describe("The gateway's id. Changing it moves the setting to another gateway."),
-            );
+        let mut b = gateway_ref(
+            Block::new(S::DESCRIPTION)
+                .attr(Attribute::new("id", Type::String).computed().describe("`<account_id>/<gateway_id>`.")),
+            "The gateway's id. Changing it moves the setting to another gateway.",
+        );
         for a in S::attributes() {
             b = b.attr(a);
         }
@@ -143,11 +147,7 @@ impl<S: GatewaySetting> Resource for SettingResource<S> {
         } else {
             let schema = self.schema();
             let changed = changed_attributes(&schema, &req.prior_state, &planned);
-            for name in ["account_id", "gateway_id"] {
-                if changed.contains(&name) {
-                    requires_replace.push(AttributePath::root(name));
-                }
-            }
+            requires_replace = replacements(&changed, &["account_id", "gateway_id"]);
         }
         PlanResponse { planned_state: planned, requires_replace, ..Default::default() }
     }
