@@ -58,6 +58,9 @@ pub struct Config {
     pub faults: Vec<Fault>,
     /// Response cache bound in bytes (default 256 MiB).
     pub cache_max_bytes: Option<usize>,
+    /// Added to every management API response, to behave like the real
+    /// API's round trip (plans and applies then take realistic time).
+    pub api_latency: Option<std::time::Duration>,
 }
 
 /// The runtime's shared parts.

@@ -1,8 +1,21 @@
-//! Applying a plan. Each resource's configuration is evaluated again with
-//! the values its dependencies now have, planned again, and applied; the
-//! state file is written after every completed operation, so a failure
-//! part-way keeps everything that was done. Replacements delete first;
-//! deletions run dependents first.
+//! Applying a plan. Independent changes run concurrently (up to
+//! `parallelism`); a change starts once everything it depends on is done.
+//! Each resource's configuration is evaluated again with the values its
+//! dependencies now have, planned again, and applied. Every completed
+//! operation is made durable through the [`Journal`] before the next one
+//! that depends on it starts, so a failure or a crash part-way keeps
+//! everything that was done. Replacements delete first (or create first
+//! with `create_before_destroy`); deletions run dependents first. When
+//! `cancel` is set (Ctrl-C), no new operation starts, the running ones
+//! finish and are saved, and apply returns [`Error::Interrupted`].
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use futures_util::FutureExt;
+use futures_util::stream::{FuturesUnordered, StreamExt};
 use tfplugin::Value;
 use tfplugin::provider::{ApplyRequest, PlanRequest};
 use tfplugin::value::encode_json;
@@ -10,8 +23,10 @@ use tfplugin::value::encode_json;
 use crate::config::Config;
 use crate::error::{Error, check};
 use crate::eval::Scope;
-use crate::plan::{Action, Change, Plan, proposed_new, resource_config, set_instance};
-use crate::providers::{Providers, state_address};
+use crate::instance::{proposed_new, resource_config, set_instance};
+use crate::journal::{Entry, Journal};
+use crate::plan::{Action, Change, Plan};
+use crate::providers::Providers;
 use crate::state::{Instance, ResourceState, State};
 
 fn b64(b: &[u8]) -> Option<String> {
@@ -19,30 +34,30 @@ fn b64(b: &[u8]) -> Option<String> {
     (!b.is_empty()).then(|| base64::engine::general_purpose::STANDARD.encode(b))
 }
 
-fn record(state: &mut State, c: &Change, source: &str, value: &Value, private: &[u8]) -> Result<(), Error> {
-    let template = ResourceState {
+/// The journal entry that records `value` (or, when null, the removal) for `c`.
+fn entry(c: &Change, provider: &str, value: &Value, private: &[u8]) -> Result<Entry, Error> {
+    let resource = ResourceState {
         mode: "managed".into(),
         type_name: c.type_name.clone(),
         name: c.name.clone(),
         each: c.each.clone(),
-        provider: state_address(source),
+        provider: provider.to_string(),
         instances: Vec::new(),
     };
-    if value.is_null() {
-        state.put_instance(&template, &c.key, None);
-        return Ok(());
-    }
-    let inst = Instance {
-        index_key: c.key.clone(),
-        schema_version: c.schema.version,
-        attributes: encode_json(value, &c.schema.value_type())?,
-        sensitive_attributes: Vec::new(),
-        private: b64(private),
-        dependencies: c.dependencies.clone(),
-        extra: Default::default(),
+    let instance = if value.is_null() {
+        None
+    } else {
+        Some(Instance {
+            index_key: c.key.clone(),
+            schema_version: c.schema.version,
+            attributes: encode_json(value, &c.schema.value_type())?,
+            sensitive_attributes: Vec::new(),
+            private: b64(private),
+            dependencies: c.dependencies.clone(),
+            extra: Default::default(),
+        })
     };
-    state.put_instance(&template, &c.key, Some(inst));
-    Ok(())
+    Ok(Entry { resource, key: c.key.clone(), instance })
 }
 
 async fn apply_one(
@@ -75,6 +90,144 @@ pub struct Summary {
     pub destroyed: usize,
 }
 
+#[derive(Debug, Clone, Default)]
+pub struct ApplyOptions {
+    /// How many operations may run at once (Terraform's `-parallelism`, default 10).
+    pub parallelism: usize,
+    /// Set by Ctrl-C: start nothing new.
+    pub cancel: Option<Arc<AtomicBool>>,
+}
+
+/// What one operation did: each step is recorded as it happened, so a
+/// replacement whose create failed still records the delete.
+struct Outcome {
+    idx: usize,
+    /// Completed steps, in order: the new object (null when deleted) and its private data.
+    steps: Vec<(Value, Vec<u8>)>,
+    error: Option<Error>,
+}
+
+type Running<'a> = FuturesUnordered<Pin<Box<dyn Future<Output = Outcome> + 'a>>>;
+
+/// Runs one change: delete, create/update, or both for a replacement.
+async fn operate(providers: &Providers, c: &Change, idx: usize, config: Value) -> Outcome {
+    let mut out = Outcome { idx, steps: Vec::new(), error: None };
+    let delete = |prior: Value, private: Vec<u8>| apply_one(providers, c, prior, Value::Null, Value::Null, private);
+    let result: Result<(), Error> = async {
+        if c.action == Action::Read {
+            let (_, client) = providers.get(&c.provider)?;
+            let (v, d) = client.read_data_source(c.resource_type(), &config).await?;
+            check(&d, &c.address())?;
+            out.steps.push((v, Vec::new()));
+            return Ok(());
+        }
+        if c.action == Action::Delete || (c.action == Action::Replace && !c.create_before_destroy) {
+            delete(c.before.clone(), c.private.clone()).await?;
+            out.steps.push((Value::Null, Vec::new()));
+            if c.action == Action::Delete {
+                return Ok(());
+            }
+        }
+        let (prior, prior_private) = match c.action {
+            Action::Update => (c.before.clone(), c.private.clone()),
+            _ => (Value::Null, Vec::new()),
+        };
+        let (_, client) = providers.get(&c.provider)?;
+        let planned = client
+            .plan_resource_change(PlanRequest {
+                type_name: c.type_name.clone(),
+                prior_state: prior.clone(),
+                proposed_new_state: proposed_new(&c.schema, &prior, &config),
+                config: config.clone(),
+                prior_private,
+            })
+            .await?;
+        check(&planned.diagnostics, &c.address())?;
+        let (new_state, private) =
+            apply_one(providers, c, prior, planned.planned_state, config, planned.planned_private).await?;
+        if !new_state.is_wholly_known() {
+            return Err(Error::Provider(format!("{}: the provider left unknown values after apply", c.address())));
+        }
+        out.steps.push((new_state, private));
+        if c.action == Action::Replace && c.create_before_destroy {
+            delete(c.before.clone(), c.private.clone()).await?;
+        }
+        Ok(())
+    }
+    .await;
+    out.error = result.err();
+    out
+}
+
+/// The dependency bookkeeping: a change starts when every resource it
+/// waits for has no change left.
+struct Schedule {
+    /// Per change: how many resources it still waits for.
+    waiting: Vec<usize>,
+    /// Resource address → changes left for it.
+    left: HashMap<String, usize>,
+    /// Resource address → changes waiting for it.
+    waiters: HashMap<String, Vec<usize>>,
+    ready: std::collections::VecDeque<usize>,
+}
+
+fn base(c: &Change) -> String {
+    format!("{}.{}", c.type_name, c.name)
+}
+
+impl Schedule {
+    /// Creates and updates wait for what they depend on; deletes wait for
+    /// the deletes of what depends on them.
+    fn new(changes: &[Change]) -> Schedule {
+        let mut left: HashMap<String, usize> = HashMap::new();
+        for c in changes {
+            *left.entry(base(c)).or_default() += 1;
+        }
+        let mut waiters: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut waiting = vec![0; changes.len()];
+        let deleting: HashMap<String, bool> = changes.iter().map(|c| (base(c), c.action == Action::Delete)).collect();
+        for (i, c) in changes.iter().enumerate() {
+            let mut waits: Vec<String> = if c.action == Action::Delete {
+                // Deletes of resources that depend on this one.
+                changes
+                    .iter()
+                    .filter(|d| d.action == Action::Delete && d.dependencies.contains(&base(c)))
+                    .map(base)
+                    .collect()
+            } else {
+                c.dependencies.iter().filter(|d| deleting.get(*d) == Some(&false)).cloned().collect()
+            };
+            waits.sort();
+            waits.dedup();
+            waits.retain(|w| *w != base(c));
+            waiting[i] = waits.len();
+            for w in waits {
+                waiters.entry(w).or_default().push(i);
+            }
+        }
+        let ready = (0..changes.len()).filter(|i| waiting[*i] == 0).collect();
+        Schedule { waiting, left, waiters, ready }
+    }
+
+    /// One change of `c`'s resource finished (successfully).
+    fn done(&mut self, c: &Change) {
+        let b = base(c);
+        let left = self.left.entry(b.clone()).or_default();
+        *left = left.saturating_sub(1);
+        if *left == 0 {
+            for i in self.waiters.remove(&b).unwrap_or_default() {
+                self.waiting[i] -= 1;
+                if self.waiting[i] == 0 {
+                    self.ready.push_back(i);
+                }
+            }
+        }
+    }
+}
+
+/// Applies `plan`, recording every completed operation in `state` (and on
+/// disk at `state_path`).
+#[allow(clippy::too_many_arguments, reason = "the run's parts, passed as borrowed")]
 pub async fn apply(
     cfg: &Config,
     plan: &Plan,
@@ -82,88 +235,150 @@ pub async fn apply(
     state_path: &std::path::Path,
     providers: &Providers,
     scope: &mut Scope,
+    opts: &ApplyOptions,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Summary, Error> {
     let mut sum = Summary::default();
-    for c in &plan.changes {
-        let (source, client) = providers.get(&c.provider)?;
-        let source = source.to_string();
-        match c.action {
-            Action::NoOp => {
-                record(state, c, &source, &c.before, &c.private)?;
+    let mut journal = Journal::new(state_path);
+    let mut schedule = Schedule::new(&plan.changes);
+    let mut running: Running<'_> = FuturesUnordered::new();
+    let mut errors: Vec<String> = Vec::new();
+    let cancelled = || opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::SeqCst));
+    let parallelism = opts.parallelism.max(1);
+    loop {
+        while running.len() < parallelism && !cancelled() {
+            let Some(idx) = schedule.ready.pop_front() else { break };
+            let c = &plan.changes[idx];
+            if c.action == Action::NoOp && c.is_data() {
+                set_instance(scope, &c.type_name, &c.name, &c.key, c.after.clone());
+                schedule.done(c);
+                continue;
+            }
+            if c.action == Action::NoOp {
                 set_instance(scope, &c.type_name, &c.name, &c.key, c.before.clone());
+                // Nothing changed remotely; the record (its dependencies) is
+                // kept current in memory and written with the final snapshot.
+                let (source, _) = providers.get(&c.provider)?;
+                let e = entry(c, source, &c.before, &c.private)?;
+                state.put_instance(&e.resource, &e.key, e.instance);
+                schedule.done(c);
+                continue;
             }
-            Action::Delete => {
-                progress(&format!("{}: Destroying...", c.address()));
-                apply_one(providers, c, c.before.clone(), Value::Null, Value::Null, c.private.clone()).await?;
-                record(state, c, &source, &Value::Null, &[])?;
-                state.save(state_path)?;
-                sum.destroyed += 1;
-                progress(&format!("{}: Destruction complete", c.address()));
-            }
-            Action::Create | Action::Update | Action::Replace => {
+            let config = if c.action == Action::Delete {
+                Ok(Value::Null)
+            } else {
+                // Dependencies are applied now: evaluate with their values.
                 let r = cfg
                     .resources
                     .iter()
-                    .find(|r| r.type_name == c.type_name && r.name == c.name)
+                    .find(|r| r.address() == c.base())
                     .ok_or_else(|| Error::Provider(format!("{} is not in the configuration", c.address())))?;
-                let mut prior = c.before.clone();
-                let mut prior_private = c.private.clone();
-                if c.action == Action::Replace {
-                    progress(&format!("{}: Destroying...", c.address()));
-                    apply_one(providers, c, prior.clone(), Value::Null, Value::Null, Vec::new()).await?;
-                    record(state, c, &source, &Value::Null, &[])?;
-                    state.save(state_path)?;
-                    prior = Value::Null;
-                    prior_private = Vec::new();
-                    sum.destroyed += 1;
-                }
-                // Dependencies are applied now: plan again with their values.
+                refresh_locals(cfg, scope);
                 if let Some((name, v)) = &c.repeat_scope {
                     scope.extra.insert(name.clone(), v.clone());
                 }
                 let config = resource_config(r, &c.schema, scope);
                 scope.extra.remove("count");
                 scope.extra.remove("each");
-                let config = config?;
-                let planned = client
-                    .plan_resource_change(PlanRequest {
-                        type_name: c.type_name.clone(),
-                        prior_state: prior.clone(),
-                        proposed_new_state: proposed_new(&c.schema, &prior, &config),
-                        config: config.clone(),
-                        prior_private,
-                    })
-                    .await?;
-                check(&planned.diagnostics, &c.address())?;
-                let verb = if prior.is_null() { "Creating" } else { "Modifying" };
-                progress(&format!("{}: {verb}...", c.address()));
-                let (new_state, private) =
-                    apply_one(providers, c, prior.clone(), planned.planned_state, config, planned.planned_private)
-                        .await?;
-                if !new_state.is_wholly_known() {
-                    return Err(Error::Provider(format!(
-                        "{}: the provider left unknown values after apply",
-                        c.address()
-                    )));
+                config
+            };
+            match config {
+                Ok(config) => {
+                    let verb = match c.action {
+                        Action::Read => "Reading",
+                        Action::Delete => "Destroying",
+                        Action::Update => "Modifying",
+                        Action::Replace if !c.create_before_destroy => "Destroying",
+                        _ => "Creating",
+                    };
+                    progress(&format!("{}: {verb}...", c.address()));
+                    running.push(Box::pin(operate(providers, c, idx, config)));
                 }
-                record(state, c, &source, &new_state, &private)?;
-                state.save(state_path)?;
-                set_instance(scope, &c.type_name, &c.name, &c.key, new_state);
-                if prior.is_null() {
-                    sum.added += 1;
-                } else {
-                    sum.changed += 1;
-                }
-                progress(&format!(
-                    "{}: {} complete",
-                    c.address(),
-                    if prior.is_null() { "Creation" } else { "Modifications" }
-                ));
+                Err(e) => errors.push(e.to_string()),
             }
         }
+        let Some(first) = running.next().await else { break };
+        // Everything else that finished meanwhile is made durable in the same write.
+        let mut finished = vec![first];
+        while let Some(Some(o)) = running.next().now_or_never() {
+            finished.push(o);
+        }
+        let mut batch = Vec::new();
+        for o in finished {
+            let c = &plan.changes[o.idx];
+            let (source, _) = providers.get(&c.provider)?;
+            for (value, private) in o.steps.iter().filter(|_| !c.is_data()) {
+                batch.push(entry(c, source, value, private)?);
+            }
+            let created = o.steps.iter().any(|(v, _)| !v.is_null());
+            let deleted = o.steps.iter().any(|(v, _)| v.is_null())
+                || (c.create_before_destroy && c.action == Action::Replace && o.error.is_none());
+            if deleted {
+                sum.destroyed += 1;
+            }
+            if created && !c.is_data() {
+                if c.action == Action::Update {
+                    sum.changed += 1;
+                } else {
+                    sum.added += 1;
+                }
+            }
+            if let Some((v, _)) = o.steps.last().filter(|(v, _)| !v.is_null()) {
+                set_instance(scope, &c.type_name, &c.name, &c.key, v.clone());
+            }
+            match o.error {
+                Some(e) => errors.push(e.to_string()),
+                None => {
+                    let what = match c.action {
+                        Action::Read => "Read complete",
+                        Action::Delete => "Destruction complete",
+                        Action::Update => "Modifications complete",
+                        _ => "Creation complete",
+                    };
+                    progress(&format!("{}: {what}", c.address()));
+                    schedule.done(c);
+                }
+            }
+        }
+        journal.commit(state, batch)?;
     }
-    // Outputs, now that everything is known (none after a destroy).
+    if errors.is_empty() && !cancelled() {
+        refresh_locals(cfg, scope);
+        write_outputs(cfg, plan, state, scope)?;
+    }
+    journal.snapshot(state)?;
+    if !errors.is_empty() {
+        return Err(Error::Apply(errors.join("\n\n")));
+    }
+    if cancelled() {
+        return Err(Error::Interrupted);
+    }
+    Ok(sum)
+}
+
+/// Locals that were unknown at plan time, evaluated again now that more is known.
+fn refresh_locals(cfg: &Config, scope: &mut Scope) {
+    loop {
+        let stale: Vec<String> =
+            scope.locals.iter().filter(|(_, v)| !v.is_wholly_known()).map(|(k, _)| k.clone()).collect();
+        let mut progressed = false;
+        for name in stale {
+            if let Some((e, _)) = cfg.locals.get(&name)
+                && let Ok(v) = crate::eval::eval(e, scope)
+                && v.is_wholly_known()
+            {
+                scope.locals.insert(name, v);
+                progressed = true;
+            }
+        }
+        if !progressed {
+            return;
+        }
+    }
+}
+
+/// Outputs, now that everything is known (none after a destroy).
+fn write_outputs(cfg: &Config, plan: &Plan, state: &mut State, scope: &Scope) -> Result<(), Error> {
     state.outputs.clear();
     for (name, o) in cfg.outputs.iter().filter(|_| !plan.destroy) {
         let v = crate::eval::eval(&o.value, scope).map_err(|m| Error::config(&o.loc, m))?;
@@ -176,6 +391,5 @@ pub async fn apply(
             state.outputs.insert(name.clone(), out);
         }
     }
-    state.save(state_path)?;
-    Ok(sum)
+    Ok(())
 }

@@ -1,7 +1,9 @@
 //! Loading a configuration directory: every `*.tf` file is parsed with
 //! hcl-rs (stage one, raw HCL) and turned into the engine's model (stage
-//! two): required providers, provider blocks, variables, locals, resources
-//! and outputs, each remembering where it was written.
+//! two): required providers, provider blocks (with `alias`), variables,
+//! locals, resources and data sources (meta-arguments, `lifecycle`, nested
+//! and `dynamic` blocks) and outputs, each remembering where it was
+//! written, down to the column.
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -10,30 +12,114 @@ use hcl::{Body, Expression};
 use crate::error::{Error, Loc};
 
 #[derive(Debug, Clone)]
+pub struct Validation {
+    pub condition: Expression,
+    pub error_message: Expression,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone)]
 pub struct Variable {
     pub default: Option<Expression>,
+    /// The type constraint, as written (`string`, `list(number)`, ...).
+    pub type_expr: Option<Expression>,
     pub sensitive: bool,
+    pub nullable: bool,
+    pub validations: Vec<Validation>,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Managed,
+    Data,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Lifecycle {
+    pub prevent_destroy: bool,
+    pub create_before_destroy: bool,
+    /// Top-level attribute names, or `all`.
+    pub ignore_changes: Vec<String>,
+    pub ignore_all: bool,
+}
+
+/// A nested block in a resource body, literal or `dynamic`.
+#[derive(Debug, Clone)]
+pub struct NestedBlock {
+    pub type_name: String,
+    pub attributes: Vec<(String, Expression)>,
+    pub blocks: Vec<NestedBlock>,
+    /// `dynamic`: the collection and the iterator's name.
+    pub dynamic: Option<(Expression, String)>,
     pub loc: Loc,
 }
 
 #[derive(Debug, Clone)]
 pub struct Resource {
+    pub mode: Mode,
     pub type_name: String,
     pub name: String,
     /// `count` or `for_each`, when set.
     pub repeat: Option<Repeat>,
     pub attributes: Vec<(String, Expression)>,
+    pub blocks: Vec<NestedBlock>,
     pub depends_on: Vec<String>,
+    /// `provider = aigw.west`: the provider configuration's key.
+    pub provider_key: Option<String>,
+    pub lifecycle: Lifecycle,
     pub loc: Loc,
+    /// Where each attribute is written.
+    pub attr_locs: BTreeMap<String, Loc>,
 }
 
 impl Resource {
     pub fn address(&self) -> String {
-        format!("{}.{}", self.type_name, self.name)
+        match self.mode {
+            Mode::Managed => format!("{}.{}", self.type_name, self.name),
+            Mode::Data => format!("data.{}.{}", self.type_name, self.name),
+        }
     }
     /// The provider local name: the type's prefix before the first `_`.
     pub fn provider(&self) -> &str {
-        self.type_name.split('_').next().unwrap_or_default()
+        match &self.provider_key {
+            Some(k) => k.split('.').next().unwrap_or(k),
+            None => self.type_name.split('_').next().unwrap_or_default(),
+        }
+    }
+    /// The provider configuration: `aigw` or `aigw.alias`.
+    pub fn provider_config(&self) -> String {
+        self.provider_key.clone().unwrap_or_else(|| self.provider().to_string())
+    }
+    /// Where attribute `k` is written (the block when it is not).
+    pub fn loc_of(&self, k: &str) -> &Loc {
+        self.attr_locs.get(k).unwrap_or(&self.loc)
+    }
+    /// The names `dynamic` blocks bind (`rule` in `rule.value`).
+    pub fn iterators(&self) -> Vec<String> {
+        fn nested(b: &NestedBlock, out: &mut Vec<String>) {
+            if let Some((_, it)) = &b.dynamic {
+                out.push(it.clone());
+            }
+            b.blocks.iter().for_each(|x| nested(x, out));
+        }
+        let mut out = Vec::new();
+        self.blocks.iter().for_each(|b| nested(b, &mut out));
+        out
+    }
+    /// Every expression in the resource body, for dependency analysis.
+    pub fn expressions(&self) -> Vec<&Expression> {
+        fn nested<'a>(b: &'a NestedBlock, out: &mut Vec<&'a Expression>) {
+            out.extend(b.attributes.iter().map(|(_, e)| e));
+            if let Some((e, _)) = &b.dynamic {
+                out.push(e);
+            }
+            b.blocks.iter().for_each(|x| nested(x, out));
+        }
+        let mut out: Vec<&Expression> = self.attributes.iter().map(|(_, e)| e).collect();
+        out.extend(self.repeat.as_ref().map(Repeat::expr));
+        self.blocks.iter().for_each(|b| nested(b, &mut out));
+        out
     }
 }
 
@@ -59,30 +145,84 @@ pub struct Output {
     pub loc: Loc,
 }
 
+#[derive(Debug, Clone)]
+pub struct ProviderBlock {
+    pub attributes: Vec<(String, Expression)>,
+    pub loc: Loc,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Config {
     pub dir: PathBuf,
     /// local name → source address, e.g. `aigw` → `aigw/aigw`.
     pub required_providers: BTreeMap<String, String>,
-    pub provider_blocks: BTreeMap<String, (Vec<(String, Expression)>, Loc)>,
+    /// `aigw` or `aigw.alias` → its block.
+    pub provider_blocks: BTreeMap<String, ProviderBlock>,
     pub variables: BTreeMap<String, Variable>,
     pub locals: BTreeMap<String, (Expression, Loc)>,
+    /// Managed resources and data sources.
     pub resources: Vec<Resource>,
     pub outputs: BTreeMap<String, Output>,
 }
 
-fn line_of(src: &str, needle: &str) -> usize {
-    src.find(needle).map_or(1, |i| src[..i].lines().count().max(1) + usize::from(src[..i].ends_with('\n')))
+/// One file being read: its name, text, and how far the reader has got
+/// (blocks are located in order, so repeated words find the right one).
+struct Src<'a> {
+    file: String,
+    text: &'a str,
+    cursor: usize,
+}
+
+impl Src<'_> {
+    /// Locates a block header and moves past it.
+    fn block(&mut self, needle: &str) -> Loc {
+        let loc = Loc::find(&self.file, self.text, self.cursor, needle);
+        if let Some(i) = self.text.get(self.cursor..).and_then(|s| s.find(needle)) {
+            self.cursor += i + needle.len();
+        }
+        loc
+    }
+    /// Locates `key =` inside the block that starts at the cursor.
+    fn attr(&self, key: &str) -> Loc {
+        let rest = self.text.get(self.cursor..).unwrap_or_default();
+        let mut off = 0;
+        for line in rest.split_inclusive('\n') {
+            let t = line.trim_start();
+            if t.starts_with(key) && t[key.len()..].trim_start().starts_with('=') {
+                let at = self.cursor + off + (line.len() - t.len());
+                // Point at the value.
+                let eq = self.text[at..].find('=').map_or(at, |i| at + i + 1);
+                let v = self.text[eq..].find(|c: char| !c.is_whitespace() || c == '\n').map_or(eq, |i| eq + i);
+                return Loc::at(&self.file, self.text, v);
+            }
+            off += line.len();
+        }
+        Loc::at(&self.file, self.text, self.cursor)
+    }
 }
 
 fn attrs(body: &Body) -> Vec<(String, Expression)> {
     body.attributes().map(|a| (a.key().to_string(), a.expr().clone())).collect()
 }
 
+fn bool_attr(body: &Body, key: &str, loc: &Loc) -> Result<bool, Error> {
+    match body.attributes().find(|a| a.key() == key).map(|a| a.expr()) {
+        None => Ok(false),
+        Some(Expression::Bool(b)) => Ok(*b),
+        Some(_) => Err(Error::config(loc, format!("{key} must be true or false (a literal)"))),
+    }
+}
+
+/// A reference written as an expression (`aigw_gateway.main`, `aigw.west`).
+fn traversal_text(e: &Expression) -> String {
+    e.to_string().trim().trim_matches('"').to_string()
+}
+
 impl Config {
     /// Loads every `*.tf` file in `dir`, in name order.
     pub fn load(dir: &Path) -> Result<Config, Error> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| Error::Syntax(format!("{}: {e}", dir.display())))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "tf"))
             .collect();
@@ -94,13 +234,13 @@ impl Config {
         for f in files {
             let src = std::fs::read_to_string(&f)?;
             let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let body = hcl::parse(&src).map_err(|e| Error::Syntax(format!("{name}: {e}")))?;
-            cfg.add(&name, &src, &body)?;
+            let body = parse(&name, &src)?;
+            cfg.add(&mut Src { file: name, text: &src, cursor: 0 }, &body)?;
         }
         Ok(cfg)
     }
 
-    fn add(&mut self, file: &str, src: &str, body: &Body) -> Result<(), Error> {
+    fn add(&mut self, src: &mut Src<'_>, body: &Body) -> Result<(), Error> {
         for b in body.blocks() {
             let labels: Vec<&str> = b.labels().iter().map(|l| l.as_str()).collect();
             let kind = b.identifier();
@@ -108,7 +248,7 @@ impl Config {
                 [] => kind.to_string(),
                 [a, ..] => format!("{kind} \"{a}\""),
             };
-            let loc = Loc { file: file.to_string(), line: line_of(src, &needle) };
+            let loc = src.block(&needle);
             let want = |n: usize| {
                 if labels.len() == n {
                     Ok(())
@@ -116,6 +256,7 @@ impl Config {
                     Err(Error::config(&loc, format!("a {kind} block takes {n} label(s), got {}", labels.len())))
                 }
             };
+            let find = |k: &str| b.body().attributes().find(|a| a.key() == k).map(|a| a.expr().clone());
             match kind {
                 "terraform" => {
                     for rp in b.body().blocks().filter(|x| x.identifier() == "required_providers") {
@@ -138,70 +279,64 @@ impl Config {
                 }
                 "provider" => {
                     want(1)?;
-                    self.provider_blocks.insert(labels[0].to_string(), (attrs(b.body()), loc));
+                    let mut attributes = attrs(b.body());
+                    let key = match attributes.iter().position(|(k, _)| k == "alias") {
+                        Some(i) => match attributes.remove(i).1 {
+                            Expression::String(a) => format!("{}.{a}", labels[0]),
+                            _ => return Err(Error::config(&src.attr("alias"), "alias must be a literal string")),
+                        },
+                        None => labels[0].to_string(),
+                    };
+                    if self.provider_blocks.contains_key(&key) {
+                        return Err(Error::config(&loc, format!("duplicate provider configuration {key}")));
+                    }
+                    self.provider_blocks.insert(key, ProviderBlock { attributes, loc });
                 }
                 "variable" => {
                     want(1)?;
-                    let find = |k: &str| b.body().attributes().find(|a| a.key() == k).map(|a| a.expr().clone());
-                    let sensitive = matches!(find("sensitive"), Some(Expression::Bool(true)));
-                    self.variables.insert(labels[0].to_string(), Variable { default: find("default"), sensitive, loc });
+                    let mut validations = Vec::new();
+                    for v in b.body().blocks().filter(|x| x.identifier() == "validation") {
+                        let vloc = src.attr("condition");
+                        let get = |k: &str| v.body().attributes().find(|a| a.key() == k).map(|a| a.expr().clone());
+                        let (Some(condition), Some(error_message)) = (get("condition"), get("error_message")) else {
+                            return Err(Error::config(&loc, "a validation block needs condition and error_message"));
+                        };
+                        validations.push(Validation { condition, error_message, loc: vloc });
+                    }
+                    let nullable = !matches!(find("nullable"), Some(Expression::Bool(false)));
+                    let variable = Variable {
+                        default: find("default"),
+                        type_expr: find("type"),
+                        sensitive: bool_attr(b.body(), "sensitive", &loc)?,
+                        nullable,
+                        validations,
+                        loc,
+                    };
+                    self.variables.insert(labels[0].to_string(), variable);
                 }
                 "locals" => {
                     for (k, v) in attrs(b.body()) {
-                        self.locals.insert(k, (v, loc.clone()));
+                        let l = src.attr(&k);
+                        self.locals.insert(k, (v, l));
                     }
                 }
-                "resource" => {
+                "resource" | "data" => {
                     want(2)?;
-                    let mut attributes = Vec::new();
-                    let mut depends_on = Vec::new();
-                    let mut repeat = None;
-                    for (k, v) in attrs(b.body()) {
-                        match k.as_str() {
-                            "count" | "for_each" if repeat.is_some() => {
-                                return Err(Error::config(&loc, "a resource cannot have both count and for_each"));
-                            }
-                            "count" => repeat = Some(Repeat::Count(v)),
-                            "for_each" => repeat = Some(Repeat::ForEach(v)),
-                            "provider" => {
-                                return Err(Error::config(
-                                    &loc,
-                                    "`provider` (aliased providers) is not supported by aigw yet",
-                                ));
-                            }
-                            "depends_on" => {
-                                if let Expression::Array(items) = &v {
-                                    depends_on = items.iter().map(|e| e.to_string()).collect();
-                                }
-                            }
-                            _ => attributes.push((k, v)),
-                        }
-                    }
-                    if let Some(inner) = b.body().blocks().next() {
-                        return Err(Error::config(
-                            &loc,
-                            format!("nested block `{}` is not supported by aigw yet", inner.identifier()),
-                        ));
-                    }
-                    self.resources.push(Resource {
-                        type_name: labels[0].to_string(),
-                        name: labels[1].to_string(),
-                        repeat,
-                        attributes,
-                        depends_on,
-                        loc,
-                    });
+                    let mode = if kind == "data" { Mode::Data } else { Mode::Managed };
+                    let r = resource(src, mode, labels[0], labels[1], b.body(), loc)?;
+                    self.resources.push(r);
                 }
                 "output" => {
                     want(1)?;
-                    let find = |k: &str| b.body().attributes().find(|a| a.key() == k).map(|a| a.expr().clone());
                     let value = find("value").ok_or_else(|| Error::config(&loc, "an output needs a value"))?;
-                    let sensitive = matches!(find("sensitive"), Some(Expression::Bool(true)));
-                    self.outputs.insert(labels[0].to_string(), Output { value, sensitive, loc });
+                    let sensitive = bool_attr(b.body(), "sensitive", &loc)?;
+                    let vloc = src.attr("value");
+                    self.outputs.insert(labels[0].to_string(), Output { value, sensitive, loc: vloc });
                 }
-                other => {
-                    return Err(Error::config(&loc, format!("`{other}` blocks are not supported by aigw yet")));
+                "module" | "moved" | "import" | "check" | "removed" => {
+                    return Err(Error::config(&loc, format!("`{kind}` blocks are not supported by aigw yet")));
                 }
+                other => return Err(Error::config(&loc, format!("unsupported block type `{other}`"))),
             }
         }
         let mut seen = std::collections::BTreeSet::new();
@@ -212,4 +347,108 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// Parses one file; a syntax error names its line and column.
+pub fn parse(file: &str, src: &str) -> Result<Body, Error> {
+    hcl::parse(src).map_err(|e| match &e {
+        hcl::Error::Parse(p) => {
+            let l = p.location();
+            let start: usize = src.split_inclusive('\n').take(l.line().saturating_sub(1)).map(str::len).sum();
+            let line = src[start..].lines().next().unwrap_or_default();
+            let col: usize = line.chars().take(l.column().saturating_sub(1)).map(char::len_utf8).sum();
+            Error::config(&Loc::at(file, src, start + col), format!("syntax error: {}", p.message()))
+        }
+        other => Error::Syntax(format!("{file}: {other}")),
+    })
+}
+
+fn resource(src: &Src<'_>, mode: Mode, ty: &str, name: &str, body: &Body, loc: Loc) -> Result<Resource, Error> {
+    let mut r = Resource {
+        mode,
+        type_name: ty.to_string(),
+        name: name.to_string(),
+        repeat: None,
+        attributes: Vec::new(),
+        blocks: Vec::new(),
+        depends_on: Vec::new(),
+        provider_key: None,
+        lifecycle: Lifecycle::default(),
+        loc,
+        attr_locs: BTreeMap::new(),
+    };
+    for (k, v) in attrs(body) {
+        let l = src.attr(&k);
+        match k.as_str() {
+            "count" | "for_each" if r.repeat.is_some() => {
+                return Err(Error::config(&l, "a resource cannot have both count and for_each"));
+            }
+            "count" => r.repeat = Some(Repeat::Count(v)),
+            "for_each" => r.repeat = Some(Repeat::ForEach(v)),
+            "provider" => r.provider_key = Some(traversal_text(&v)),
+            "depends_on" => match &v {
+                Expression::Array(items) => {
+                    r.depends_on = items.iter().map(traversal_text).collect();
+                }
+                _ => return Err(Error::config(&l, "depends_on must be a list of resource references")),
+            },
+            _ => {
+                r.attributes.push((k.clone(), v));
+            }
+        }
+        r.attr_locs.insert(k, l);
+    }
+    for b in body.blocks() {
+        let bloc = Loc::find(&src.file, src.text, src.cursor, b.identifier());
+        match b.identifier() {
+            "lifecycle" if mode == Mode::Managed => {
+                r.lifecycle.prevent_destroy = bool_attr(b.body(), "prevent_destroy", &bloc)?;
+                r.lifecycle.create_before_destroy = bool_attr(b.body(), "create_before_destroy", &bloc)?;
+                match b.body().attributes().find(|a| a.key() == "ignore_changes").map(|a| a.expr()) {
+                    None => {}
+                    Some(Expression::Array(items)) => {
+                        r.lifecycle.ignore_changes = items.iter().map(traversal_text).collect();
+                    }
+                    Some(e) if traversal_text(e) == "all" => r.lifecycle.ignore_all = true,
+                    Some(_) => {
+                        return Err(Error::config(&bloc, "ignore_changes must be a list of attribute names or all"));
+                    }
+                }
+            }
+            _ => r.blocks.push(nested_block(src, b)?),
+        }
+    }
+    Ok(r)
+}
+
+fn nested_block(src: &Src<'_>, b: &hcl::Block) -> Result<NestedBlock, Error> {
+    let loc = Loc::find(&src.file, src.text, src.cursor, b.identifier());
+    if b.identifier() != "dynamic" {
+        let blocks = b.body().blocks().map(|x| nested_block(src, x)).collect::<Result<_, _>>()?;
+        return Ok(NestedBlock {
+            type_name: b.identifier().to_string(),
+            attributes: attrs(b.body()),
+            blocks,
+            dynamic: None,
+            loc,
+        });
+    }
+    let [label] = b.labels() else { return Err(Error::config(&loc, "a dynamic block takes one label")) };
+    let label = label.as_str().to_string();
+    let get = |k: &str| b.body().attributes().find(|a| a.key() == k).map(|a| a.expr().clone());
+    let for_each = get("for_each").ok_or_else(|| Error::config(&loc, format!("dynamic \"{label}\" needs for_each")))?;
+    let iterator = get("iterator").map(|e| traversal_text(&e)).unwrap_or_else(|| label.clone());
+    let content = b
+        .body()
+        .blocks()
+        .find(|x| x.identifier() == "content")
+        .ok_or_else(|| Error::config(&loc, format!("dynamic \"{label}\" needs a content block")))?;
+    let blocks = content.body().blocks().map(|x| nested_block(src, x)).collect::<Result<_, _>>()?;
+    Ok(NestedBlock {
+        type_name: label,
+        attributes: attrs(content.body()),
+        blocks,
+        dynamic: Some((for_each, iterator)),
+        loc,
+    })
 }

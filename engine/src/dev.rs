@@ -41,7 +41,9 @@ async fn apply_once(dir: &Path, opts: &Options, out: &mut dyn FnMut(&str)) -> Re
         let plan = run.plan(opts).await?;
         out(&plan_text(&plan));
         if plan.has_changes() {
-            let sum = run.apply(&plan, &mut |l| out(l)).await?;
+            let sum = run
+                .apply(&plan, &crate::apply::ApplyOptions { parallelism: 10, cancel: None }, &mut |l| out(l))
+                .await?;
             out(&format!(
                 "Apply complete! Resources: {} added, {} changed, {} destroyed.\n",
                 sum.added, sum.changed, sum.destroyed
@@ -99,7 +101,7 @@ pub async fn dev(dir: &Path, o: DevOptions, out: &mut (dyn FnMut(&str) + Send)) 
     let _ = std::fs::remove_file(&state_path);
     let opts = Options {
         refresh: true,
-        vars: o.vars.clone(),
+        var_args: o.vars.iter().map(|(k, v)| crate::variables::VarArg::Var(k.clone(), v.clone())).collect(),
         provider_overrides: BTreeMap::from([(
             "aigw".to_string(),
             BTreeMap::from([

@@ -1,23 +1,73 @@
-//! The engine's error type. User mistakes carry the file and line they
-//! were found at; provider diagnostics keep their attribute paths.
+//! The engine's error type. User mistakes carry the file, line and column
+//! they were found at and show the source line with a caret under the
+//! spot, the way Terraform does; provider diagnostics keep their
+//! attribute paths.
 use std::fmt;
 
-/// A place in a configuration file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A place in a configuration file, with the line it is on.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Loc {
     pub file: String,
     pub line: usize,
+    /// 1-based, in characters.
+    pub col: usize,
+    /// The source line, for the snippet.
+    pub text: String,
+}
+
+impl Loc {
+    /// The place of byte `offset` in `src`.
+    pub fn at(file: &str, src: &str, offset: usize) -> Loc {
+        let mut offset = offset.min(src.len());
+        while !src.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let start = src[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let end = src[offset..].find('\n').map_or(src.len(), |i| i + offset);
+        Loc {
+            file: file.to_string(),
+            line: src[..offset].matches('\n').count() + 1,
+            col: src[start..offset].chars().count() + 1,
+            text: src[start..end].trim_end_matches('\r').to_string(),
+        }
+    }
+
+    /// The place of the first `needle` at or after byte `from` (or `from` itself).
+    pub fn find(file: &str, src: &str, from: usize, needle: &str) -> Loc {
+        let from = from.min(src.len());
+        let at = src.get(from..).and_then(|s| s.find(needle)).map_or(from, |i| i + from);
+        Loc::at(file, src, at)
+    }
+
+    /// The same line, pointing at `needle` when the line has it.
+    pub fn narrow(&self, needle: &str) -> Loc {
+        match self.text.find(needle) {
+            Some(i) => Loc { col: self.text[..i].chars().count() + 1, ..self.clone() },
+            None => self.clone(),
+        }
+    }
+
+    /// The source line and a caret under the column.
+    pub fn snippet(&self) -> String {
+        if self.text.is_empty() {
+            return String::new();
+        }
+        let n = self.line.to_string();
+        let pad: String =
+            self.text.chars().take(self.col.saturating_sub(1)).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+        format!("\n  {n} | {}\n  {} | {pad}^", self.text, " ".repeat(n.len()))
+    }
 }
 
 impl fmt::Display for Loc {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.file, self.line)
+        write!(f, "{}:{}:{}", self.file, self.line, self.col)
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("{loc}: {message}")]
+    #[error("{loc}: {message}{}", loc.snippet())]
     Config { loc: Loc, message: String },
     #[error("{0}")]
     Syntax(String),
@@ -29,6 +79,13 @@ pub enum Error {
     State { path: String, message: String },
     #[error("provider {0}")]
     Provider(String),
+    /// Operations that failed during apply; everything else was saved.
+    #[error("{0}")]
+    Apply(String),
+    #[error("interrupted: the operations that were running finished and the state was saved")]
+    Interrupted,
+    #[error("saved plan {path}: {message}")]
+    PlanFile { path: String, message: String },
     #[error(transparent)]
     Plugin(#[from] tfplugin::Error),
     #[error("I/O: {0}")]
@@ -53,4 +110,17 @@ pub fn check(d: &tfplugin::Diagnostics, context: &str) -> Result<(), Error> {
         .collect::<Vec<_>>()
         .join("\n  ");
     Err(Error::Diagnostics { context: context.to_string(), message })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_show_the_line_and_a_caret_under_the_column() {
+        let src = "resource \"a\" \"b\" {\n  ttl = nope\n}\n";
+        let loc = Loc::find("main.tf", src, 0, "nope");
+        let e = Error::config(&loc, "unknown reference");
+        assert_eq!(e.to_string(), "main.tf:2:9: unknown reference\n  2 |   ttl = nope\n    |         ^");
+    }
 }

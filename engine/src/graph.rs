@@ -1,5 +1,6 @@
 //! The dependency graph: locals, resources and outputs, ordered so that
 //! everything comes after what it refers to (or names in `depends_on`).
+//! Data sources are `data.<type>.<name>`.
 //! Cycles are reported with their path.
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -7,13 +8,14 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::eval::refs;
 
-/// A node: `local.x`, `<type>.<name>` or `output.x`.
+/// A node: `local.x`, `<type>.<name>`, `data.<type>.<name>` or `output.x`.
 pub type Node = String;
 
 fn node_of(r: &[String]) -> Option<Node> {
     match r.first().map(String::as_str)? {
         "local" => Some(format!("local.{}", r.get(1)?)),
         "var" | "count" | "each" | "self" | "path" | "terraform" => None,
+        "data" => Some(format!("data.{}.{}", r.get(1)?, r.get(2)?)),
         ty => Some(format!("{ty}.{}", r.get(1)?)),
     }
 }
@@ -25,8 +27,14 @@ pub fn dependencies(cfg: &Config) -> Result<BTreeMap<Node, BTreeSet<Node>>, Erro
         deps.insert(format!("local.{name}"), refs(expr).iter().filter_map(|r| node_of(r)).collect());
     }
     for r in &cfg.resources {
-        let exprs = r.attributes.iter().map(|(_, e)| e).chain(r.repeat.as_ref().map(|x| x.expr()));
-        let mut d: BTreeSet<Node> = exprs.flat_map(refs).filter_map(|x| node_of(&x)).collect();
+        let iterators = r.iterators();
+        let mut d: BTreeSet<Node> = r
+            .expressions()
+            .into_iter()
+            .flat_map(refs)
+            .filter(|x| !x.first().is_some_and(|root| iterators.contains(root)))
+            .filter_map(|x| node_of(&x))
+            .collect();
         d.extend(r.depends_on.iter().cloned());
         deps.insert(r.address(), d);
     }
@@ -36,13 +44,24 @@ pub fn dependencies(cfg: &Config) -> Result<BTreeMap<Node, BTreeSet<Node>>, Erro
     let known: BTreeSet<Node> = deps.keys().cloned().collect();
     for (node, d) in &deps {
         if let Some(missing) = d.iter().find(|x| !known.contains(*x)) {
+            // Point at the attribute (and the reference) that names it.
+            let needle = missing.trim_start_matches("local.");
             let loc = cfg
                 .resources
                 .iter()
                 .find(|r| &r.address() == node)
-                .map(|r| r.loc.clone())
-                .or_else(|| cfg.locals.get(node.trim_start_matches("local.")).map(|(_, l)| l.clone()))
-                .or_else(|| cfg.outputs.get(node.trim_start_matches("output.")).map(|o| o.loc.clone()));
+                .map(|r| {
+                    let at = r
+                        .attributes
+                        .iter()
+                        .find(|(_, e)| refs(e).iter().any(|x| node_of(x).as_ref() == Some(missing)))
+                        .map(|(k, _)| r.loc_of(k))
+                        .or_else(|| r.depends_on.iter().any(|d| d == missing).then(|| r.loc_of("depends_on")))
+                        .unwrap_or(&r.loc);
+                    at.narrow(needle)
+                })
+                .or_else(|| cfg.locals.get(node.trim_start_matches("local.")).map(|(_, l)| l.narrow(needle)))
+                .or_else(|| cfg.outputs.get(node.trim_start_matches("output.")).map(|o| o.loc.narrow(needle)));
             let message = format!("{node} refers to {missing}, which is not declared");
             return Err(match loc {
                 Some(l) => Error::config(&l, message),

@@ -5,17 +5,24 @@
 //! with unknowns; [`render`] shows plans as Terraform does; [`discovery`]
 //! finds provider binaries.
 pub mod apply;
+pub mod commands;
 pub mod config;
 pub mod dev;
 pub mod discovery;
 pub mod error;
 pub mod eval;
+pub mod fmt;
 pub mod graph;
+pub mod instance;
+pub mod journal;
+pub mod json;
 pub mod plan;
+pub mod planfile;
 pub mod providers;
 pub mod render;
 pub mod run;
 pub mod state;
 pub mod testing;
+pub mod variables;
 
 pub use error::Error;

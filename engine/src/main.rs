@@ -1,8 +1,12 @@
 //! The `aigw` command line: Terraform's workflow (`validate`, `plan`,
-//! `apply`, `destroy`, with Terraform's flags and exit codes) over the aigw
+//! `apply`, `destroy`, `import`, `show`, `output`, `state`, `refresh`,
+//! `graph`, `fmt`, with Terraform's flags and exit codes) over the aigw
 //! engine, `aigw test` and `aigw dev`, and `aigw emulator`.
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -14,14 +18,79 @@ struct Cli {
     command: Command,
 }
 
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let (n, unit) = s.find(|c: char| !c.is_ascii_digit()).map_or((s, "s"), |i| (&s[..i], &s[i..]));
+    let n: u64 = n.parse().map_err(|_| format!("{s:?} is not a duration (e.g. 30s, 2m)"))?;
+    match unit {
+        "ms" => Ok(Duration::from_millis(n)),
+        "s" => Ok(Duration::from_secs(n)),
+        "m" => Ok(Duration::from_secs(n * 60)),
+        _ => Err(format!("{s:?} is not a duration (e.g. 30s, 2m)")),
+    }
+}
+
 #[derive(clap::Args, Debug, Clone)]
 struct Common {
     /// Set a variable: NAME=VALUE (repeatable).
     #[arg(long = "var", value_name = "NAME=VALUE")]
     vars: Vec<String>,
+    /// Load variable values from a .tfvars file (repeatable).
+    #[arg(long = "var-file", value_name = "FILE")]
+    var_files: Vec<PathBuf>,
     /// Refresh remote objects before planning (`-refresh=false` skips it).
     #[arg(long = "refresh", default_value_t = true, action = clap::ArgAction::Set)]
     refresh: bool,
+    /// Limit the operation to these resources and what they depend on (repeatable).
+    #[arg(long = "target", value_name = "ADDRESS")]
+    targets: Vec<String>,
+    /// Force the replacement of this instance (repeatable).
+    #[arg(long = "replace", value_name = "ADDRESS")]
+    replace: Vec<String>,
+    /// How many operations run at once.
+    #[arg(long, default_value_t = 10)]
+    parallelism: usize,
+    /// How long to wait for the state lock (e.g. 30s).
+    #[arg(long = "lock-timeout", default_value = "0s", value_parser = parse_duration)]
+    lock_timeout: Duration,
+    /// Accepted for Terraform compatibility (aigw never prompts for input; output is plain).
+    #[arg(long = "input", default_value_t = false, action = clap::ArgAction::Set, hide = true)]
+    input: bool,
+    #[arg(long = "no-color", hide = true)]
+    no_color: bool,
+    /// Where to write and read the state (default terraform.tfstate).
+    #[arg(long = "state", value_name = "PATH")]
+    state: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum StateCommand {
+    /// List the resource instances in the state.
+    List {
+        #[arg(long = "state", value_name = "PATH")]
+        state: Option<PathBuf>,
+        /// Only these addresses (or their instances).
+        addresses: Vec<String>,
+    },
+    /// Show one instance's attributes.
+    Show {
+        #[arg(long = "state", value_name = "PATH")]
+        state: Option<PathBuf>,
+        address: String,
+    },
+    /// Forget instances without destroying them.
+    Rm {
+        #[arg(long = "state", value_name = "PATH")]
+        state: Option<PathBuf>,
+        #[arg(required = true)]
+        addresses: Vec<String>,
+    },
+    /// Move or rename an instance or resource in the state.
+    Mv {
+        #[arg(long = "state", value_name = "PATH")]
+        state: Option<PathBuf>,
+        source: String,
+        destination: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -38,14 +107,78 @@ enum Command {
         /// Plan to destroy everything.
         #[arg(long)]
         destroy: bool,
+        /// Save the plan to this file, for `apply FILE`.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Print the plan in Terraform's JSON plan format.
+        #[arg(long)]
+        json: bool,
     },
-    /// Make the changes the plan shows.
+    /// Make the changes the plan shows (or those of a saved plan).
     Apply {
         #[command(flatten)]
         common: Common,
         /// Do not ask for confirmation.
         #[arg(long)]
         auto_approve: bool,
+        /// Plan to destroy everything.
+        #[arg(long)]
+        destroy: bool,
+        /// A plan saved with `plan -out`.
+        plan_file: Option<PathBuf>,
+    },
+    /// Destroy everything the state holds.
+    Destroy {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long)]
+        auto_approve: bool,
+    },
+    /// Adopt an existing remote object into the state.
+    Import {
+        #[command(flatten)]
+        common: Common,
+        address: String,
+        id: String,
+    },
+    /// Show the state or a saved plan.
+    Show {
+        #[arg(long)]
+        json: bool,
+        plan_file: Option<PathBuf>,
+    },
+    /// Show the root outputs.
+    Output {
+        #[arg(long)]
+        json: bool,
+        #[arg(long)]
+        raw: bool,
+        #[arg(long = "state", value_name = "PATH")]
+        state: Option<PathBuf>,
+        name: Option<String>,
+    },
+    /// Inspect or edit the state.
+    State {
+        #[command(subcommand)]
+        command: StateCommand,
+    },
+    /// Read every remote object back into the state.
+    Refresh {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Print the dependency graph in DOT.
+    Graph,
+    /// Rewrite .tf and .tfvars files in the canonical layout.
+    Fmt {
+        /// Only check; exit 3 if a file would change.
+        #[arg(long)]
+        check: bool,
+        /// Show the changes as a diff.
+        #[arg(long)]
+        diff: bool,
+        /// Files or directories (default: the working directory).
+        paths: Vec<PathBuf>,
     },
     /// Apply the configuration to a fresh emulator and run its *.aigwtest.hcl scenarios.
     Test {
@@ -79,13 +212,6 @@ enum Command {
         #[arg(long = "var", value_name = "NAME=VALUE")]
         vars: Vec<String>,
     },
-    /// Destroy everything the state holds.
-    Destroy {
-        #[command(flatten)]
-        common: Common,
-        #[arg(long)]
-        auto_approve: bool,
-    },
     /// Run the local Cloudflare AI Gateway emulator.
     Emulator {
         /// Address to listen on; port 0 picks a free port.
@@ -109,6 +235,9 @@ enum Command {
         /// Bound on cached response bytes.
         #[arg(long, default_value_t = 256 << 20)]
         cache_max_bytes: usize,
+        /// Delay every management API response by this long (e.g. 80ms), like the real API.
+        #[arg(long, value_parser = parse_duration)]
+        api_latency: Option<Duration>,
     },
 }
 
@@ -135,27 +264,6 @@ async fn emulator(listen: SocketAddr, config: aigw_emulator::Config) -> anyhow::
     emulator.serve(listener, shutdown).await.context("emulator failed")
 }
 
-fn options(c: &Common, destroy: bool) -> anyhow::Result<aigw::plan::Options> {
-    let mut vars = std::collections::BTreeMap::new();
-    for v in &c.vars {
-        let (k, val) = v.split_once('=').with_context(|| format!("-var {v:?}: expected NAME=VALUE"))?;
-        vars.insert(k.to_string(), val.to_string());
-    }
-    Ok(aigw::plan::Options { destroy, refresh: c.refresh, vars, ..Default::default() })
-}
-
-fn confirm(what: &str) -> anyhow::Result<bool> {
-    use std::io::{BufRead, IsTerminal, Write};
-    if !std::io::stdin().is_terminal() {
-        anyhow::bail!("{what} needs confirmation; run with -auto-approve when there is no terminal");
-    }
-    print!("\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ");
-    std::io::stdout().flush()?;
-    let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line)?;
-    Ok(line.trim() == "yes")
-}
-
 fn junit(outcomes: &[aigw::testing::Outcome]) -> String {
     let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
     let failed = outcomes.iter().filter(|o| !o.failures.is_empty()).count();
@@ -179,13 +287,108 @@ fn junit(outcomes: &[aigw::testing::Outcome]) -> String {
     x
 }
 
+fn options(c: &Common, destroy: bool, dir: &Path) -> anyhow::Result<aigw::plan::Options> {
+    use aigw::variables::VarArg;
+    // Terraform applies -var-file and -var in command-line order; clap
+    // collects them apart, so recover the order from the raw arguments.
+    let mut var_args = Vec::new();
+    let (mut vars, mut files) = (c.vars.iter(), c.var_files.iter());
+    for a in std::env::args() {
+        let a = a.trim_start_matches('-');
+        if a == "var" || a.starts_with("var=") {
+            if let Some(v) = vars.next() {
+                let (k, val) = v.split_once('=').with_context(|| format!("-var {v:?}: expected NAME=VALUE"))?;
+                var_args.push(VarArg::Var(k.to_string(), val.to_string()));
+            }
+        } else if (a == "var-file" || a.starts_with("var-file="))
+            && let Some(f) = files.next()
+        {
+            var_args.push(VarArg::File(f.clone()));
+        }
+    }
+    for t in c.targets.iter().chain(&c.replace) {
+        aigw::commands::parse_address(t)?;
+    }
+    Ok(aigw::plan::Options {
+        destroy,
+        refresh: c.refresh,
+        var_args,
+        targets: c.targets.clone(),
+        replace: c.replace.clone(),
+        parallelism: c.parallelism.max(1),
+        lock_timeout: c.lock_timeout,
+        state_path: c.state.as_ref().map(|p| if p.is_absolute() { p.clone() } else { dir.join(p) }),
+        ..Default::default()
+    })
+}
+
+fn confirm(what: &str) -> anyhow::Result<bool> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        anyhow::bail!("{what} needs confirmation; run with -auto-approve when there is no terminal");
+    }
+    print!("\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ");
+    std::io::stdout().flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim() == "yes")
+}
+
 fn report(e: anyhow::Error) -> i32 {
     eprintln!("\nError: {e:#}");
     1
 }
 
+fn state_path(dir: &Path, given: Option<PathBuf>) -> PathBuf {
+    match given {
+        Some(p) if p.is_absolute() => p,
+        Some(p) => dir.join(p),
+        None => dir.join("terraform.tfstate"),
+    }
+}
+
+/// Ctrl-C and SIGTERM: the first stops new operations (apply finishes the
+/// running ones and saves); the second exits at once (the journal keeps
+/// every completed operation).
+fn interrupt_flag() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let f = flag.clone();
+    tokio::spawn(async move {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        loop {
+            let term_recv = async {
+                match term.as_mut() {
+                    Some(t) => {
+                        t.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term_recv => {}
+            }
+            if f.swap(true, Ordering::SeqCst) {
+                eprintln!("\nTwo interrupts received. Exiting immediately.");
+                std::process::exit(1);
+            }
+            eprintln!("\nInterrupt received. Waiting for running operations to finish; the state will be saved.");
+        }
+    });
+    flag
+}
+
+fn print_plan(plan: &aigw::plan::Plan, run: &aigw::run::Run, json: bool) {
+    if json {
+        let provider_of = |k: &str| run.providers.get(k).map(|(a, _)| a.to_string()).unwrap_or_default();
+        println!("{}", aigw::json::plan_json(plan, &run.state, &provider_of));
+    } else {
+        print!("{}", aigw::render::plan_text(plan));
+    }
+}
+
 /// Runs an engine command; returns the process exit code.
-async fn engine(dir: &std::path::Path, command: Command) -> anyhow::Result<i32> {
+async fn engine(dir: &Path, command: Command) -> anyhow::Result<i32> {
     use aigw::run::Run;
     match command {
         Command::Validate => {
@@ -194,17 +397,97 @@ async fn engine(dir: &std::path::Path, command: Command) -> anyhow::Result<i32> 
             println!("Success! The configuration is valid.");
             Ok(0)
         }
-        Command::Plan { common, detailed_exitcode, destroy } => {
-            let opts = options(&common, destroy)?;
+        Command::Plan { common, detailed_exitcode, destroy, out, json } => {
+            let opts = options(&common, destroy, dir)?;
             let mut run = Run::open(dir, &opts).await?;
             let result = run.plan(&opts).await;
+            let result = result.and_then(|plan| {
+                print_plan(&plan, &run, json);
+                if let Some(path) = &out {
+                    let provider_of = |k: &str| run.providers.get(k).map(|(a, _)| a.to_string()).unwrap_or_default();
+                    let j = aigw::json::plan_json(&plan, &run.state, &provider_of);
+                    aigw::planfile::SavedPlan::new(dir, &plan, &opts, j)?.save(path)?;
+                    if !json {
+                        println!(
+                            "\nSaved the plan to: {}\n\nTo perform exactly these actions, run:\n    aigw apply {}",
+                            path.display(),
+                            path.display()
+                        );
+                    }
+                }
+                Ok(plan)
+            });
             run.close().await;
             let plan = result?;
-            print!("{}", aigw::render::plan_text(&plan));
             Ok(if detailed_exitcode && plan.has_changes() { 2 } else { 0 })
         }
-        Command::Apply { common, auto_approve } => run_apply(dir, options(&common, false)?, auto_approve).await,
-        Command::Destroy { common, auto_approve } => run_apply(dir, options(&common, true)?, auto_approve).await,
+        Command::Apply { common, auto_approve, destroy, plan_file } => {
+            let opts = options(&common, destroy, dir)?;
+            run_apply(dir, opts, auto_approve, plan_file).await
+        }
+        Command::Destroy { common, auto_approve } => {
+            run_apply(dir, options(&common, true, dir)?, auto_approve, None).await
+        }
+        Command::Import { common, address, id } => {
+            let opts = options(&common, false, dir)?;
+            aigw::commands::import(dir, &opts, &address, &id).await?;
+            println!(
+                "{address}: Import prepared!\n\nImport successful!\n\nThe resources that were imported are shown above. These resources are now in\nyour aigw state and will henceforth be managed by aigw."
+            );
+            Ok(0)
+        }
+        Command::Show { json, plan_file } => {
+            match plan_file {
+                Some(p) => {
+                    let p = if p.is_absolute() { p } else { dir.join(p) };
+                    let saved = aigw::planfile::SavedPlan::load(&p)?;
+                    if json {
+                        println!("{}", saved.json);
+                    } else {
+                        for (addr, actions) in &saved.actions {
+                            println!("{addr}: {}", actions.join(", "));
+                        }
+                    }
+                }
+                None => {
+                    let (state, _lock) = aigw::run::load_state(&state_path(dir, None), Duration::ZERO)?;
+                    if json {
+                        println!("{}", aigw::json::state_json(&state));
+                    } else if state.resources.is_empty() {
+                        println!("No state.");
+                    } else {
+                        for addr in aigw::commands::list(&state) {
+                            println!("{}", aigw::commands::show(&state, &addr)?);
+                        }
+                        let outputs = aigw::commands::outputs(&state, None, false, false)?;
+                        if !outputs.is_empty() {
+                            print!("\nOutputs:\n\n{outputs}");
+                        }
+                    }
+                }
+            }
+            Ok(0)
+        }
+        Command::Output { json, raw, state, name } => {
+            let (state, _lock) = aigw::run::load_state(&state_path(dir, state), Duration::ZERO)?;
+            print!("{}", aigw::commands::outputs(&state, name.as_deref(), json, raw)?);
+            Ok(0)
+        }
+        Command::State { command } => state_command(dir, command),
+        Command::Refresh { common } => {
+            let opts = options(&common, false, dir)?;
+            for note in aigw::commands::refresh(dir, &opts).await? {
+                println!("{note}");
+            }
+            println!("Refresh complete: the state now records what the remote objects hold.");
+            Ok(0)
+        }
+        Command::Graph => {
+            let cfg = aigw::config::Config::load(dir)?;
+            print!("{}", aigw::commands::graph_dot(&cfg)?);
+            Ok(0)
+        }
+        Command::Fmt { check, diff, paths } => fmt(dir, check, diff, paths),
         Command::Test { dir: test_dir, filter, json, junit_xml, verbose } => {
             let dir = if test_dir.is_absolute() { test_dir } else { dir.join(test_dir) };
             let (report, code, outcomes) = aigw::testing::run(&dir, filter.as_deref(), verbose).await;
@@ -224,13 +507,12 @@ async fn engine(dir: &std::path::Path, command: Command) -> anyhow::Result<i32> 
         }
         Command::Dev { dir: dev_dir, listen, real, upstreams, vars } => {
             let dir = if dev_dir.is_absolute() { dev_dir } else { dir.join(dev_dir) };
-            let common = Common { vars, refresh: true };
-            let opts = aigw::dev::DevOptions {
-                listen,
-                real,
-                upstreams: upstreams.into_iter().collect(),
-                vars: options(&common, false)?.vars,
-            };
+            let mut map = std::collections::BTreeMap::new();
+            for v in &vars {
+                let (k, val) = v.split_once('=').with_context(|| format!("-var {v:?}: expected NAME=VALUE"))?;
+                map.insert(k.to_string(), val.to_string());
+            }
+            let opts = aigw::dev::DevOptions { listen, real, upstreams: upstreams.into_iter().collect(), vars: map };
             aigw::dev::dev(&dir, opts, &mut |s: &str| {
                 use std::io::Write;
                 print!("{s}");
@@ -246,20 +528,113 @@ async fn engine(dir: &std::path::Path, command: Command) -> anyhow::Result<i32> 
     }
 }
 
-async fn run_apply(dir: &std::path::Path, opts: aigw::plan::Options, auto_approve: bool) -> anyhow::Result<i32> {
+fn state_command(dir: &Path, command: StateCommand) -> anyhow::Result<i32> {
+    match command {
+        StateCommand::List { state, addresses } => {
+            let (state, _lock) = aigw::run::load_state(&state_path(dir, state), Duration::ZERO)?;
+            for a in aigw::commands::list(&state) {
+                if addresses.is_empty() || addresses.iter().any(|x| a == *x || a.starts_with(&format!("{x}["))) {
+                    println!("{a}");
+                }
+            }
+        }
+        StateCommand::Show { state, address } => {
+            let (state, _lock) = aigw::run::load_state(&state_path(dir, state), Duration::ZERO)?;
+            print!("{}", aigw::commands::show(&state, &address)?);
+        }
+        StateCommand::Rm { state, addresses } => {
+            let removed = aigw::commands::rm(&state_path(dir, state), &addresses, Duration::ZERO)?;
+            for r in &removed {
+                println!("Removed {r}");
+            }
+            println!("Successfully removed {} resource instance(s).", removed.len());
+        }
+        StateCommand::Mv { state, source, destination } => {
+            aigw::commands::mv(&state_path(dir, state), &source, &destination, Duration::ZERO)?;
+            println!("Move \"{source}\" to \"{destination}\"\nSuccessfully moved 1 object(s).");
+        }
+    }
+    Ok(0)
+}
+
+/// `fmt`: exit 3 with `-check` when a file is not formatted (Terraform's code).
+fn fmt(dir: &Path, check: bool, diff: bool, paths: Vec<PathBuf>) -> anyhow::Result<i32> {
+    let roots =
+        if paths.is_empty() { vec![dir.to_path_buf()] } else { paths.into_iter().map(|p| dir.join(p)).collect() };
+    let mut files = Vec::new();
+    for r in roots {
+        if r.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(&r)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "tf" || x == "tfvars"))
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(r);
+        }
+    }
+    let mut unformatted = 0;
+    for f in files {
+        let src = std::fs::read_to_string(&f).with_context(|| format!("reading {}", f.display()))?;
+        // Never rewrite a file that does not parse: formatting must not lose anything.
+        aigw::config::parse(&f.display().to_string(), &src)?;
+        let out = aigw::fmt::format(&src);
+        if out == src {
+            continue;
+        }
+        unformatted += 1;
+        println!("{}", f.strip_prefix(dir).unwrap_or(&f).display());
+        if diff {
+            for c in similar::TextDiff::from_lines(&src, &out).iter_all_changes() {
+                print!("{}{c}", c.tag());
+            }
+        }
+        if !check {
+            std::fs::write(&f, out).with_context(|| format!("writing {}", f.display()))?;
+        }
+    }
+    Ok(if check && unformatted > 0 { 3 } else { 0 })
+}
+
+async fn run_apply(
+    dir: &Path,
+    mut opts: aigw::plan::Options,
+    auto_approve: bool,
+    plan_file: Option<PathBuf>,
+) -> anyhow::Result<i32> {
+    let saved = match &plan_file {
+        Some(p) => {
+            let p = if p.is_absolute() { p.clone() } else { dir.join(p) };
+            let s = aigw::planfile::SavedPlan::load(&p)?;
+            opts = s.options(&opts);
+            Some((p, s))
+        }
+        None => None,
+    };
+    let cancel = interrupt_flag();
     let mut run = aigw::run::Run::open(dir, &opts).await?;
     let result = async {
+        if let Some((p, s)) = &saved {
+            s.check_current(p, dir, &run.state.lineage, run.state.serial)?;
+        }
         let plan = run.plan(&opts).await?;
-        print!("{}", aigw::render::plan_text(&plan));
+        if let Some((p, s)) = &saved {
+            s.check_same(p, &plan)?;
+        } else {
+            print!("{}", aigw::render::plan_text(&plan));
+        }
         if !plan.has_changes() {
             return Ok(0);
         }
-        if !auto_approve && !confirm(if opts.destroy { "destroy" } else { "apply" })? {
+        // A saved plan was reviewed when it was made.
+        if saved.is_none() && !auto_approve && !confirm(if opts.destroy { "destroy" } else { "apply" })? {
             println!("\nApply cancelled.");
             return Ok(1);
         }
         println!();
-        let sum = run.apply(&plan, &mut |line| println!("{line}")).await?;
+        let apply_opts = aigw::apply::ApplyOptions { parallelism: opts.parallelism, cancel: Some(cancel.clone()) };
+        let sum = run.apply(&plan, &apply_opts, &mut |line| println!("{line}")).await?;
         let verb = if opts.destroy { "Destroy" } else { "Apply" };
         println!(
             "\n{verb} complete! Resources: {} added, {} changed, {} destroyed.",
@@ -274,12 +649,12 @@ async fn run_apply(dir: &std::path::Path, opts: aigw::plan::Options, auto_approv
 
 /// Terraform spells flags with one dash (`-auto-approve`) and puts
 /// `-chdir=DIR` before the command; clap wants two dashes.
-fn terraform_args() -> (Option<std::path::PathBuf>, Vec<String>) {
+fn terraform_args() -> (Option<PathBuf>, Vec<String>) {
     let mut chdir = None;
     let mut out = Vec::new();
     for (i, a) in std::env::args().enumerate() {
         if let Some(d) = a.strip_prefix("-chdir=").or_else(|| a.strip_prefix("--chdir=")) {
-            chdir = Some(std::path::PathBuf::from(d));
+            chdir = Some(PathBuf::from(d));
         } else if i > 0 && a.starts_with('-') && !a.starts_with("--") && a.len() > 2 {
             out.push(format!("-{a}"));
         } else {
@@ -297,9 +672,18 @@ fn main() -> anyhow::Result<()> {
     let (chdir, args) = terraform_args();
     let cli = Cli::parse_from(args);
     let rt = tokio::runtime::Runtime::new()?;
-    let dir = chdir.unwrap_or_else(|| std::path::PathBuf::from("."));
+    let dir = chdir.unwrap_or_else(|| PathBuf::from("."));
     match cli.command {
-        Command::Emulator { listen, data_dir, api_token, simulate, upstreams, faults, cache_max_bytes } => {
+        Command::Emulator {
+            listen,
+            data_dir,
+            api_token,
+            simulate,
+            upstreams,
+            faults,
+            cache_max_bytes,
+            api_latency,
+        } => {
             let config = aigw_emulator::Config {
                 api_token,
                 data_dir,
@@ -307,6 +691,7 @@ fn main() -> anyhow::Result<()> {
                 upstreams: upstreams.into_iter().collect(),
                 faults,
                 cache_max_bytes: Some(cache_max_bytes),
+                api_latency,
             };
             rt.block_on(emulator(listen, config))
         }

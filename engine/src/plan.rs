@@ -2,20 +2,24 @@
 //! in dependency order, upgrade and refresh what state holds, compute the
 //! proposed new state, and let the provider plan the change. Replacements
 //! are planned twice (the second time as a create); resources that left
-//! the configuration are planned for deletion.
-use std::collections::BTreeMap;
+//! the configuration are planned for deletion. Data sources are read
+//! while planning when their configuration is known, else during apply.
+//! `-target`, `-replace` and `lifecycle` shape the result.
+use std::collections::{BTreeMap, BTreeSet};
 
+use tfplugin::Value;
 use tfplugin::provider::{PlanRequest, ReadRequest};
 use tfplugin::schema::Schema;
 use tfplugin::value::encode_json;
-use tfplugin::{Type, Value};
 
-use crate::config::{Config, Resource};
+use crate::config::{Config, Mode, Resource};
 use crate::error::{Error, check};
-use crate::eval::{Scope, convert, eval};
+use crate::eval::{Scope, eval};
 use crate::graph;
-use crate::providers::Providers;
+use crate::instance::{address, ignore_changes, instances, proposed_new, resource_config, set_instance};
+use crate::providers::{Providers, config_key};
 use crate::state::State;
+use crate::variables::VarArg;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -24,6 +28,8 @@ pub enum Action {
     Update,
     Replace,
     Delete,
+    /// A data source read during apply (its configuration was not known).
+    Read,
 }
 
 impl Action {
@@ -34,12 +40,14 @@ impl Action {
             Action::Update => "~",
             Action::Replace => "-/+",
             Action::Delete => "-",
+            Action::Read => "<=",
         }
     }
 }
 
 #[derive(Debug, Clone)]
 pub struct Change {
+    /// The resource type; for data sources `data.<type>`.
     pub type_name: String,
     pub name: String,
     /// The instance key: a count index or a for_each key.
@@ -48,6 +56,7 @@ pub struct Change {
     pub each: Option<String>,
     /// What `count` or `each` is while this instance's configuration is evaluated.
     pub repeat_scope: Option<(String, Value)>,
+    /// The provider configuration: `aigw` or `aigw.alias`.
     pub provider: String,
     pub action: Action,
     pub before: Value,
@@ -57,119 +66,50 @@ pub struct Change {
     pub replace_paths: Vec<String>,
     /// True when refresh found the object changed or gone outside aigw.
     pub drifted: bool,
+    /// The object as state held it before refresh.
+    pub stored: Value,
     pub dependencies: Vec<String>,
     /// The provider's private data for the prior object.
     pub private: Vec<u8>,
+    pub create_before_destroy: bool,
+    /// Why it is replaced or deleted when not by the configuration
+    /// (`replace_because_requested`, `delete_because_no_resource_config`, ...).
+    pub reason: Option<&'static str>,
 }
 
 impl Change {
+    pub fn base(&self) -> String {
+        format!("{}.{}", self.type_name, self.name)
+    }
     pub fn address(&self) -> String {
-        match &self.key {
-            None => format!("{}.{}", self.type_name, self.name),
-            Some(serde_json::Value::String(k)) => format!("{}.{}[{k:?}]", self.type_name, self.name),
-            Some(k) => format!("{}.{}[{k}]", self.type_name, self.name),
-        }
+        address(&self.base(), &self.key)
     }
-}
-
-/// Puts one instance's value where references find it: the value itself,
-/// an element of a list (count) or an entry of a map (for_each).
-pub fn set_instance(scope: &mut Scope, type_name: &str, name: &str, key: &Option<serde_json::Value>, v: Value) {
-    let slot = scope.resources.entry(type_name.to_string()).or_default().entry(name.to_string()).or_insert(Value::Null);
-    match key {
-        None => *slot = v,
-        Some(serde_json::Value::Number(n)) => {
-            let i = n.as_u64().unwrap_or(0) as usize;
-            if !matches!(slot, Value::Tuple(_)) {
-                *slot = Value::Tuple(Vec::new());
-            }
-            if let Value::Tuple(items) = slot {
-                if items.len() <= i {
-                    items.resize(i + 1, Value::Null);
-                }
-                items[i] = v;
-            }
-        }
-        Some(k) => {
-            if !matches!(slot, Value::Object(_)) {
-                *slot = Value::Object(Default::default());
-            }
-            if let Value::Object(m) = slot {
-                m.insert(k.as_str().unwrap_or_default().to_string(), v);
-            }
-        }
+    pub fn is_data(&self) -> bool {
+        self.type_name.starts_with("data.")
     }
-}
-
-/// One instance: its key, and what `count` or `each` is for it.
-type InstanceKey = (Option<serde_json::Value>, Option<(String, Value)>);
-
-/// The instances a resource has.
-fn instances(r: &Resource, scope: &Scope) -> Result<Vec<InstanceKey>, Error> {
-    let Some(rep) = &r.repeat else { return Ok(vec![(None, None)]) };
-    let v = eval(rep.expr(), scope).map_err(|m| Error::config(&r.loc, format!("{}: {m}", r.address())))?;
-    if !v.is_wholly_known() {
-        return Err(Error::config(
-            &r.loc,
-            format!(
-                "{}: count and for_each must be known at plan time, but this value depends on a resource attribute known only after apply",
-                r.address()
-            ),
-        ));
-    }
-    match (rep, v) {
-        (crate::config::Repeat::Count(_), Value::Number(n)) => {
-            let n = n
-                .as_i64()
-                .filter(|n| *n >= 0)
-                .ok_or_else(|| Error::config(&r.loc, format!("{}: count must be a whole number >= 0", r.address())))?;
-            Ok((0..n)
-                .map(|i| {
-                    (
-                        Some(serde_json::Value::from(i)),
-                        Some(("count".to_string(), Value::object([("index", Value::int(i))]))),
-                    )
-                })
-                .collect())
-        }
-        (crate::config::Repeat::ForEach(_), Value::Object(m) | Value::Map(m)) => Ok(m
-            .into_iter()
-            .map(|(k, v)| {
-                let each = Value::object([("key", Value::from(k.as_str())), ("value", v)]);
-                (Some(serde_json::Value::String(k)), Some(("each".to_string(), each)))
-            })
-            .collect()),
-        (crate::config::Repeat::ForEach(_), Value::Tuple(items) | Value::Set(items) | Value::List(items)) => items
-            .into_iter()
-            .map(|k| match k {
-                Value::String(k) => {
-                    let each = Value::object([("key", Value::from(k.as_str())), ("value", Value::from(k.as_str()))]);
-                    Ok((Some(serde_json::Value::String(k)), Some(("each".to_string(), each))))
-                }
-                _ => Err(Error::config(&r.loc, format!("{}: for_each over a set needs strings", r.address()))),
-            })
-            .collect(),
-        (crate::config::Repeat::Count(_), _) => {
-            Err(Error::config(&r.loc, format!("{}: count must be a number", r.address())))
-        }
-        (crate::config::Repeat::ForEach(_), _) => {
-            Err(Error::config(&r.loc, format!("{}: for_each must be a map or a set of strings", r.address())))
-        }
+    /// The resource type without the `data.` prefix.
+    pub fn resource_type(&self) -> &str {
+        self.type_name.strip_prefix("data.").unwrap_or(&self.type_name)
     }
 }
 
 #[derive(Debug, Default)]
 pub struct Plan {
-    /// Creates, updates and replaces in dependency order, then deletes.
+    /// Creates, updates, replaces and reads in dependency order, then deletes.
     pub changes: Vec<Change>,
-    /// Outputs whose value differs from the state's: name → (value, sensitive).
-    pub outputs: BTreeMap<String, (Value, bool)>,
+    /// Outputs: name → (value, sensitive, changed from what state holds).
+    pub outputs: BTreeMap<String, (Value, bool, bool)>,
     pub destroy: bool,
+    /// The state the plan was made against: lineage and serial.
+    pub lineage: String,
+    pub serial: u64,
+    pub variables: BTreeMap<String, Value>,
 }
 
 impl Plan {
     pub fn has_changes(&self) -> bool {
-        self.changes.iter().any(|c| c.action != Action::NoOp) || !self.outputs.is_empty()
+        self.changes.iter().any(|c| !matches!(c.action, Action::NoOp | Action::Read))
+            || self.outputs.values().any(|o| o.2)
     }
 }
 
@@ -177,90 +117,32 @@ impl Plan {
 pub struct Options {
     pub destroy: bool,
     pub refresh: bool,
-    /// `-var NAME=VALUE`.
-    pub vars: BTreeMap<String, String>,
+    /// `-var` and `-var-file`, in order.
+    pub var_args: Vec<VarArg>,
+    /// `-target`: resource or instance addresses.
+    pub targets: Vec<String>,
+    /// `-replace`: instance addresses.
+    pub replace: Vec<String>,
+    pub parallelism: usize,
     /// Provider arguments set from outside the configuration:
     /// local name → argument → value (`aigw test` points aigw at its emulator).
     pub provider_overrides: BTreeMap<String, BTreeMap<String, Value>>,
     /// The state file; default `terraform.tfstate` in the configuration directory.
     pub state_path: Option<std::path::PathBuf>,
-}
-
-/// `var.*` from defaults, `TF_VAR_*` and `-var`.
-pub fn variables(cfg: &Config, opts: &Options) -> Result<BTreeMap<String, Value>, Error> {
-    let mut out = BTreeMap::new();
-    for (name, v) in &cfg.variables {
-        let given = opts.vars.get(name).cloned().or_else(|| std::env::var(format!("TF_VAR_{name}")).ok());
-        let value = match (given, &v.default) {
-            (Some(s), _) => Value::String(s),
-            (None, Some(e)) => eval(e, &Scope::default()).map_err(|m| Error::config(&v.loc, m))?,
-            (None, None) => {
-                return Err(Error::config(
-                    &v.loc,
-                    format!("no value for required variable {name:?}; set it with -var {name}=... or TF_VAR_{name}"),
-                ));
-            }
-        };
-        out.insert(name.clone(), value);
-    }
-    if let Some(unknown) = opts.vars.keys().find(|k| !cfg.variables.contains_key(*k)) {
-        return Err(Error::Syntax(format!("-var {unknown}: no variable {unknown:?} is declared")));
-    }
-    Ok(out)
-}
-
-/// The configuration value of a resource, typed by its schema.
-pub fn resource_config(r: &Resource, schema: &Schema, scope: &Scope) -> Result<Value, Error> {
-    let mut v = Value::null_object(&schema.value_type());
-    for (k, e) in &r.attributes {
-        let attr = schema
-            .attribute(k)
-            .ok_or_else(|| Error::config(&r.loc, format!("{}: unsupported argument {k:?}", r.address())))?;
-        if attr.computed && !attr.optional && !attr.required {
-            return Err(Error::config(&r.loc, format!("{}: {k:?} is computed and cannot be set", r.address())));
-        }
-        let ty: Type = attr.value_type();
-        let value = eval(e, scope)
-            .and_then(|x| convert(x, &ty))
-            .map_err(|m| Error::config(&r.loc, format!("{}.{k}: {m}", r.address())))?;
-        v.set_attr(k, value);
-    }
-    for a in &schema.block.attributes {
-        if a.required && v.attr(&a.name).is_null() {
-            return Err(Error::config(&r.loc, format!("{}: the argument {:?} is required", r.address(), a.name)));
-        }
-    }
-    Ok(v)
-}
-
-/// Core's proposed new state: configuration values, and for computed
-/// attributes the configuration leaves out, the prior values.
-pub fn proposed_new(schema: &Schema, prior: &Value, config: &Value) -> Value {
-    if prior.is_null() {
-        return config.clone();
-    }
-    let mut out = config.clone();
-    for a in &schema.block.attributes {
-        if a.computed && config.attr(&a.name).is_null() {
-            out.set_attr(&a.name, prior.attr(&a.name).clone());
-        }
-    }
-    out
+    /// How long to wait for the state lock.
+    pub lock_timeout: std::time::Duration,
 }
 
 /// The prior state of one resource: upgraded by the provider and, unless
 /// `refresh` is off, read back from the remote object.
-async fn prior_of(
-    providers: &Providers,
-    state: &State,
-    type_name: &str,
-    name: &str,
-    key: &Option<serde_json::Value>,
-    local: &str,
-    refresh: bool,
-) -> Result<(Value, Value, Vec<u8>), Error> {
-    let Some(inst) = state.instance(type_name, name, key) else { return Ok((Value::Null, Value::Null, Vec::new())) };
-    let (_, client) = providers.get(local)?;
+async fn prior_of(providers: &Providers, state: &State, job: &PriorKey, refresh: bool) -> Result<Prior, Error> {
+    let (type_name, name, key) = job;
+    let Some((rs, inst)) =
+        state.find(type_name, name).and_then(|r| Some((r, r.instances.iter().find(|i| &i.index_key == key)?)))
+    else {
+        return Ok((Value::Null, Value::Null, Vec::new()));
+    };
+    let (_, client) = providers.get(&config_key(&rs.provider))?;
     let (upgraded, d) = client.upgrade_resource_state(type_name, inst.schema_version, &inst.attributes).await?;
     check(&d, &format!("{type_name}.{name}"))?;
     let private = inst.private.as_deref().map(b64_decode).unwrap_or_default();
@@ -270,7 +152,7 @@ async fn prior_of(
     let read = client
         .read_resource(ReadRequest { type_name: type_name.to_string(), current_state: upgraded.clone(), private })
         .await?;
-    check(&read.diagnostics, &format!("{type_name}.{name}"))?;
+    check(&read.diagnostics, &address(&format!("{type_name}.{name}"), key))?;
     Ok((upgraded, read.new_state, read.private))
 }
 
@@ -279,38 +161,50 @@ pub fn b64_decode(s: &str) -> Vec<u8> {
     base64::engine::general_purpose::STANDARD.decode(s).unwrap_or_default()
 }
 
-type PriorKey = (String, String, String);
+type PriorKey = (String, String, Option<serde_json::Value>);
+/// As stored, as refreshed, private data.
 type Prior = (Value, Value, Vec<u8>);
 
-fn prior_key(type_name: &str, name: &str, key: &Option<serde_json::Value>) -> PriorKey {
-    (type_name.to_string(), name.to_string(), key.as_ref().map(ToString::to_string).unwrap_or_default())
-}
-
-/// Upgrades and refreshes every instance in state, up to `parallelism` at
-/// a time: refresh is most of a plan's wall time.
+/// Upgrades and refreshes every managed instance in state, up to
+/// `parallelism` at a time: refresh is most of a plan's wall time.
 async fn prefetch(
     providers: &Providers,
     state: &State,
     refresh: bool,
     parallelism: usize,
-) -> Result<BTreeMap<PriorKey, Prior>, Error> {
+    wanted: impl Fn(&str) -> bool,
+) -> Result<BTreeMap<String, Prior>, Error> {
     use futures_util::StreamExt;
-    let jobs: Vec<(String, String, Option<serde_json::Value>)> = state
+    let jobs: Vec<PriorKey> = state
         .resources
         .iter()
-        .filter(|r| r.mode == "managed")
+        .filter(|r| r.mode == "managed" && wanted(&format!("{}.{}", r.type_name, r.name)))
         .flat_map(|r| r.instances.iter().map(move |i| (r.type_name.clone(), r.name.clone(), i.index_key.clone())))
         .collect();
-    let results: Vec<Result<(PriorKey, Prior), Error>> = futures_util::stream::iter(jobs)
-        .map(|(t, n, k)| async move {
-            let local = t.split('_').next().unwrap_or_default().to_string();
-            let p = prior_of(providers, state, &t, &n, &k, &local, refresh).await?;
-            Ok((prior_key(&t, &n, &k), p))
+    let results: Vec<Result<(String, Prior), Error>> = futures_util::stream::iter(jobs)
+        .map(|job| async move {
+            let p = prior_of(providers, state, &job, refresh).await?;
+            Ok((address(&format!("{}.{}", job.0, job.1), &job.2), p))
         })
         .buffer_unordered(parallelism.max(1))
         .collect()
         .await;
     results.into_iter().collect()
+}
+
+/// The nodes a `-target` list selects: the targets and what they depend on.
+fn targeted(targets: &[String], deps: &BTreeMap<String, BTreeSet<String>>) -> Option<BTreeSet<String>> {
+    if targets.is_empty() {
+        return None;
+    }
+    let mut out = BTreeSet::new();
+    let mut todo: Vec<String> = targets.iter().map(|t| t.split('[').next().unwrap_or(t).to_string()).collect();
+    while let Some(n) = todo.pop() {
+        if out.insert(n.clone()) {
+            todo.extend(deps.get(&n).into_iter().flatten().cloned());
+        }
+    }
+    Some(out)
 }
 
 /// Plans the whole configuration against `state`.
@@ -323,16 +217,26 @@ pub async fn plan(
 ) -> Result<Plan, Error> {
     let deps = graph::dependencies(cfg)?;
     let order = graph::order(&deps)?;
-    let mut priors = prefetch(providers, state, opts.refresh, 10).await?;
-    let mut take = |t: &str, n: &str, k: &Option<serde_json::Value>| {
-        priors.remove(&prior_key(t, n, k)).unwrap_or((Value::Null, Value::Null, Vec::new()))
+    let selected = targeted(&opts.targets, &deps);
+    let in_scope = |base: &str| selected.as_ref().is_none_or(|s| s.contains(base));
+    let instance_selected = |addr: &str, base: &str| {
+        opts.targets.is_empty()
+            || opts.targets.iter().any(|t| t == addr || t == base)
+            || selected
+                .as_ref()
+                .is_some_and(|s| s.contains(base) && !opts.targets.iter().any(|t| t.starts_with(&format!("{base}["))))
     };
-    let mut plan = Plan { destroy: opts.destroy, ..Plan::default() };
+    let mut priors = prefetch(providers, state, opts.refresh, opts.parallelism.max(1), &in_scope).await?;
+    let mut plan = Plan {
+        destroy: opts.destroy,
+        lineage: state.lineage.clone(),
+        serial: state.serial,
+        variables: scope.vars.clone(),
+        ..Plan::default()
+    };
     let by_addr: BTreeMap<String, &Resource> = cfg.resources.iter().map(|r| (r.address(), r)).collect();
-    // Priors already used to answer references during -destroy.
-    let mut priors_kept: BTreeMap<PriorKey, Prior> = BTreeMap::new();
-    // The instance keys each configured resource wants.
-    let mut wanted: BTreeMap<String, Vec<Option<serde_json::Value>>> = BTreeMap::new();
+    // The instance addresses the configuration wants.
+    let mut wanted: BTreeSet<String> = BTreeSet::new();
     for node in &order {
         if let Some(name) = node.strip_prefix("local.") {
             let (e, loc) = &cfg.locals[name];
@@ -341,7 +245,7 @@ pub async fn plan(
             continue;
         }
         if let Some(name) = node.strip_prefix("output.") {
-            if opts.destroy {
+            if opts.destroy || !opts.targets.is_empty() {
                 continue;
             }
             let o = &cfg.outputs[name];
@@ -351,29 +255,39 @@ pub async fn plan(
                 (Some(b), true) => encode_json(&v, &crate::render::type_of(&v)).ok().as_ref() == Some(b),
                 _ => false,
             };
-            if !same {
-                plan.outputs.insert(name.to_string(), (v, o.sensitive));
-            }
+            plan.outputs.insert(name.to_string(), (v, o.sensitive, !same));
             continue;
         }
         let Some(r) = by_addr.get(node) else { continue };
-        let (_, client) = providers.get(r.provider())?;
-        let schema = client
-            .schemas()
-            .resources
-            .get(&r.type_name)
-            .cloned()
-            .ok_or_else(|| Error::config(&r.loc, format!("the provider has no resource type {:?}", r.type_name)))?;
+        if !in_scope(node) {
+            // Untargeted: references see what state holds.
+            for inst in state.find(&r.type_name, &r.name).map(|x| x.instances.clone()).unwrap_or_default() {
+                let addr = address(node, &inst.index_key);
+                let v = priors.remove(&addr).map(|p| p.0).unwrap_or(Value::Null);
+                wanted.insert(addr);
+                set_instance(scope, &r.type_name, &r.name, &inst.index_key, v);
+            }
+            continue;
+        }
+        let (_, client) = providers.get(&r.provider_config())?;
+        let schemas = client.schemas();
+        let schema = match r.mode {
+            Mode::Managed => schemas.resources.get(&r.type_name),
+            Mode::Data => schemas.data_sources.get(&r.type_name),
+        }
+        .cloned()
+        .ok_or_else(|| {
+            let kind = if r.mode == Mode::Data { "data source" } else { "resource type" };
+            Error::config(&r.loc, format!("the provider has no {kind} {:?}", r.type_name))
+        })?;
         let each = r.repeat.as_ref().map(|x| match x {
             crate::config::Repeat::Count(_) => "list".to_string(),
             crate::config::Repeat::ForEach(_) => "map".to_string(),
         });
         let dependencies: Vec<String> = deps
             .get(node)
-            .map(|d| d.iter().filter(|x| !x.starts_with("local.")).cloned().collect())
+            .map(|d| d.iter().filter(|x| !x.starts_with("local.") && !x.starts_with("data.")).cloned().collect())
             .unwrap_or_default();
-        let keys = if opts.destroy { Vec::new() } else { instances(r, scope)? };
-        wanted.insert(r.address(), keys.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>());
         if r.repeat.is_some() {
             // An empty collection still answers references.
             let empty = if matches!(r.repeat, Some(crate::config::Repeat::Count(_))) {
@@ -381,22 +295,75 @@ pub async fn plan(
             } else {
                 Value::Object(Default::default())
             };
-            scope.resources.entry(r.type_name.clone()).or_default().insert(r.name.clone(), empty);
+            let ty = if r.mode == Mode::Data { format!("data.{}", r.type_name) } else { r.type_name.clone() };
+            set_instance(scope, &ty, &r.name, &None, Value::Null);
+            set_instance(scope, &ty, &r.name, &None, empty);
         }
         if opts.destroy {
-            for inst in state.find(&r.type_name, &r.name).map(|x| x.instances.clone()).unwrap_or_default() {
-                let (_, prior, _) =
-                    prior_of(providers, state, &r.type_name, &r.name, &inst.index_key, r.provider(), opts.refresh)
-                        .await?;
-                set_instance(scope, &r.type_name, &r.name, &inst.index_key, prior);
+            if r.mode == Mode::Managed {
+                for inst in state.find(&r.type_name, &r.name).map(|x| x.instances.clone()).unwrap_or_default() {
+                    let addr = address(node, &inst.index_key);
+                    let v = priors.get(&addr).map(|p| p.1.clone()).unwrap_or(Value::Null);
+                    if r.lifecycle.prevent_destroy && !v.is_null() {
+                        return Err(prevented(r, &addr));
+                    }
+                    set_instance(scope, &r.type_name, &r.name, &inst.index_key, v);
+                }
             }
             continue;
         }
-        for (key, repeat_scope) in keys {
+        for (key, repeat_scope) in instances(r, scope)? {
+            let addr = address(node, &key);
+            if !instance_selected(&addr, node) {
+                continue;
+            }
+            wanted.insert(addr.clone());
             if let Some((name, v)) = &repeat_scope {
                 scope.extra.insert(name.clone(), v.clone());
             }
-            let (stored, prior, private) = take(&r.type_name, &r.name, &key);
+            let config = resource_config(r, &schema, scope);
+            scope.extra.remove("count");
+            scope.extra.remove("each");
+            let mut config = config?;
+            let change = Change {
+                type_name: r.type_name.clone(),
+                name: r.name.clone(),
+                key: key.clone(),
+                each: each.clone(),
+                repeat_scope,
+                provider: r.provider_config(),
+                action: Action::NoOp,
+                before: Value::Null,
+                after: Value::Null,
+                schema: schema.clone(),
+                replace_paths: Vec::new(),
+                drifted: false,
+                stored: Value::Null,
+                dependencies: dependencies.clone(),
+                private: Vec::new(),
+                create_before_destroy: r.lifecycle.create_before_destroy,
+                reason: None,
+            };
+            if r.mode == Mode::Data {
+                check(
+                    &client.validate_data_source_config(&r.type_name, &config).await?,
+                    &format!("{addr} ({})", r.loc),
+                )?;
+                let mut c = Change { type_name: format!("data.{}", r.type_name), ..change };
+                if config.is_wholly_known() {
+                    let (v, d) = client.read_data_source(&r.type_name, &config).await?;
+                    check(&d, &format!("{addr} ({})", r.loc))?;
+                    c.after = v;
+                } else {
+                    c.action = Action::Read;
+                    c.after = Value::unknown();
+                }
+                set_instance(scope, &c.type_name, &r.name, &key, c.after.clone());
+                plan.changes.push(c);
+                continue;
+            }
+            let (stored, prior, private) = priors.remove(&addr).unwrap_or((Value::Null, Value::Null, Vec::new()));
+            ignore_changes(r, &prior, &mut config);
             // Drift worth telling: a change outside aigw to something the
             // configuration can set (not timestamps and other computed-only values).
             let drifted = !stored.is_null()
@@ -406,70 +373,80 @@ pub async fn plan(
                         .attributes
                         .iter()
                         .any(|a| (a.optional || a.required) && stored.attr(&a.name) != prior.attr(&a.name)));
-            let config = resource_config(r, &schema, scope);
-            scope.extra.remove("count");
-            scope.extra.remove("each");
-            let config = config?;
-            check(
-                &client.validate_resource_config(&r.type_name, &config).await?,
-                &format!("{} ({})", r.address(), r.loc),
-            )?;
-            let req = |prior: Value, proposed: Value| PlanRequest {
+            check(&client.validate_resource_config(&r.type_name, &config).await?, &format!("{addr} ({})", r.loc))?;
+            let req = |prior: Value, proposed: Value, private: Vec<u8>| PlanRequest {
                 type_name: r.type_name.clone(),
                 prior_state: prior,
                 proposed_new_state: proposed,
                 config: config.clone(),
-                prior_private: private.clone(),
+                prior_private: private,
             };
-            let resp = client.plan_resource_change(req(prior.clone(), proposed_new(&schema, &prior, &config))).await?;
-            check(&resp.diagnostics, &format!("{} ({})", r.address(), r.loc))?;
-            let (action, after, replace_paths) = if prior.is_null() {
-                (Action::Create, resp.planned_state, Vec::new())
-            } else if !resp.requires_replace.is_empty() && resp.planned_state != prior {
-                let create = client.plan_resource_change(req(Value::Null, config.clone())).await?;
-                check(&create.diagnostics, &format!("{} ({})", r.address(), r.loc))?;
-                let paths = resp.requires_replace.iter().map(ToString::to_string).collect();
-                (Action::Replace, create.planned_state, paths)
+            let resp = client
+                .plan_resource_change(req(prior.clone(), proposed_new(&schema, &prior, &config), private.clone()))
+                .await?;
+            check(&resp.diagnostics, &format!("{addr} ({})", r.loc))?;
+            let forced = opts.replace.contains(&addr);
+            let mut c =
+                Change { before: prior.clone(), stored, drifted, private: resp.planned_private.clone(), ..change };
+            if prior.is_null() {
+                (c.action, c.after) = (Action::Create, resp.planned_state);
+            } else if forced || (!resp.requires_replace.is_empty() && resp.planned_state != prior) {
+                let create = client.plan_resource_change(req(Value::Null, config.clone(), Vec::new())).await?;
+                check(&create.diagnostics, &format!("{addr} ({})", r.loc))?;
+                (c.action, c.after) = (Action::Replace, create.planned_state);
+                c.replace_paths = resp.requires_replace.iter().map(ToString::to_string).collect();
+                c.private = private;
+                if forced {
+                    c.reason = Some("replace_because_requested");
+                }
+                if r.lifecycle.prevent_destroy {
+                    return Err(prevented(r, &addr));
+                }
             } else if resp.planned_state == prior {
-                (Action::NoOp, resp.planned_state, Vec::new())
+                (c.action, c.after) = (Action::NoOp, resp.planned_state);
             } else {
-                (Action::Update, resp.planned_state, Vec::new())
-            };
-            set_instance(scope, &r.type_name, &r.name, &key, after.clone());
-            plan.changes.push(Change {
-                type_name: r.type_name.clone(),
-                name: r.name.clone(),
-                key,
-                each: each.clone(),
-                repeat_scope,
-                provider: r.provider().to_string(),
-                action,
-                before: prior,
-                after,
-                schema: schema.clone(),
-                replace_paths,
-                drifted,
-                dependencies: dependencies.clone(),
-                private: resp.planned_private,
-            });
+                (c.action, c.after) = (Action::Update, resp.planned_state);
+            }
+            set_instance(scope, &r.type_name, &r.name, &key, c.after.clone());
+            plan.changes.push(c);
         }
     }
-    // Deletions: every instance in state that the configuration no longer
-    // has (or everything, for -destroy), dependents first.
+    plan.changes.extend(deletions(state, providers, &order, &wanted, &mut priors, opts, &instance_selected)?);
+    Ok(plan)
+}
+
+fn prevented(r: &Resource, addr: &str) -> Error {
+    Error::config(
+        r.loc_of("lifecycle"),
+        format!(
+            "{addr} has lifecycle.prevent_destroy set, but the plan would destroy it; remove the setting or change the plan"
+        ),
+    )
+}
+
+/// Every instance in state that the configuration no longer has (or
+/// everything, for -destroy), dependents first.
+fn deletions(
+    state: &State,
+    providers: &Providers,
+    order: &[String],
+    wanted: &BTreeSet<String>,
+    priors: &mut BTreeMap<String, Prior>,
+    opts: &Options,
+    selected: &dyn Fn(&str, &str) -> bool,
+) -> Result<Vec<Change>, Error> {
     let mut deletes = Vec::new();
     for rs in state.resources.iter().filter(|r| r.mode == "managed") {
-        let addr = format!("{}.{}", rs.type_name, rs.name);
-        let local = rs.type_name.split('_').next().unwrap_or_default().to_string();
-        let (_, client) = providers.get(&local)?;
+        let base = format!("{}.{}", rs.type_name, rs.name);
+        let provider = config_key(&rs.provider);
+        let (_, client) = providers.get(&provider)?;
         let schema = client.schemas().resources.get(&rs.type_name).cloned().unwrap_or_default();
         for inst in &rs.instances {
-            if !opts.destroy && wanted.get(&addr).is_some_and(|keys| keys.contains(&inst.index_key)) {
+            let addr = address(&base, &inst.index_key);
+            if (!opts.destroy && wanted.contains(&addr)) || !selected(&addr, &base) {
                 continue;
             }
-            let (_, prior, private) = match priors_kept.remove(&prior_key(&rs.type_name, &rs.name, &inst.index_key)) {
-                Some(p) => p,
-                None => take(&rs.type_name, &rs.name, &inst.index_key),
-            };
+            let Some((stored, prior, private)) = priors.remove(&addr) else { continue };
             if prior.is_null() {
                 continue;
             }
@@ -479,23 +456,26 @@ pub async fn plan(
                 key: inst.index_key.clone(),
                 each: rs.each.clone(),
                 repeat_scope: None,
-                provider: local.clone(),
+                provider: provider.clone(),
                 action: Action::Delete,
                 before: prior,
                 after: Value::Null,
                 schema: schema.clone(),
                 replace_paths: Vec::new(),
                 drifted: false,
+                stored,
                 dependencies: inst.dependencies.clone(),
                 private,
+                create_before_destroy: false,
+                reason: (!opts.destroy).then_some(if order.contains(&base) {
+                    "delete_because_count_index"
+                } else {
+                    "delete_because_no_resource_config"
+                }),
             });
         }
     }
-    let position = |c: &Change| {
-        let base = format!("{}.{}", c.type_name, c.name);
-        order.iter().position(|n| *n == base).unwrap_or(usize::MAX)
-    };
+    let position = |c: &Change| order.iter().position(|n| *n == c.base()).unwrap_or(usize::MAX);
     deletes.sort_by_key(|c| std::cmp::Reverse(position(c)));
-    plan.changes.extend(deletes);
-    Ok(plan)
+    Ok(deletes)
 }

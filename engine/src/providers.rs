@@ -1,6 +1,7 @@
-//! The provider processes of a run: one per provider the configuration
-//! uses, launched over tfplugin6 and configured from its `provider` block.
-use std::collections::BTreeMap;
+//! The provider processes of a run: one per provider configuration
+//! (`aigw`, `aigw.west`, ...) that the configuration or the state uses,
+//! launched over tfplugin6 and configured from its `provider` block.
+use std::collections::{BTreeMap, BTreeSet};
 
 use tfplugin::client::PluginClient;
 use tfplugin::{Type, Value};
@@ -11,66 +12,102 @@ use crate::error::{Error, check};
 use crate::eval::{Scope, convert, eval};
 
 pub struct Providers {
+    /// Configuration key → (state address, client).
     clients: BTreeMap<String, (String, PluginClient)>,
 }
 
-/// The address Terraform records for a provider source in state.
-pub fn state_address(source: &str) -> String {
+/// The address Terraform records for a provider configuration in state:
+/// `provider["registry.terraform.io/aigw/aigw"]`, with `.alias` when aliased.
+pub fn state_address(source: &str, alias: Option<&str>) -> String {
     let full =
         if source.matches('/').count() == 1 { format!("registry.terraform.io/{source}") } else { source.to_string() };
-    format!("provider[\"{full}\"]")
+    match alias {
+        Some(a) => format!("provider[\"{full}\"].{a}"),
+        None => format!("provider[\"{full}\"]"),
+    }
+}
+
+/// The configuration key of a state provider address: its type name, and
+/// `.alias` when aliased.
+pub fn config_key(state_address: &str) -> String {
+    let inner = state_address.trim_start_matches("provider[\"");
+    let (source, rest) = inner.split_once("\"]").unwrap_or((inner, ""));
+    let ty = source.rsplit('/').next().unwrap_or(source);
+    match rest.strip_prefix('.') {
+        Some(alias) if !alias.is_empty() => format!("{ty}.{alias}"),
+        _ => ty.to_string(),
+    }
 }
 
 impl Providers {
-    /// Launches and configures every provider that `cfg` or `state` uses.
+    /// Launches and configures every provider configuration that `cfg` or `state` uses.
     pub async fn start(
         cfg: &Config,
         state: &crate::state::State,
         scope: &Scope,
         overrides: &BTreeMap<String, BTreeMap<String, Value>>,
     ) -> Result<Providers, Error> {
-        let mut clients = BTreeMap::new();
-        let mut used: std::collections::BTreeSet<&str> = cfg.resources.iter().map(|r| r.provider()).collect();
-        used.extend(state.resources.iter().filter_map(|r| r.type_name.split('_').next()));
-        for local in used {
-            let source = cfg.required_providers.get(local).cloned().unwrap_or_else(|| format!("hashicorp/{local}"));
+        let mut used: BTreeSet<String> = cfg.resources.iter().map(|r| r.provider_config()).collect();
+        used.extend(state.resources.iter().map(|r| config_key(&r.provider)));
+        let launches = used.into_iter().map(|key| async move {
+            let (local, alias) = match key.split_once('.') {
+                Some((l, a)) => (l.to_string(), Some(a.to_string())),
+                None => (key.clone(), None),
+            };
+            if alias.is_some() && !cfg.provider_blocks.contains_key(&key) {
+                return Err(Error::Syntax(format!("provider configuration {key} is used but not declared")));
+            }
+            let source = cfg.required_providers.get(&local).cloned().unwrap_or_else(|| format!("hashicorp/{local}"));
             let bin = find_provider(&source)?;
             let client = PluginClient::launch(&bin, &[]).await?;
             let schema = client.schemas().provider.clone();
             let mut config = Value::null_object(&schema.value_type());
-            if let Some((attrs, loc)) = cfg.provider_blocks.get(local) {
-                for (k, e) in attrs {
+            if let Some(block) = cfg.provider_blocks.get(&key) {
+                for (k, e) in &block.attributes {
                     let ty: Type = schema
                         .attribute(k)
                         .map(|a| a.value_type())
-                        .ok_or_else(|| Error::config(loc, format!("provider {local} has no argument {k:?}")))?;
+                        .ok_or_else(|| Error::config(&block.loc, format!("provider {local} has no argument {k:?}")))?;
                     let v = eval(e, scope)
                         .and_then(|v| convert(v, &ty))
-                        .map_err(|m| Error::config(loc, format!("{k}: {m}")))?;
+                        .map_err(|m| Error::config(&block.loc, format!("{k}: {m}")))?;
                     config.set_attr(k, v);
                 }
             }
-            for (k, v) in overrides.get(local).into_iter().flatten() {
+            for (k, v) in overrides.get(&local).into_iter().flatten() {
                 config.set_attr(k, v.clone());
             }
-            check(&client.validate_provider_config(&config).await?, &format!("provider {local}"))?;
-            check(&client.configure(crate::state::TERRAFORM_VERSION, &config).await?, &format!("provider {local}"))?;
-            clients.insert(local.to_string(), (source, client));
-        }
+            check(&client.validate_provider_config(&config).await?, &format!("provider {key}"))?;
+            check(&client.configure(crate::state::TERRAFORM_VERSION, &config).await?, &format!("provider {key}"))?;
+            Ok::<_, Error>((key.clone(), (state_address(&source, alias.as_deref()), client)))
+        });
+        let clients = futures_util::future::join_all(launches).await.into_iter().collect::<Result<_, _>>()?;
         Ok(Providers { clients })
     }
 
-    pub fn get(&self, local: &str) -> Result<(&str, &PluginClient), Error> {
+    /// The state address and client of a provider configuration.
+    pub fn get(&self, key: &str) -> Result<(&str, &PluginClient), Error> {
         self.clients
-            .get(local)
+            .get(key)
             .map(|(s, c)| (s.as_str(), c))
-            .ok_or_else(|| Error::Provider(format!("{local} is not configured")))
+            .ok_or_else(|| Error::Provider(format!("{key} is not configured")))
     }
 
     /// Shuts every provider down.
     pub async fn stop(self) {
-        for (_, (_, c)) in self.clients {
-            let _ = c.shutdown().await;
-        }
+        futures_util::future::join_all(self.clients.into_values().map(|(_, c)| c.shutdown())).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_addresses_round_trip_with_aliases() {
+        let a = state_address("aigw/aigw", Some("west"));
+        assert_eq!(a, "provider[\"registry.terraform.io/aigw/aigw\"].west");
+        assert_eq!(config_key(&a), "aigw.west");
+        assert_eq!(config_key(&state_address("aigw/aigw", None)), "aigw");
     }
 }

@@ -62,7 +62,7 @@ fn attr_lines(c: &Change, out: &mut String) {
     for a in &c.schema.block.attributes {
         let (b, af) = (c.before.attr(&a.name), c.after.attr(&a.name));
         let line = match c.action {
-            Action::Create => {
+            Action::Create | Action::Read => {
                 (!af.is_null()).then(|| format!("      + {:<width$} = {}", a.name, show(af, a.sensitive, 6)))
             }
             Action::Delete => {
@@ -109,12 +109,18 @@ fn attr_lines(c: &Change, out: &mut String) {
 /// The plan as text, Terraform's way.
 pub fn plan_text(plan: &Plan) -> String {
     let mut out = String::new();
-    for c in plan.changes.iter().filter(|c| c.drifted && c.action != Action::Create) {
-        let _ = writeln!(
-            out,
-            "Note: Objects have changed outside of aigw: {} was changed since the last apply.\n",
-            c.address()
+    let drifted: Vec<&Change> = plan.changes.iter().filter(|c| c.drifted).collect();
+    if !drifted.is_empty() {
+        out.push_str(
+            "Note: Objects have changed outside of aigw
+
+",
         );
+        for c in drifted {
+            let what = if c.before.is_null() { "has been deleted" } else { "has changed" };
+            let _ = writeln!(out, "  # {} {what}", c.address());
+        }
+        out.push('\n');
     }
     if !plan.has_changes() {
         out.push_str("No changes. Your infrastructure matches the configuration.\n");
@@ -125,12 +131,20 @@ pub fn plan_text(plan: &Plan) -> String {
     }
     let (mut add, mut change, mut destroy) = (0, 0, 0);
     for c in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
-        let what = match c.action {
-            Action::Create => "will be created",
-            Action::Update => "will be updated in-place",
-            Action::Replace => "must be replaced",
-            Action::Delete => "will be destroyed",
-            Action::NoOp => "",
+        let what = match (c.action, c.reason) {
+            (Action::Create, _) => "will be created",
+            (Action::Update, _) => "will be updated in-place",
+            (Action::Replace, Some("replace_because_requested")) => "will be replaced, as requested",
+            (Action::Replace, _) => "must be replaced",
+            (Action::Delete, Some("delete_because_no_resource_config")) => {
+                "will be destroyed\n  # (because it is not in the configuration)"
+            }
+            (Action::Delete, Some("delete_because_count_index")) => {
+                "will be destroyed\n  # (because the index is no longer in the configuration)"
+            }
+            (Action::Delete, _) => "will be destroyed",
+            (Action::Read, _) => "will be read during apply\n  # (config refers to values not yet known)",
+            (Action::NoOp, _) => "",
         };
         match c.action {
             Action::Create => add += 1,
@@ -140,19 +154,22 @@ pub fn plan_text(plan: &Plan) -> String {
                 destroy += 1;
             }
             Action::Delete => destroy += 1,
-            Action::NoOp => {}
+            Action::NoOp | Action::Read => {}
         }
         let _ = writeln!(out, "  # {} {what}", c.address());
-        let _ = writeln!(out, "{:>3} resource \"{}\" \"{}\" {{", c.action.symbol(), c.type_name, c.name);
+        let symbol = if c.action == Action::Replace && c.create_before_destroy { "+/-" } else { c.action.symbol() };
+        let kind = if c.is_data() { "data" } else { "resource" };
+        let _ = writeln!(out, "{symbol:>3} {kind} \"{}\" \"{}\" {{", c.resource_type(), c.name);
         attr_lines(c, &mut out);
         out.push_str("    }\n\n");
     }
-    if add + change + destroy > 0 {
+    if add + change + destroy > 0 || plan.changes.iter().any(|c| c.action == Action::Read) {
         let _ = writeln!(out, "Plan: {add} to add, {change} to change, {destroy} to destroy.");
     }
-    if !plan.outputs.is_empty() {
+    let outputs: Vec<_> = plan.outputs.iter().filter(|(_, o)| o.2).collect();
+    if !outputs.is_empty() {
         out.push_str("\nChanges to Outputs:\n");
-        for (name, (v, sensitive)) in &plan.outputs {
+        for (name, (v, sensitive, _)) in outputs {
             let _ = writeln!(out, "  + {name} = {}", show(v, *sensitive, 2));
         }
     }

@@ -1,51 +1,56 @@
-//! The commands' shared run: load the configuration and state, take the
-//! state lock, start the providers, plan, and (for apply and destroy)
-//! apply. The CLI in `main.rs` only parses flags and prints.
+//! The commands' shared run: load the configuration, take the state lock,
+//! load the state (replaying a journal an interrupted apply left), start
+//! the providers, plan, and (for apply and destroy) apply. The CLI in
+//! `main.rs` only parses flags and prints.
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-use crate::apply::{Summary, apply};
+use crate::apply::{ApplyOptions, Summary, apply};
 use crate::config::Config;
 use crate::error::Error;
 use crate::eval::Scope;
-use crate::plan::{Options, Plan, plan, variables};
+use crate::plan::{Options, Plan, plan};
 use crate::providers::Providers;
 use crate::state::State;
 
-/// Held while a command uses the state; a second command fails clearly.
+/// An OS lock on `<state>.aigw.lock`, held while a command uses the state.
+/// The OS drops it when the process dies, so a killed run never leaves a
+/// stale lock behind.
 pub struct StateLock {
-    path: PathBuf,
+    _file: std::fs::File,
 }
 
 impl StateLock {
-    pub fn take(state_path: &Path) -> Result<StateLock, Error> {
+    /// Takes the lock, waiting up to `timeout` for another aigw to let go.
+    pub fn take(state_path: &Path, timeout: Duration) -> Result<StateLock, Error> {
         let mut p = state_path.as_os_str().to_owned();
         p.push(".aigw.lock");
         let path = PathBuf::from(p);
-        match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
-            Ok(mut f) => {
-                let _ = writeln!(f, "{}", std::process::id());
-                Ok(StateLock { path })
+        let mut file = std::fs::OpenOptions::new().create(true).truncate(false).read(true).write(true).open(&path)?;
+        let deadline = Instant::now() + timeout;
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    let holder = std::fs::read_to_string(&path).unwrap_or_default();
+                    return Err(Error::State {
+                        path: state_path.display().to_string(),
+                        message: format!(
+                            "locked by another aigw command (pid {}); wait for it to finish, or retry with -lock-timeout=60s",
+                            holder.trim()
+                        ),
+                    });
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(e.into()),
             }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                let holder = std::fs::read_to_string(&path).unwrap_or_default();
-                Err(Error::State {
-                    path: state_path.display().to_string(),
-                    message: format!(
-                        "locked by another aigw (pid {}); if none is running, remove {}",
-                        holder.trim(),
-                        path.display()
-                    ),
-                })
-            }
-            Err(e) => Err(e.into()),
         }
-    }
-}
-
-impl Drop for StateLock {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+        file.set_len(0)?;
+        writeln!(file, "{}", std::process::id())?;
+        Ok(StateLock { _file: file })
     }
 }
 
@@ -58,14 +63,25 @@ pub struct Run {
     _lock: StateLock,
 }
 
+/// Loads the state at `path` under its lock, replaying a journal an
+/// interrupted apply left behind.
+pub fn load_state(path: &Path, lock_timeout: Duration) -> Result<(State, StateLock), Error> {
+    let lock = StateLock::take(path, lock_timeout)?;
+    let mut state = State::load(path)?;
+    let n = crate::journal::recover(path, &mut state)?;
+    if n > 0 {
+        tracing::warn!("recovered {n} completed operation(s) from the journal of an interrupted apply");
+    }
+    Ok((state, lock))
+}
+
 impl Run {
     pub async fn open(dir: &Path, opts: &Options) -> Result<Run, Error> {
         let cfg = Config::load(dir)?;
         let state_path = opts.state_path.clone().unwrap_or_else(|| dir.join("terraform.tfstate"));
-        let lock = StateLock::take(&state_path)?;
-        let state = State::load(&state_path)?;
-        let scope = Scope { vars: variables(&cfg, opts)?, ..Scope::default() };
+        let scope = Scope { vars: crate::variables::values(&cfg, &opts.var_args)?, ..Scope::default() };
         crate::graph::order(&crate::graph::dependencies(&cfg)?)?;
+        let (state, lock) = load_state(&state_path, opts.lock_timeout)?;
         let providers = Providers::start(&cfg, &state, &scope, &opts.provider_overrides).await?;
         Ok(Run { cfg, state, state_path, providers, scope, _lock: lock })
     }
@@ -74,9 +90,14 @@ impl Run {
         plan(&self.cfg, &self.state, &self.providers, &mut self.scope, opts).await
     }
 
-    pub async fn apply(&mut self, plan: &Plan, progress: &mut dyn FnMut(&str)) -> Result<Summary, Error> {
+    pub async fn apply(
+        &mut self,
+        plan: &Plan,
+        opts: &ApplyOptions,
+        progress: &mut dyn FnMut(&str),
+    ) -> Result<Summary, Error> {
         let mut scope = Scope { vars: self.scope.vars.clone(), locals: self.scope.locals.clone(), ..Scope::default() };
-        apply(&self.cfg, plan, &mut self.state, &self.state_path, &self.providers, &mut scope, progress).await
+        apply(&self.cfg, plan, &mut self.state, &self.state_path, &self.providers, &mut scope, opts, progress).await
     }
 
     pub async fn close(self) {

@@ -13,6 +13,8 @@ mod terraform;
 mod policies;
 // The aigw engine: round trips with terraform, errors, state safety.
 mod engine;
+// The engine under failure: killed applies, concurrent applies, corrupt state.
+mod reliability;
 // `aigw test` on the examples and on broken copies of them.
 mod aigw_test;
 // `aigw dev` in a terminal.

@@ -30,8 +30,14 @@ pub struct Emulator {
 
 impl Emulator {
     pub fn start(token: &str) -> Emulator {
+        Emulator::start_with(token, &[])
+    }
+
+    /// An emulator started with extra flags (`--api-latency 50ms`, ...).
+    pub fn start_with(token: &str, flags: &[&str]) -> Emulator {
         let mut child = Command::new(bin("aigw"))
             .args(["emulator", "--listen", "127.0.0.1:0", "--api-token", token])
+            .args(flags)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

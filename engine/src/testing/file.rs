@@ -73,7 +73,7 @@ struct Src<'a> {
 impl Src<'_> {
     fn loc(&self, needle: &str, from: usize) -> Loc {
         let at = self.text[from.min(self.text.len())..].find(needle).map_or(0, |i| i + from);
-        Loc { file: self.file.clone(), line: self.text[..at].matches('\n').count() + 1 }
+        Loc::at(&self.file, self.text, at)
     }
 }
 
@@ -315,6 +315,6 @@ mod tests {
         assert!(e.starts_with("x.aigwtest.hcl:2:") && e.contains("unknown request argument \"colour\""), "{e}");
         std::fs::write(&p, "upstream \"openai\" {\n  status = 503\n  failures = 2\n}\nwhat {}\n").unwrap();
         let e = TestFile::load(&p).unwrap_err().to_string();
-        assert!(e.contains("x.aigwtest.hcl:5: unknown block \"what\""), "{e}");
+        assert!(e.contains("x.aigwtest.hcl:5:1: unknown block \"what\""), "{e}");
     }
 }

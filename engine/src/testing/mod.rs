@@ -245,7 +245,7 @@ async fn run_file(dir: &Path, t: &TestFile, filter: Option<&str>, out: &mut Vec<
     );
     let opts = Options {
         refresh: true,
-        vars: t.variables.clone(),
+        var_args: t.variables.iter().map(|(k, v)| crate::variables::VarArg::Var(k.clone(), v.clone())).collect(),
         provider_overrides: overrides,
         state_path: Some(state_dir.join("terraform.tfstate")),
         ..Options::default()
@@ -253,7 +253,7 @@ async fn run_file(dir: &Path, t: &TestFile, filter: Option<&str>, out: &mut Vec<
     let mut run = Run::open(dir, &opts).await?;
     let applied = async {
         let plan = run.plan(&opts).await?;
-        run.apply(&plan, &mut |_| {}).await
+        run.apply(&plan, &crate::apply::ApplyOptions { parallelism: 10, cancel: None }, &mut |_| {}).await
     }
     .await;
     if let Err(e) = applied {
@@ -265,15 +265,15 @@ async fn run_file(dir: &Path, t: &TestFile, filter: Option<&str>, out: &mut Vec<
     let mut scope = run.scope.clone();
     scope.resources.clear();
     for r in &run.state.resources {
-        let local = r.type_name.split('_').next().unwrap_or_default();
+        let key = crate::providers::config_key(&r.provider);
         let Some(schema) =
-            run.providers.get(local).ok().and_then(|(_, c)| c.schemas().resources.get(&r.type_name).cloned())
+            run.providers.get(&key).ok().and_then(|(_, c)| c.schemas().resources.get(&r.type_name).cloned())
         else {
             continue;
         };
         for inst in &r.instances {
             let v = tfplugin::value::decode_json(&inst.attributes, &schema.value_type()).unwrap_or(Value::Null);
-            crate::plan::set_instance(&mut scope, &r.type_name, &r.name, &inst.index_key, v);
+            crate::instance::set_instance(&mut scope, &r.type_name, &r.name, &inst.index_key, v);
         }
     }
     let http = reqwest::Client::new();
@@ -295,7 +295,7 @@ async fn run_file(dir: &Path, t: &TestFile, filter: Option<&str>, out: &mut Vec<
     let destroy = Options { destroy: true, ..opts.clone() };
     let destroyed = async {
         let plan = run.plan(&destroy).await?;
-        run.apply(&plan, &mut |_| {}).await
+        run.apply(&plan, &crate::apply::ApplyOptions { parallelism: 10, cancel: None }, &mut |_| {}).await
     }
     .await;
     run.close().await;

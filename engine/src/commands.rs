@@ -1,0 +1,373 @@
+//! The commands that work on state rather than plans: `import`,
+//! `refresh`, `output`, `state list|show|rm|mv`, and `graph`. Each takes
+//! the state lock, and each write is atomic with a backup, like apply.
+use std::fmt::Write;
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::Value as Json;
+use tfplugin::provider::ReadRequest;
+
+use crate::error::{Error, check};
+use crate::instance::address;
+use crate::plan::Options;
+use crate::run::{Run, load_state};
+use crate::state::{Instance, ResourceState, State};
+
+/// `base` and key of an instance address: `a.b`, `a.b[0]`, `a.b["k"]`.
+pub fn parse_address(addr: &str) -> Result<(String, Option<Json>), Error> {
+    let bad =
+        || Error::Syntax(format!("{addr:?} is not a resource address (TYPE.NAME, TYPE.NAME[0] or TYPE.NAME[\"key\"])"));
+    let (base, key) = match addr.split_once('[') {
+        None => (addr, None),
+        Some((b, rest)) => {
+            let k = rest.strip_suffix(']').ok_or_else(bad)?;
+            let key = if let Ok(i) = k.parse::<i64>() {
+                Json::from(i)
+            } else {
+                serde_json::from_str::<String>(k).map(Json::String).map_err(|_| bad())?
+            };
+            (b, Some(key))
+        }
+    };
+    let parts: Vec<&str> = base.split('.').collect();
+    let ok = match parts.as_slice() {
+        [t, n] => !t.is_empty() && !n.is_empty() && *t != "data",
+        ["data", t, n] => !t.is_empty() && !n.is_empty(),
+        _ => false,
+    };
+    if !ok {
+        return Err(bad());
+    }
+    Ok((base.to_string(), key))
+}
+
+fn split_base(base: &str) -> (String, String, &'static str) {
+    match base.strip_prefix("data.") {
+        Some(rest) => {
+            let (t, n) = rest.split_once('.').unwrap_or((rest, ""));
+            (t.to_string(), n.to_string(), "data")
+        }
+        None => {
+            let (t, n) = base.split_once('.').unwrap_or((base, ""));
+            (t.to_string(), n.to_string(), "managed")
+        }
+    }
+}
+
+/// The instance addresses in state, sorted as Terraform lists them.
+pub fn list(state: &State) -> Vec<String> {
+    let mut out: Vec<String> = state
+        .resources
+        .iter()
+        .flat_map(|r| {
+            let base = if r.mode == "data" {
+                format!("data.{}.{}", r.type_name, r.name)
+            } else {
+                format!("{}.{}", r.type_name, r.name)
+            };
+            r.instances.iter().map(move |i| address(&base, &i.index_key)).collect::<Vec<_>>()
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn find<'a>(state: &'a State, addr: &str) -> Result<Vec<(&'a ResourceState, &'a Instance)>, Error> {
+    let (base, key) = parse_address(addr)?;
+    let (t, n, mode) = split_base(&base);
+    let found: Vec<_> = state
+        .resources
+        .iter()
+        .filter(|r| r.mode == mode && r.type_name == t && r.name == n)
+        .flat_map(|r| r.instances.iter().filter(|i| key.is_none() || i.index_key == key).map(move |i| (r, i)))
+        .collect();
+    if found.is_empty() {
+        return Err(Error::Syntax(format!("no instance {addr} in the state")));
+    }
+    Ok(found)
+}
+
+fn hcl_value(v: &Json, indent: usize) -> String {
+    let pad = " ".repeat(indent + 4);
+    match v {
+        Json::Object(m) if !m.is_empty() => {
+            let width = m.keys().map(String::len).max().unwrap_or(0);
+            let body: String =
+                m.iter().map(|(k, v)| format!("{pad}{k:<width$} = {}\n", hcl_value(v, indent + 4))).collect();
+            format!("{{\n{body}{}}}", " ".repeat(indent))
+        }
+        Json::Array(a) if !a.is_empty() => {
+            let body: String = a.iter().map(|v| format!("{pad}{},\n", hcl_value(v, indent + 4))).collect();
+            format!("[\n{body}{}]", " ".repeat(indent))
+        }
+        Json::Object(_) => "{}".into(),
+        Json::Array(_) => "[]".into(),
+        other => other.to_string(),
+    }
+}
+
+/// `state show ADDR`: the instance's attributes, HCL-like.
+pub fn show(state: &State, addr: &str) -> Result<String, Error> {
+    let mut out = String::new();
+    for (r, i) in find(state, addr)? {
+        let base = if r.mode == "data" {
+            format!("data.{}.{}", r.type_name, r.name)
+        } else {
+            format!("{}.{}", r.type_name, r.name)
+        };
+        let _ = writeln!(out, "# {}:", address(&base, &i.index_key));
+        let kw = if r.mode == "data" { "data" } else { "resource" };
+        let _ = writeln!(out, "{kw} \"{}\" \"{}\" {}", r.type_name, r.name, hcl_value(&strip_nulls(&i.attributes), 0));
+    }
+    Ok(out)
+}
+
+fn strip_nulls(v: &Json) -> Json {
+    match v {
+        Json::Object(m) => {
+            Json::Object(m.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), strip_nulls(v))).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+/// `state rm ADDR...`: forgets instances without destroying them.
+pub fn rm(state_path: &Path, addrs: &[String], timeout: Duration) -> Result<Vec<String>, Error> {
+    let (mut state, _lock) = load_state(state_path, timeout)?;
+    let mut removed = Vec::new();
+    for addr in addrs {
+        let targets: Vec<(ResourceState, Option<Json>)> =
+            find(&state, addr)?.into_iter().map(|(r, i)| (r.clone(), i.index_key.clone())).collect();
+        for (r, key) in targets {
+            let base = format!("{}.{}", r.type_name, r.name);
+            let base = if r.mode == "data" { format!("data.{base}") } else { base };
+            removed.push(address(&base, &key));
+            remove(&mut state, &r, &key);
+        }
+    }
+    state.save(state_path)?;
+    Ok(removed)
+}
+
+fn remove(state: &mut State, r: &ResourceState, key: &Option<Json>) {
+    if let Some(x) =
+        state.resources.iter_mut().find(|x| x.mode == r.mode && x.type_name == r.type_name && x.name == r.name)
+    {
+        x.instances.retain(|i| &i.index_key != key);
+    }
+    state.resources.retain(|x| !x.instances.is_empty());
+}
+
+/// `state mv SRC DST`: renames a resource or moves one instance.
+pub fn mv(state_path: &Path, src: &str, dst: &str, timeout: Duration) -> Result<(), Error> {
+    let (mut state, _lock) = load_state(state_path, timeout)?;
+    let (sbase, skey) = parse_address(src)?;
+    let (dbase, dkey) = parse_address(dst)?;
+    let (dt, dn, dmode) = split_base(&dbase);
+    let (st, _, smode) = split_base(&sbase);
+    if st != dt || smode != dmode {
+        return Err(Error::Syntax(format!("cannot move {src} to {dst}: the resource types differ")));
+    }
+    if find(&state, dst).is_ok() {
+        return Err(Error::Syntax(format!("cannot move to {dst}: it already exists in the state")));
+    }
+    let moving: Vec<(ResourceState, Instance)> =
+        find(&state, src)?.into_iter().map(|(r, i)| (r.clone(), i.clone())).collect();
+    if skey.is_none() && dkey.is_some() && moving.len() > 1 {
+        return Err(Error::Syntax(format!("cannot move every instance of {src} into the single instance {dst}")));
+    }
+    for (r, mut inst) in moving {
+        remove(&mut state, &r, &inst.index_key);
+        let each = match (&skey, &dkey) {
+            (None, None) => r.each.clone(),
+            (_, Some(Json::Number(_))) => Some("list".to_string()),
+            (_, Some(_)) => Some("map".to_string()),
+            (Some(_), None) => None,
+        };
+        if skey.is_some() || dkey.is_some() {
+            inst.index_key = dkey.clone();
+        }
+        let template = ResourceState { name: dn.clone(), each, instances: Vec::new(), ..r };
+        state.put_instance(&template, &inst.index_key.clone(), Some(inst));
+    }
+    state.save(state_path)
+}
+
+/// `output`: the root outputs in state.
+pub fn outputs(state: &State, name: Option<&str>, json: bool, raw: bool) -> Result<String, Error> {
+    let pick = |k: &str| -> Result<&Json, Error> {
+        state.outputs.get(k).ok_or_else(|| Error::Syntax(format!("no output {k:?}; apply the configuration first")))
+    };
+    Ok(match (name, json, raw) {
+        (Some(k), _, true) => match pick(k)?.get("value") {
+            Some(Json::String(s)) => s.clone(),
+            Some(v @ (Json::Number(_) | Json::Bool(_))) => v.to_string(),
+            _ => return Err(Error::Syntax(format!("output {k:?} is not a string, number or bool; use -json"))),
+        },
+        (Some(k), true, _) => format!("{}\n", pick(k)?.get("value").cloned().unwrap_or(Json::Null)),
+        (Some(k), false, _) => format!("{}\n", hcl_value(pick(k)?.get("value").unwrap_or(&Json::Null), 0)),
+        (None, true, _) => {
+            let all: serde_json::Map<String, Json> = state
+                .outputs
+                .iter()
+                .map(|(k, o)| {
+                    let s = o.get("sensitive").and_then(Json::as_bool).unwrap_or(false);
+                    (k.clone(), serde_json::json!({"sensitive": s, "type": o.get("type"), "value": o.get("value")}))
+                })
+                .collect();
+            format!("{}\n", serde_json::to_string_pretty(&all).unwrap_or_default())
+        }
+        (None, false, _) => state
+            .outputs
+            .iter()
+            .map(|(k, o)| {
+                if o.get("sensitive").and_then(Json::as_bool).unwrap_or(false) {
+                    format!("{k} = <sensitive>\n")
+                } else {
+                    format!("{k} = {}\n", hcl_value(o.get("value").unwrap_or(&Json::Null), 0))
+                }
+            })
+            .collect(),
+    })
+}
+
+/// `import ADDR ID`: adopts an existing object into the state.
+pub async fn import(dir: &Path, opts: &Options, addr: &str, id: &str) -> Result<(), Error> {
+    let (base, key) = parse_address(addr)?;
+    let mut run = Run::open(dir, opts).await?;
+    let result = async {
+        let r = run
+            .cfg
+            .resources
+            .iter()
+            .find(|r| r.address() == base && r.mode == crate::config::Mode::Managed)
+            .ok_or_else(|| {
+                Error::Syntax(format!(
+                    "{base} is not in the configuration; add a resource block for it before importing"
+                ))
+            })?;
+        if run.state.instance(&r.type_name, &r.name, &key).is_some() {
+            return Err(Error::Syntax(format!("{addr} is already managed; remove it with state rm first")));
+        }
+        let (provider, client) = run.providers.get(&r.provider_config())?;
+        let schema = client.schemas().resources.get(&r.type_name).cloned().unwrap_or_default();
+        let imported = client.import_resource_state(&r.type_name, id).await?;
+        check(&imported.diagnostics, addr)?;
+        let Some(obj) = imported.imported.into_iter().next() else {
+            return Err(Error::Provider(format!("{addr}: the provider imported nothing for {id:?}")));
+        };
+        let read = client
+            .read_resource(ReadRequest {
+                type_name: r.type_name.clone(),
+                current_state: obj.state,
+                private: obj.private,
+            })
+            .await?;
+        check(&read.diagnostics, addr)?;
+        if read.new_state.is_null() {
+            return Err(Error::Provider(format!("{addr}: cannot import non-existent remote object {id:?}")));
+        }
+        let template = ResourceState {
+            mode: "managed".into(),
+            type_name: r.type_name.clone(),
+            name: r.name.clone(),
+            each: key.as_ref().map(|k| if k.is_number() { "list".into() } else { "map".into() }),
+            provider: provider.to_string(),
+            instances: Vec::new(),
+        };
+        let inst = Instance {
+            index_key: key.clone(),
+            schema_version: schema.version,
+            attributes: tfplugin::value::encode_json(&read.new_state, &schema.value_type())?,
+            sensitive_attributes: Vec::new(),
+            private: (!read.private.is_empty()).then(|| {
+                use base64::Engine;
+                base64::engine::general_purpose::STANDARD.encode(&read.private)
+            }),
+            dependencies: Vec::new(),
+            extra: Default::default(),
+        };
+        run.state.put_instance(&template, &key, Some(inst));
+        run.state.save(&run.state_path)
+    }
+    .await;
+    run.close().await;
+    result
+}
+
+/// `refresh`: reads every managed object back and records what it found
+/// (Terraform's `apply -refresh-only -auto-approve`).
+pub async fn refresh(dir: &Path, opts: &Options) -> Result<Vec<String>, Error> {
+    let mut run = Run::open(dir, opts).await?;
+    let result = async {
+        let plan = run.plan(opts).await?;
+        let mut notes = Vec::new();
+        for c in plan.changes.iter().filter(|c| !c.is_data()) {
+            if c.stored.is_null() {
+                continue;
+            }
+            let (provider, _) = run.providers.get(&c.provider)?;
+            let refreshed = &c.before;
+            if c.drifted {
+                notes.push(format!(
+                    "{}: {}",
+                    c.address(),
+                    if refreshed.is_null() { "deleted outside aigw" } else { "changed outside aigw" }
+                ));
+            }
+            let template = ResourceState {
+                mode: "managed".into(),
+                type_name: c.type_name.clone(),
+                name: c.name.clone(),
+                each: c.each.clone(),
+                provider: provider.to_string(),
+                instances: Vec::new(),
+            };
+            let inst = if refreshed.is_null() {
+                None
+            } else {
+                let old = run.state.instance(&c.type_name, &c.name, &c.key).cloned();
+                old.map(|mut i| -> Result<Instance, Error> {
+                    i.attributes = tfplugin::value::encode_json(refreshed, &c.schema.value_type())?;
+                    Ok(i)
+                })
+                .transpose()?
+            };
+            run.state.put_instance(&template, &c.key, inst);
+        }
+        run.state.save(&run.state_path)?;
+        Ok(notes)
+    }
+    .await;
+    run.close().await;
+    result
+}
+
+/// The dependency graph in DOT.
+pub fn graph_dot(cfg: &crate::config::Config) -> Result<String, Error> {
+    let deps = crate::graph::dependencies(cfg)?;
+    let mut out = String::from("digraph {\n  compound = \"true\"\n  newrank = \"true\"\n  subgraph \"root\" {\n");
+    for (node, ds) in &deps {
+        let _ = writeln!(out, "    \"[root] {node}\" [label = \"{node}\", shape = \"box\"]");
+        for d in ds {
+            let _ = writeln!(out, "    \"[root] {node}\" -> \"[root] {d}\"");
+        }
+    }
+    out.push_str("  }\n}\n");
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_parse_like_terraform_s() {
+        assert_eq!(parse_address("a_b.c").unwrap(), ("a_b.c".into(), None));
+        assert_eq!(parse_address("a_b.c[2]").unwrap(), ("a_b.c".into(), Some(Json::from(2))));
+        assert_eq!(parse_address("a_b.c[\"k\"]").unwrap(), ("a_b.c".into(), Some(Json::from("k"))));
+        assert!(parse_address("a_b").is_err());
+        assert!(parse_address("a_b.c[k]").is_err());
+    }
+}

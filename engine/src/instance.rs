@@ -1,0 +1,291 @@
+//! One resource's configuration, evaluated: which instances it has
+//! (`count`/`for_each`), each instance's configuration value typed by the
+//! provider's schema (attributes, nested and `dynamic` blocks), where the
+//! values land for references, Core's proposed new state, and
+//! `ignore_changes`.
+use std::collections::BTreeMap;
+
+use tfplugin::schema::{Block, Nesting, Schema};
+use tfplugin::{Type, Value};
+
+use crate::config::{NestedBlock, Repeat, Resource};
+use crate::error::{Error, Loc};
+use crate::eval::{Scope, convert, eval};
+
+/// One instance: its key, and what `count` or `each` is for it.
+pub type InstanceKey = (Option<serde_json::Value>, Option<(String, Value)>);
+
+/// The address of one instance: `aigw_gateway.g`, `...g[0]`, `...g["a"]`.
+pub fn address(base: &str, key: &Option<serde_json::Value>) -> String {
+    match key {
+        None => base.to_string(),
+        Some(serde_json::Value::String(k)) => format!("{base}[{k:?}]"),
+        Some(k) => format!("{base}[{k}]"),
+    }
+}
+
+/// Puts one instance's value where references find it: the value itself,
+/// an element of a list (count) or an entry of a map (for_each). Data
+/// sources live under the `data` root.
+pub fn set_instance(scope: &mut Scope, type_name: &str, name: &str, key: &Option<serde_json::Value>, v: Value) {
+    let slot = match type_name.strip_prefix("data.") {
+        Some(ty) => {
+            let all = scope.resources.entry("data".into()).or_default().entry(ty.to_string()).or_insert(Value::Null);
+            if !matches!(all, Value::Object(_)) {
+                *all = Value::Object(Default::default());
+            }
+            let Value::Object(m) = all else { return };
+            m.entry(name.to_string()).or_insert(Value::Null)
+        }
+        None => {
+            scope.resources.entry(type_name.to_string()).or_default().entry(name.to_string()).or_insert(Value::Null)
+        }
+    };
+    match key {
+        None => *slot = v,
+        Some(serde_json::Value::Number(n)) => {
+            let i = n.as_u64().unwrap_or(0) as usize;
+            if !matches!(slot, Value::Tuple(_)) {
+                *slot = Value::Tuple(Vec::new());
+            }
+            if let Value::Tuple(items) = slot {
+                if items.len() <= i {
+                    items.resize(i + 1, Value::Null);
+                }
+                items[i] = v;
+            }
+        }
+        Some(k) => {
+            if !matches!(slot, Value::Object(_)) {
+                *slot = Value::Object(Default::default());
+            }
+            if let Value::Object(m) = slot {
+                m.insert(k.as_str().unwrap_or_default().to_string(), v);
+            }
+        }
+    }
+}
+
+/// The instances a resource has.
+pub fn instances(r: &Resource, scope: &Scope) -> Result<Vec<InstanceKey>, Error> {
+    let Some(rep) = &r.repeat else { return Ok(vec![(None, None)]) };
+    let which = if matches!(rep, Repeat::Count(_)) { "count" } else { "for_each" };
+    let loc = r.loc_of(which);
+    let v = eval(rep.expr(), scope).map_err(|m| Error::config(loc, format!("{}: {m}", r.address())))?;
+    if !v.is_wholly_known() {
+        return Err(Error::config(
+            loc,
+            format!(
+                "{}: {which} must be known at plan time, but this value depends on a resource attribute known only after apply",
+                r.address()
+            ),
+        ));
+    }
+    match (rep, v) {
+        (Repeat::Count(_), Value::Number(n)) => {
+            let n = n
+                .as_i64()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| Error::config(loc, format!("{}: count must be a whole number >= 0", r.address())))?;
+            Ok((0..n)
+                .map(|i| {
+                    (
+                        Some(serde_json::Value::from(i)),
+                        Some(("count".to_string(), Value::object([("index", Value::int(i))]))),
+                    )
+                })
+                .collect())
+        }
+        (Repeat::ForEach(_), Value::Object(m) | Value::Map(m)) => Ok(m
+            .into_iter()
+            .map(|(k, v)| {
+                let each = Value::object([("key", Value::from(k.as_str())), ("value", v)]);
+                (Some(serde_json::Value::String(k)), Some(("each".to_string(), each)))
+            })
+            .collect()),
+        (Repeat::ForEach(_), Value::Tuple(items) | Value::Set(items) | Value::List(items)) => items
+            .into_iter()
+            .map(|k| match k {
+                Value::String(k) => {
+                    let each = Value::object([("key", Value::from(k.as_str())), ("value", Value::from(k.as_str()))]);
+                    Ok((Some(serde_json::Value::String(k)), Some(("each".to_string(), each))))
+                }
+                _ => Err(Error::config(loc, format!("{}: for_each over a set needs strings", r.address()))),
+            })
+            .collect(),
+        (Repeat::Count(_), _) => Err(Error::config(loc, format!("{}: count must be a number", r.address()))),
+        (Repeat::ForEach(_), _) => {
+            Err(Error::config(loc, format!("{}: for_each must be a map or a set of strings", r.address())))
+        }
+    }
+}
+
+/// The configuration value of a resource instance, typed by its schema.
+/// `count`/`each` must already be in `scope.extra`.
+pub fn resource_config(r: &Resource, schema: &Schema, scope: &Scope) -> Result<Value, Error> {
+    body_value(&r.address(), &r.attributes, &r.blocks, &schema.block, scope, r, &r.loc)
+}
+
+fn body_value(
+    path: &str,
+    attributes: &[(String, hcl::Expression)],
+    blocks: &[NestedBlock],
+    schema: &Block,
+    scope: &Scope,
+    r: &Resource,
+    loc: &Loc,
+) -> Result<Value, Error> {
+    let mut v = Value::null_object(&schema.implied_type());
+    let nested_level = path != r.address();
+    let here = |k: &str| if nested_level { loc } else { r.loc_of(k) };
+    for (k, e) in attributes {
+        let Some(attr) = schema.attributes.iter().find(|a| &a.name == k) else {
+            let hint = if schema.block_types.iter().any(|b| &b.type_name == k) {
+                format!("; {k} is a block, written as {k} {{ ... }}")
+            } else {
+                String::new()
+            };
+            return Err(Error::config(here(k), format!("{path}: unsupported argument {k:?}{hint}")));
+        };
+        if attr.computed && !attr.optional && !attr.required {
+            return Err(Error::config(here(k), format!("{path}: {k:?} is computed and cannot be set")));
+        }
+        let ty: Type = attr.value_type();
+        let value = eval(e, scope)
+            .and_then(|x| convert(x, &ty))
+            .map_err(|m| Error::config(here(k), format!("{path}.{k}: {m}")))?;
+        v.set_attr(k, value);
+    }
+    for bt in &schema.block_types {
+        let mut items: Vec<(Option<String>, Value)> = Vec::new();
+        for b in blocks.iter().filter(|b| b.type_name == bt.type_name) {
+            let sub = format!("{path}.{}", bt.type_name);
+            match &b.dynamic {
+                None => items.push((None, body_value(&sub, &b.attributes, &b.blocks, &bt.block, scope, r, &b.loc)?)),
+                Some((for_each, iterator)) => {
+                    let coll = eval(for_each, scope).map_err(|m| Error::config(&b.loc, format!("{sub}: {m}")))?;
+                    let entries: Vec<(Value, Value)> = match coll {
+                        Value::Object(m) | Value::Map(m) => {
+                            m.into_iter().map(|(k, v)| (Value::from(k.as_str()), v)).collect()
+                        }
+                        Value::List(x) | Value::Tuple(x) | Value::Set(x) => {
+                            x.into_iter().enumerate().map(|(i, v)| (Value::int(i as i64), v)).collect()
+                        }
+                        Value::Null => Vec::new(),
+                        Value::Unknown(_) => {
+                            v.set_attr(&bt.type_name, Value::unknown());
+                            continue;
+                        }
+                        other => {
+                            return Err(Error::config(
+                                &b.loc,
+                                format!("{sub}: for_each cannot iterate over {other:?}"),
+                            ));
+                        }
+                    };
+                    for (k, e) in entries {
+                        let mut inner = scope.clone();
+                        inner.extra.insert(iterator.clone(), Value::object([("key", k.clone()), ("value", e)]));
+                        let val = body_value(&sub, &b.attributes, &b.blocks, &bt.block, &inner, r, &b.loc)?;
+                        items.push((k.as_str().map(str::to_string), val));
+                    }
+                }
+            }
+        }
+        if let Some(b) = blocks.iter().find(|b| b.type_name == bt.type_name)
+            && ((bt.max_items > 0 && items.len() as i64 > bt.max_items) || (items.len() as i64) < bt.min_items)
+        {
+            return Err(Error::config(
+                &b.loc,
+                format!(
+                    "{path}: {} blocks: {} given, {}..{} allowed",
+                    bt.type_name,
+                    items.len(),
+                    bt.min_items,
+                    bt.max_items
+                ),
+            ));
+        }
+        let value = match bt.nesting {
+            Nesting::Single | Nesting::Group => items.pop().map(|(_, v)| v).unwrap_or(Value::Null),
+            Nesting::List => Value::List(items.into_iter().map(|(_, v)| v).collect()),
+            Nesting::Set => Value::Set(items.into_iter().map(|(_, v)| v).collect()),
+            Nesting::Map => {
+                Value::Map(items.into_iter().map(|(k, v)| (k.unwrap_or_default(), v)).collect::<BTreeMap<_, _>>())
+            }
+        };
+        v.set_attr(&bt.type_name, value);
+    }
+    if let Some(b) = blocks.iter().find(|b| !schema.block_types.iter().any(|t| t.type_name == b.type_name)) {
+        return Err(Error::config(&b.loc, format!("{path}: unsupported block type {:?}", b.type_name)));
+    }
+    for a in &schema.attributes {
+        if a.required && v.attr(&a.name).is_null() {
+            return Err(Error::config(loc, format!("{path}: the argument {:?} is required", a.name)));
+        }
+    }
+    Ok(v)
+}
+
+/// `lifecycle { ignore_changes }`: the configuration takes the prior
+/// values of the ignored attributes.
+pub fn ignore_changes(r: &Resource, prior: &Value, config: &mut Value) {
+    if prior.is_null() {
+        return;
+    }
+    let Value::Object(m) = prior else { return };
+    for (k, v) in m {
+        if r.lifecycle.ignore_all || r.lifecycle.ignore_changes.iter().any(|x| x == k) {
+            config.set_attr(k, v.clone());
+        }
+    }
+}
+
+/// Core's proposed new state: configuration values, and for computed
+/// attributes the configuration leaves out, the prior values.
+pub fn proposed_new(schema: &Schema, prior: &Value, config: &Value) -> Value {
+    if prior.is_null() {
+        return config.clone();
+    }
+    let mut out = config.clone();
+    for a in &schema.block.attributes {
+        if a.computed && config.attr(&a.name).is_null() {
+            out.set_attr(&a.name, prior.attr(&a.name).clone());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tfplugin::schema::{Attribute, NestedBlock as SchemaBlock};
+
+    #[test]
+    fn nested_and_dynamic_blocks_become_the_schema_s_collections() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(
+            d.path().join("main.tf"),
+            "resource \"x_thing\" \"t\" {\n  name = \"a\"\n  rule {\n    port = 80\n  }\n  dynamic \"rule\" {\n    for_each = [443, 8443]\n    content {\n      port = rule.value\n    }\n  }\n}\n",
+        )
+        .unwrap();
+        let cfg = crate::config::Config::load(d.path()).unwrap();
+        let rule = Block::new("").attr(Attribute::new("port", Type::Number).required());
+        let schema = Schema::new(
+            0,
+            Block::new("").attr(Attribute::new("name", Type::String).required()).block(SchemaBlock {
+                type_name: "rule".into(),
+                block: rule,
+                nesting: Nesting::List,
+                min_items: 0,
+                max_items: 0,
+            }),
+        );
+        let v = resource_config(&cfg.resources[0], &schema, &Scope::default()).unwrap();
+        let ports: Vec<Value> = match v.attr("rule") {
+            Value::List(x) => x.iter().map(|o| o.attr("port").clone()).collect(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(ports, vec![Value::int(80), Value::int(443), Value::int(8443)]);
+    }
+}

@@ -1,0 +1,235 @@
+//! Input variables: their type constraints, where their values come from
+//! (Terraform's order, later wins: defaults, `TF_VAR_*`, `terraform.tfvars`,
+//! `*.auto.tfvars` in name order, then `-var-file` and `-var` in the order
+//! given), conversion to the declared type, and `validation` blocks.
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use hcl::Expression;
+use tfplugin::{Type, Value};
+
+use crate::config::{Config, Variable};
+use crate::error::{Error, Loc};
+use crate::eval::{Scope, convert, eval};
+
+/// A value given on the command line, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VarArg {
+    /// `-var NAME=VALUE`
+    Var(String, String),
+    /// `-var-file FILE`
+    File(std::path::PathBuf),
+}
+
+/// A type constraint as written: `string`, `list(number)`, `object({...})`, `any`.
+pub fn type_of(e: &Expression) -> Result<Type, String> {
+    use hcl::expr::FuncCall;
+    let bad = || format!("{e} is not a type constraint");
+    match e {
+        Expression::Variable(v) => match v.as_str() {
+            "string" => Ok(Type::String),
+            "number" => Ok(Type::Number),
+            "bool" => Ok(Type::Bool),
+            "any" => Ok(Type::Dynamic),
+            _ => Err(bad()),
+        },
+        Expression::FuncCall(f) => {
+            let FuncCall { name, args, .. } = f.as_ref();
+            let one = || args.first().map(type_of).unwrap_or_else(|| Err(bad()));
+            match name.to_string().as_str() {
+                "list" => Ok(Type::list(one()?)),
+                "set" => Ok(Type::set(one()?)),
+                "map" => Ok(Type::map(one()?)),
+                "optional" => one(),
+                "tuple" => match args.first() {
+                    Some(Expression::Array(items)) => {
+                        Ok(Type::Tuple(items.iter().map(type_of).collect::<Result<_, _>>()?))
+                    }
+                    _ => Err(bad()),
+                },
+                "object" => match args.first() {
+                    Some(Expression::Object(o)) => {
+                        let mut attrs = BTreeMap::new();
+                        let mut optional = std::collections::BTreeSet::new();
+                        for (k, v) in o {
+                            let k = k.to_string().trim_matches('"').to_string();
+                            if matches!(v, Expression::FuncCall(f) if f.name.to_string() == "optional") {
+                                optional.insert(k.clone());
+                            }
+                            attrs.insert(k, type_of(v)?);
+                        }
+                        Ok(Type::Object { attrs, optional })
+                    }
+                    _ => Err(bad()),
+                },
+                _ => Err(bad()),
+            }
+        }
+        _ => Err(bad()),
+    }
+}
+
+/// The raw values given for variables, with where each came from.
+fn given(cfg: &Config, args: &[VarArg]) -> Result<BTreeMap<String, (Value, Loc)>, Error> {
+    let mut out: BTreeMap<String, (Value, Loc)> = BTreeMap::new();
+    let cli = |what: String| Loc { file: what, ..Loc::default() };
+    for (k, v) in std::env::vars() {
+        if let Some(name) = k.strip_prefix("TF_VAR_").filter(|n| cfg.variables.contains_key(*n)) {
+            out.insert(name.to_string(), (raw(&cfg.variables[name], &v), cli(format!("TF_VAR_{name}"))));
+        }
+    }
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
+    let default = cfg.dir.join("terraform.tfvars");
+    if default.exists() {
+        files.push(default);
+    }
+    let mut auto: Vec<std::path::PathBuf> = std::fs::read_dir(&cfg.dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".auto.tfvars")))
+        .collect();
+    auto.sort();
+    files.extend(auto);
+    for f in &files {
+        read_file(cfg, f, &mut out, false)?;
+    }
+    for a in args {
+        match a {
+            VarArg::File(f) => {
+                let path = if f.is_absolute() { f.clone() } else { cfg.dir.join(f) };
+                read_file(cfg, &path, &mut out, true)?;
+            }
+            VarArg::Var(name, v) => {
+                let Some(decl) = cfg.variables.get(name) else {
+                    return Err(Error::Syntax(format!("-var {name}: no variable {name:?} is declared")));
+                };
+                out.insert(name.clone(), (raw(decl, v), cli(format!("-var {name}"))));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A value from the command line or the environment: a string for string
+/// variables, otherwise parsed as an HCL expression (`["a","b"]`, `3`).
+fn raw(decl: &Variable, s: &str) -> Value {
+    let is_string = decl.type_expr.as_ref().is_none_or(|t| matches!(type_of(t), Ok(Type::String)));
+    if is_string {
+        return Value::String(s.to_string());
+    }
+    hcl::parse(&format!("v = {s}"))
+        .ok()
+        .and_then(|b| b.attributes().next().map(|a| a.expr().clone()))
+        .and_then(|e| eval(&e, &Scope::default()).ok())
+        .unwrap_or_else(|| Value::String(s.to_string()))
+}
+
+fn read_file(cfg: &Config, path: &Path, out: &mut BTreeMap<String, (Value, Loc)>, explicit: bool) -> Result<(), Error> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let src = std::fs::read_to_string(path).map_err(|e| Error::Syntax(format!("{}: {e}", path.display())))?;
+    let body = crate::config::parse(&name, &src)?;
+    for a in body.attributes() {
+        let loc = Loc::find(&name, &src, 0, a.key());
+        if !cfg.variables.contains_key(a.key()) {
+            if explicit {
+                return Err(Error::config(&loc, format!("no variable {:?} is declared", a.key())));
+            }
+            // Terraform only warns for undeclared values in automatic files.
+            tracing::warn!("{loc}: value for undeclared variable {:?}", a.key());
+            continue;
+        }
+        let v = eval(a.expr(), &Scope::default()).map_err(|m| Error::config(&loc, m))?;
+        out.insert(a.key().to_string(), (v, loc));
+    }
+    Ok(())
+}
+
+/// `var.*`: every declared variable's value, typed and validated.
+pub fn values(cfg: &Config, args: &[VarArg]) -> Result<BTreeMap<String, Value>, Error> {
+    let mut given = given(cfg, args)?;
+    let mut out = BTreeMap::new();
+    for (name, decl) in &cfg.variables {
+        let ty = match &decl.type_expr {
+            Some(t) => type_of(t).map_err(|m| Error::config(&decl.loc, format!("variable {name:?}: {m}")))?,
+            None => Type::Dynamic,
+        };
+        let (value, loc) = match (given.remove(name), &decl.default) {
+            (Some(v), _) => v,
+            (None, Some(e)) => (eval(e, &Scope::default()).map_err(|m| Error::config(&decl.loc, m))?, decl.loc.clone()),
+            (None, None) => {
+                return Err(Error::config(
+                    &decl.loc,
+                    format!(
+                        "no value for required variable {name:?}; set it with -var {name}=..., a .tfvars file or TF_VAR_{name}"
+                    ),
+                ));
+            }
+        };
+        if value.is_null() && !decl.nullable {
+            return Err(Error::config(&loc, format!("variable {name:?} must not be null")));
+        }
+        let value = convert(value, &ty)
+            .map_err(|m| Error::config(&loc, format!("invalid value for variable {name:?}: {m}")))?;
+        validate(name, decl, &value)?;
+        out.insert(name.clone(), value);
+    }
+    Ok(out)
+}
+
+/// Runs a variable's `validation` blocks against its value.
+fn validate(name: &str, decl: &Variable, value: &Value) -> Result<(), Error> {
+    let scope = Scope { vars: BTreeMap::from([(name.to_string(), value.clone())]), ..Scope::default() };
+    for v in &decl.validations {
+        let ok = eval(&v.condition, &scope).map_err(|m| Error::config(&v.loc, format!("validation condition: {m}")))?;
+        match ok {
+            Value::Bool(true) => {}
+            Value::Bool(false) => {
+                let msg = match eval(&v.error_message, &scope) {
+                    Ok(Value::String(s)) => s,
+                    _ => v.error_message.to_string(),
+                };
+                return Err(Error::config(&v.loc, format!("invalid value for variable {name:?}: {msg}")));
+            }
+            other => {
+                return Err(Error::config(&v.loc, format!("validation condition must be a bool, got {other:?}")));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(dir: &Path, tf: &str) -> Config {
+        std::fs::write(dir.join("main.tf"), tf).unwrap();
+        Config::load(dir).unwrap()
+    }
+
+    #[test]
+    fn values_come_from_every_source_in_terraform_order_and_are_typed_and_validated() {
+        let d = tempfile::tempdir().unwrap();
+        let c = cfg(
+            d.path(),
+            "variable \"ttl\" {\n  type = number\n  default = 60\n  validation {\n    condition = var.ttl >= 60\n    error_message = \"ttl must be at least 60\"\n  }\n}\nvariable \"teams\" {\n  type = list(string)\n  default = []\n}\n",
+        );
+        let v = values(&c, &[]).unwrap();
+        assert_eq!(v["ttl"], Value::int(60));
+        std::fs::write(d.path().join("terraform.tfvars"), "ttl = 120\n").unwrap();
+        std::fs::write(d.path().join("b.auto.tfvars"), "ttl = 300\nteams = [\"a\"]\n").unwrap();
+        let v = values(&c, &[]).unwrap();
+        assert_eq!((v["ttl"].clone(), v["teams"].clone()), (Value::int(300), Value::List(vec![Value::from("a")])));
+        let v =
+            values(&c, &[VarArg::Var("ttl".into(), "900".into()), VarArg::Var("teams".into(), "[\"x\",\"y\"]".into())])
+                .unwrap();
+        assert_eq!(v["ttl"], Value::int(900));
+        assert_eq!(v["teams"], Value::List(vec![Value::from("x"), Value::from("y")]));
+        let e = values(&c, &[VarArg::Var("ttl".into(), "10".into())]).unwrap_err().to_string();
+        assert!(e.contains("main.tf:5:17: invalid value for variable \"ttl\": ttl must be at least 60"), "{e}");
+        let e = values(&c, &[VarArg::Var("ttl".into(), "soon".into())]).unwrap_err().to_string();
+        assert!(e.contains("\"soon\" is not a number"), "{e}");
+        std::fs::write(d.path().join("x.tfvars"), "nope = 1\n").unwrap();
+        let e = values(&c, &[VarArg::File("x.tfvars".into())]).unwrap_err().to_string();
+        assert!(e.starts_with("x.tfvars:1:1: no variable \"nope\" is declared"), "{e}");
+    }
+}
