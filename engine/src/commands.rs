@@ -89,16 +89,16 @@ fn find<'a>(state: &'a State, addr: &str) -> Result<Vec<(&'a ResourceState, &'a 
 }
 
 fn hcl_value(v: &Json, indent: usize) -> String {
-    let pad = " ".repeat(indent + 4);
+    let pad = " ".repeat(indent + 2);
     match v {
         Json::Object(m) if !m.is_empty() => {
             let width = m.keys().map(String::len).max().unwrap_or(0);
             let body: String =
-                m.iter().map(|(k, v)| format!("{pad}{k:<width$} = {}\n", hcl_value(v, indent + 4))).collect();
+                m.iter().map(|(k, v)| format!("{pad}{k:<width$} = {}\n", hcl_value(v, indent + 2))).collect();
             format!("{{\n{body}{}}}", " ".repeat(indent))
         }
         Json::Array(a) if !a.is_empty() => {
-            let body: String = a.iter().map(|v| format!("{pad}{},\n", hcl_value(v, indent + 4))).collect();
+            let body: String = a.iter().map(|v| format!("{pad}{},\n", hcl_value(v, indent + 2))).collect();
             format!("[\n{body}{}]", " ".repeat(indent))
         }
         Json::Object(_) => "{}".into(),

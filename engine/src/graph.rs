@@ -72,6 +72,34 @@ pub fn dependencies(cfg: &Config) -> Result<BTreeMap<Node, BTreeSet<Node>>, Erro
     Ok(deps)
 }
 
+/// Where a node is declared.
+fn loc_of(cfg: &Config, node: &str) -> Option<crate::error::Loc> {
+    if let Some(n) = node.strip_prefix("local.") {
+        return cfg.locals.get(n).map(|(_, l)| l.clone());
+    }
+    if let Some(n) = node.strip_prefix("output.") {
+        return cfg.outputs.get(n).map(|o| o.loc.clone());
+    }
+    cfg.resources.iter().find(|r| r.address() == node).map(|r| r.loc.clone())
+}
+
+/// The configuration's dependencies and its nodes in order; a cycle is
+/// reported at the first node on it, with its path.
+pub fn sorted(cfg: &Config) -> Result<(BTreeMap<Node, BTreeSet<Node>>, Vec<Node>), Error> {
+    let deps = dependencies(cfg)?;
+    match order(&deps) {
+        Ok(o) => Ok((deps, o)),
+        Err(Error::Cycle(path)) => {
+            let first = path.split(" → ").next().unwrap_or_default();
+            Err(match loc_of(cfg, first) {
+                Some(l) => Error::config(&l, format!("dependency cycle: {path}")),
+                None => Error::Cycle(path),
+            })
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// All nodes, dependencies first; errors on a cycle, naming its path.
 pub fn order(deps: &BTreeMap<Node, BTreeSet<Node>>) -> Result<Vec<Node>, Error> {
     fn visit(

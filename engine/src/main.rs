@@ -393,7 +393,7 @@ async fn engine(dir: &Path, command: Command) -> anyhow::Result<i32> {
     match command {
         Command::Validate => {
             let cfg = aigw::config::Config::load(dir)?;
-            aigw::graph::order(&aigw::graph::dependencies(&cfg)?)?;
+            aigw::graph::sorted(&cfg)?;
             println!("Success! The configuration is valid.");
             Ok(0)
         }

@@ -215,8 +215,7 @@ pub async fn plan(
     scope: &mut Scope,
     opts: &Options,
 ) -> Result<Plan, Error> {
-    let deps = graph::dependencies(cfg)?;
-    let order = graph::order(&deps)?;
+    let (deps, order) = graph::sorted(cfg)?;
     let selected = targeted(&opts.targets, &deps);
     let in_scope = |base: &str| selected.as_ref().is_none_or(|s| s.contains(base));
     let instance_selected = |addr: &str, base: &str| {
@@ -350,13 +349,25 @@ pub async fn plan(
                     &format!("{addr} ({})", r.loc),
                 )?;
                 let mut c = Change { type_name: format!("data.{}", r.type_name), ..change };
-                if config.is_wholly_known() {
+                // As Terraform: read now unless the configuration is not known yet
+                // or something it depends on has changes pending.
+                let pending = deps
+                    .get(node)
+                    .is_some_and(|d| plan.changes.iter().any(|c| c.action != Action::NoOp && d.contains(&c.base())));
+                if config.is_wholly_known() && !pending {
                     let (v, d) = client.read_data_source(&r.type_name, &config).await?;
                     check(&d, &format!("{addr} ({})", r.loc))?;
                     c.after = v;
                 } else {
                     c.action = Action::Read;
-                    c.after = Value::unknown();
+                    // What the configuration says, and the rest known after the read.
+                    let mut after = config.clone();
+                    for a in schema.block.attributes.iter().filter(|a| a.computed) {
+                        if after.attr(&a.name).is_null() {
+                            after.set_attr(&a.name, Value::unknown());
+                        }
+                    }
+                    c.after = after;
                 }
                 set_instance(scope, &c.type_name, &r.name, &key, c.after.clone());
                 plan.changes.push(c);

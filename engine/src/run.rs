@@ -80,7 +80,7 @@ impl Run {
         let cfg = Config::load(dir)?;
         let state_path = opts.state_path.clone().unwrap_or_else(|| dir.join("terraform.tfstate"));
         let scope = Scope { vars: crate::variables::values(&cfg, &opts.var_args)?, ..Scope::default() };
-        crate::graph::order(&crate::graph::dependencies(&cfg)?)?;
+        crate::graph::sorted(&cfg)?;
         let (state, lock) = load_state(&state_path, opts.lock_timeout)?;
         let providers = Providers::start(&cfg, &state, &scope, &opts.provider_overrides).await?;
         Ok(Run { cfg, state, state_path, providers, scope, _lock: lock })

@@ -136,3 +136,126 @@ fn for_each_instances_round_trip_with_terraform() {
     expect(&w, 0, &["destroy", "-auto-approve"]);
     assert!(emu.gateway_ids().is_empty());
 }
+
+/// (address, actions) of every resource change in a JSON plan.
+fn actions(plan: &serde_json::Value) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = plan["resource_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let acts = c["change"]["actions"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string());
+            (c["address"].as_str().unwrap().to_string(), acts.collect())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn plan_json_agrees_with_terraform_show_json() {
+    let Some(tf) = cli("terraform-1.11") else { return };
+    let emu = Emulator::start("engine-token");
+    let w = Workdir::new(tf);
+    let src = quickstart(&emu);
+    w.write("main.tf", &src);
+    expect(&w, 0, &["apply", "-auto-approve"]);
+    // Now: an update (ttl), a replace (rate limit's gateway via -replace), a
+    // delete (the fallback) and a create (a second gateway), next to no-ops.
+    let edited = src.replace("ttl                  = 3600", "ttl                  = 60").replace(
+        "resource \"aigw_fallback\" \"chat\"",
+        "resource \"aigw_gateway\" \"extra\" {\n  account_id = var.account_id\n  id = \"extra\"\n}\n\nresource \"aigw_fallback\" \"chat_unused\"",
+    );
+    let edited = edited.replace("resource \"aigw_fallback\" \"chat_unused\"", "resource \"aigw_fallback\" \"chat2\"");
+    w.write("main.tf", &edited);
+    let ours: serde_json::Value =
+        serde_json::from_str(&expect(&w, 0, &["plan", "-json", "-replace=aigw_rate_limit.main"]).stdout).unwrap();
+    w.expect(0, &["plan", "-out=tfplan", "-replace=aigw_rate_limit.main", "-no-color"]);
+    let theirs: serde_json::Value = serde_json::from_str(&w.expect(0, &["show", "-json", "tfplan"]).stdout).unwrap();
+    let a = actions(&ours);
+    assert_eq!(a, actions(&theirs), "aigw vs terraform");
+    let kinds: std::collections::BTreeSet<String> = a.iter().map(|(_, x)| x.join(",")).collect();
+    for k in ["create", "update", "delete,create", "delete", "no-op"] {
+        assert!(kinds.contains(k), "the plan covers {k}: {a:?}");
+    }
+
+    // A saved aigw plan applies as planned, and is refused once the state moved on.
+    expect(&w, 0, &["plan", "-out=aigw.plan"]);
+    let shown: serde_json::Value =
+        serde_json::from_str(&expect(&w, 0, &["show", "-json", "aigw.plan"]).stdout).unwrap();
+    assert_eq!(
+        actions(&shown),
+        actions(&ours)
+            .into_iter()
+            .filter(|(a, _)| a != "aigw_rate_limit.main")
+            .chain([("aigw_rate_limit.main".to_string(), vec!["no-op".to_string()])])
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect::<Vec<_>>()
+    );
+    expect(&w, 0, &["plan", "-out=stale.plan"]);
+    expect(&w, 0, &["apply", "aigw.plan"]);
+    let out = expect(&w, 1, &["apply", "stale.plan"]);
+    assert!(out.stderr.contains("the state changed after this plan was made"), "{}", out.stderr);
+    expect(&w, 0, &["plan", "-detailed-exitcode"]);
+    w.expect(0, &["plan", "-detailed-exitcode", "-no-color"]);
+}
+
+#[test]
+fn state_commands_import_output_and_fmt_work_like_terraform_s() {
+    let Some(tf) = cli("terraform-1.11") else { return };
+    let emu = Emulator::start("engine-token");
+    let w = Workdir::new(tf);
+    w.write("main.tf", &quickstart(&emu));
+    expect(&w, 0, &["apply", "-auto-approve"]);
+    let list = expect(&w, 0, &["state", "list"]).stdout;
+    assert_eq!(list, "aigw_cache.main\naigw_fallback.chat\naigw_gateway.main\naigw_rate_limit.main\n");
+    let shown = expect(&w, 0, &["state", "show", "aigw_cache.main"]).stdout;
+    assert!(shown.contains("resource \"aigw_cache\" \"main\" {") && shown.contains("ttl"), "{shown}");
+    let out = expect(&w, 0, &["output", "-raw", "openai_base_url"]).stdout;
+    assert_eq!(out, format!("http://{}/v1/{ACCOUNT}/support-bot/openai", emu.addr));
+    let j: serde_json::Value = serde_json::from_str(&expect(&w, 0, &["output", "-json"]).stdout).unwrap();
+    assert_eq!(j["openai_base_url"]["value"], out.as_str());
+
+    // state mv renames; terraform reads the result and sees no change to make after the rename in config.
+    expect(&w, 0, &["state", "mv", "aigw_cache.main", "aigw_cache.renamed"]);
+    w.write(
+        "main.tf",
+        &quickstart(&emu).replace("resource \"aigw_cache\" \"main\"", "resource \"aigw_cache\" \"renamed\""),
+    );
+    expect(&w, 0, &["plan", "-detailed-exitcode"]);
+    w.expect(0, &["plan", "-detailed-exitcode", "-no-color"]);
+
+    // state rm forgets; import adopts it again; the plan is clean.
+    expect(&w, 0, &["state", "rm", "aigw_gateway.main"]);
+    let out = expect(&w, 2, &["plan", "-detailed-exitcode", "-refresh=false"]);
+    assert!(out.stdout.contains("aigw_gateway.main will be created"), "{}", out.stdout);
+    expect(&w, 0, &["import", "aigw_gateway.main", &format!("{ACCOUNT}/support-bot")]);
+    expect(&w, 0, &["plan", "-detailed-exitcode"]);
+    let out = expect(&w, 1, &["import", "aigw_gateway.main", &format!("{ACCOUNT}/support-bot")]);
+    assert!(out.stderr.contains("already managed"), "{}", out.stderr);
+
+    // refresh records a change made outside aigw.
+    let (status, _) = emu.api(
+        reqwest::Method::PUT,
+        "/gateways/support-bot",
+        Some(serde_json::json!({"collect_logs": false, "cache_ttl": 3600, "cache_invalidate_on_update": true, "rate_limiting_interval": 60, "rate_limiting_limit": 100, "rate_limiting_technique": "sliding", "retry_max_attempts": 3, "retry_delay": 500, "retry_backoff": "exponential"})),
+    );
+    assert_eq!(status, 200);
+    let out = expect(&w, 0, &["refresh"]);
+    assert!(out.stdout.contains("aigw_gateway.main: changed outside aigw"), "{}", out.stdout);
+    let shown = expect(&w, 0, &["state", "show", "aigw_gateway.main"]).stdout;
+    assert!(shown.contains("\n  collect_logs       = false\n"), "{shown}");
+
+    // graph and fmt.
+    let dot = expect(&w, 0, &["graph"]).stdout;
+    assert!(dot.contains("\"[root] aigw_cache.renamed\" -> \"[root] aigw_gateway.main\""), "{dot}");
+    w.write("extra.tf", "locals {\nx=1\n    longer_name   =  2\n}\n");
+    assert_eq!(expect(&w, 3, &["fmt", "-check"]).stdout, "extra.tf\n");
+    expect(&w, 0, &["fmt"]);
+    assert_eq!(
+        std::fs::read_to_string(w.path().join("extra.tf")).unwrap(),
+        "locals {\n  x           = 1\n  longer_name = 2\n}\n"
+    );
+    expect(&w, 0, &["fmt", "-check"]);
+}

@@ -17,5 +17,7 @@ mod engine;
 mod reliability;
 // `aigw test` on the examples and on broken copies of them.
 mod aigw_test;
+// The engine's golden plans and errors (engine/testdata).
+mod golden;
 // `aigw dev` in a terminal.
 mod dev;

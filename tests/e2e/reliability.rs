@@ -45,7 +45,7 @@ fn an_apply_stopped_part_way_keeps_its_work_and_converges_when_run_again() {
     let emu = Emulator::start_with("t", &["--api-latency", "40ms"]);
     let w = Workdir::new(tf);
     w.write("main.tf", &gateways(&emu, 50));
-    let mut child = Command::new(bin("aigw"))
+    let child = Command::new(bin("aigw"))
         .args(["apply", "-auto-approve", "-parallelism=2"])
         .current_dir(w.path())
         .stdout(Stdio::null())

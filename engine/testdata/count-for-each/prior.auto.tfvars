@@ -1,0 +1,2 @@
+teams = { search = 5, support = 20 }
+shards = 3

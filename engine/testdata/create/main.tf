@@ -1,0 +1,41 @@
+terraform {
+  required_providers {
+    aigw = { source = "aigw/aigw" }
+  }
+}
+
+provider "aigw" {
+  base_url  = "EMULATOR_URL"
+  api_token = "golden"
+}
+
+variable "account_id" {
+  type    = string
+  default = "0123456789abcdef0123456789abcdef"
+}
+
+resource "aigw_gateway" "main" {
+  account_id         = var.account_id
+  id                 = "support-bot"
+  collect_logs       = true
+  retry_max_attempts = 3
+}
+
+resource "aigw_cache" "main" {
+  account_id = aigw_gateway.main.account_id
+  gateway_id = aigw_gateway.main.id
+  ttl        = 3600
+}
+
+data "aigw_gateway" "live" {
+  account_id = aigw_gateway.main.account_id
+  id         = aigw_gateway.main.id
+}
+
+output "endpoint" {
+  value = aigw_gateway.main.endpoint
+}
+
+output "created_at" {
+  value = data.aigw_gateway.live.created_at
+}

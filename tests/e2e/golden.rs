@@ -1,0 +1,118 @@
+//! The engine's golden files: each `engine/testdata/<case>/` holds a
+//! `main.tf`, optionally a `prior.tf` that is applied first (its state is
+//! checked against `prior.tfstate`) and a `drift.json` of API calls made
+//! after it, `args` for the plan, and the expected `plan.txt` and
+//! `plan.json` (or `error.txt` when planning must fail). Emulator
+//! addresses, timestamps and lineages are normalized.
+//! `AIGW_UPDATE_GOLDEN=1` rewrites the expected files.
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::engine::aigw;
+use crate::util::{Emulator, Workdir, cli};
+
+fn normalize(text: &str, emu: &Emulator) -> String {
+    let mut out = text.replace(&emu.base_url(), "EMULATOR_URL").replace(&emu.addr, "EMULATOR_ADDR");
+    // RFC 3339 timestamps.
+    let mut result = String::with_capacity(out.len());
+    let b = out.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let is_ts = b.len() - i >= 20
+            && b[i..i + 4].iter().all(u8::is_ascii_digit)
+            && b[i + 4] == b'-'
+            && b[i + 7] == b'-'
+            && b[i + 10] == b'T'
+            && b[i + 13] == b':';
+        if is_ts {
+            let end = (i..b.len()).find(|&j| b[j] == b'Z' || b[j] == b'"').unwrap_or(b.len());
+            result.push_str("<timestamp>");
+            i = if end < b.len() && b[end] == b'Z' { end + 1 } else { end };
+        } else {
+            let c = out[i..].chars().next().unwrap();
+            result.push(c);
+            i += c.len_utf8();
+        }
+    }
+    out = result;
+    out
+}
+
+fn normalize_state(text: &str, emu: &Emulator) -> String {
+    let mut v: Value = serde_json::from_str(text).unwrap();
+    v["lineage"] = Value::from("<lineage>");
+    normalize(&serde_json::to_string_pretty(&v).unwrap(), emu) + "\n"
+}
+
+fn check(case: &Path, file: &str, actual: &str) {
+    let path = case.join(file);
+    if std::env::var_os("AIGW_UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let want = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{} is missing", path.display()));
+    if want != actual {
+        let diff = similar::TextDiff::from_lines(&want, actual).unified_diff().header("expected", "actual").to_string();
+        panic!("{} differs (AIGW_UPDATE_GOLDEN=1 rewrites it):\n{diff}", path.display());
+    }
+}
+
+fn run_case(case: &Path, tf: crate::util::CliBin) {
+    let emu = Emulator::start("golden");
+    let w = Workdir::new(tf);
+    let fill = |name: &str| std::fs::read_to_string(case.join(name)).unwrap().replace("EMULATOR_URL", &emu.base_url());
+    for f in std::fs::read_dir(case).unwrap().map(|e| e.unwrap().path()) {
+        if f.extension().is_some_and(|x| x == "tfvars") {
+            w.write(f.file_name().unwrap().to_str().unwrap(), &fill(f.file_name().unwrap().to_str().unwrap()));
+        }
+    }
+    if case.join("prior.tf").exists() {
+        w.write("main.tf", &fill("prior.tf"));
+        let out = aigw(&w, &["apply", "-auto-approve"]);
+        assert_eq!(out.code, 0, "{}: prior apply:\n{}", case.display(), out.all());
+        let state = std::fs::read_to_string(w.path().join("terraform.tfstate")).unwrap();
+        check(case, "prior.tfstate", &normalize_state(&state, &emu));
+    }
+    if case.join("drift.json").exists() {
+        let calls: Vec<Value> = serde_json::from_str(&fill("drift.json")).unwrap();
+        for c in calls {
+            let method = reqwest::Method::from_bytes(c["method"].as_str().unwrap().as_bytes()).unwrap();
+            let (status, body) = emu.api(method, c["path"].as_str().unwrap(), c.get("body").cloned());
+            assert!(status < 300, "drift call {c}: {status} {body}");
+        }
+    }
+    w.write("main.tf", &fill("main.tf"));
+    let args: Vec<String> = std::fs::read_to_string(case.join("args"))
+        .map(|a| a.split_whitespace().map(str::to_string).collect())
+        .unwrap_or_default();
+    let mut plan_args = vec!["plan".to_string(), "-no-color".to_string()];
+    plan_args.extend(args.iter().cloned());
+    let refs: Vec<&str> = plan_args.iter().map(String::as_str).collect();
+    let out = aigw(&w, &refs);
+    if case.join("error.txt").exists() || out.code != 0 {
+        assert_eq!(out.code, 1, "{}: expected a failed plan:\n{}", case.display(), out.all());
+        check(case, "error.txt", &normalize(&out.stderr, &emu));
+        return;
+    }
+    check(case, "plan.txt", &normalize(&out.stdout, &emu));
+    let mut json_args = refs.clone();
+    json_args.push("-json");
+    let out = aigw(&w, &json_args);
+    assert_eq!(out.code, 0, "{}: plan -json:\n{}", case.display(), out.all());
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    check(case, "plan.json", &(normalize(&serde_json::to_string_pretty(&v).unwrap(), &emu) + "\n"));
+}
+
+#[test]
+fn every_golden_case_plans_as_recorded() {
+    let Some(tf) = cli("terraform-1.11") else { return };
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../engine/testdata");
+    let mut cases: Vec<PathBuf> =
+        std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
+    cases.sort();
+    assert!(cases.len() >= 12, "golden cases: {}", cases.len());
+    for case in cases {
+        run_case(&case, tf.clone());
+    }
+}
