@@ -21,6 +21,9 @@ fn node_of(r: &[String]) -> Option<Node> {
 }
 
 /// Each node's dependencies.
+pub type Deps = BTreeMap<Node, BTreeSet<Node>>;
+
+/// Each node's dependencies.
 pub fn dependencies(cfg: &Config) -> Result<BTreeMap<Node, BTreeSet<Node>>, Error> {
     let mut deps: BTreeMap<Node, BTreeSet<Node>> = BTreeMap::new();
     for (name, (expr, _)) in &cfg.locals {
@@ -85,7 +88,7 @@ fn loc_of(cfg: &Config, node: &str) -> Option<crate::error::Loc> {
 
 /// The configuration's dependencies and its nodes in order; a cycle is
 /// reported at the first node on it, with its path.
-pub fn sorted(cfg: &Config) -> Result<(BTreeMap<Node, BTreeSet<Node>>, Vec<Node>), Error> {
+pub fn sorted(cfg: &Config) -> Result<(Deps, Vec<Node>), Error> {
     let deps = dependencies(cfg)?;
     match order(&deps) {
         Ok(o) => Ok((deps, o)),
