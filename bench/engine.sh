@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
-# Engine benchmark: generated configurations of N gateways (each with a
-# cache and a rate limit: 3N resources) against one emulator. For each N it
+# Engine benchmark: generated configurations of about N resources (N/3
+# gateways, each with a cache and a rate limit) against one emulator. For each N it
 # times `aigw apply`, `aigw plan` (refresh included) and `terraform plan` on
 # the same directory and state, and prints the ratio and aigw's peak RSS.
-#   bench/engine.sh [N ...]      (default: 10 100 1000; needs terraform)
+#   bench/engine.sh [N ...]      (default: 10 100 1000 3000 resources; needs terraform)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 . scripts/lib.sh
-sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(10 100 1000)
+sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(10 100 1000 3000)
 aigw="$root/target/release/aigw"
 ms() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
 rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n1; }
 echo "| gateways | resources | aigw apply (ms) | aigw plan (ms) | terraform plan (ms) | terraform / aigw plan | aigw plan peak RSS (MB) |"
 echo "|---:|---:|---:|---:|---:|---:|---:|"
-for n in "${sizes[@]}"; do
+for size in "${sizes[@]}"; do
+  n=$(( (size + 2) / 3 ))
   d="$work/n$n"; mkdir -p "$d"
   {
     printf 'terraform {\n  required_providers {\n    aigw = { source = "aigw/aigw" }\n  }\n}\n'

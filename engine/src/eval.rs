@@ -222,6 +222,13 @@ pub struct Scope {
 impl Scope {
     /// The value a reference names, or an error naming what is missing.
     pub fn resolve(&self, r: &Ref) -> Result<Value, String> {
+        self.lookup(r).map(Clone::clone)
+    }
+
+    /// Like [`Scope::resolve`], without copying: references into large
+    /// collections are looked up once per evaluation.
+    fn lookup(&self, r: &Ref) -> Result<&Value, String> {
+        static UNKNOWN_VALUE: std::sync::LazyLock<Value> = std::sync::LazyLock::new(Value::unknown);
         let (root, rest) = match r.first().map(String::as_str) {
             Some(name) if self.extra.contains_key(name) => (self.extra.get(name), &r[1..]),
             Some("var") => (self.vars.get(r.get(1).map_or("", String::as_str)), &r[2.min(r.len())..]),
@@ -237,15 +244,15 @@ impl Scope {
         })?;
         for a in rest {
             match v {
-                Value::Unknown(_) => return Ok(Value::unknown()),
+                Value::Unknown(_) => return Ok(&UNKNOWN_VALUE),
                 Value::Object(m) | Value::Map(m) => {
                     v = m.get(a).ok_or_else(|| format!("{} has no attribute {a:?}", r.join(".")))?;
                 }
                 // Attribute access on a list (splat-like) is checked by hcl-rs itself.
-                _ => return Ok(v.clone()),
+                _ => return Ok(v),
             }
         }
-        Ok(v.clone())
+        Ok(v)
     }
 
     /// The hcl-rs context for an expression that uses `used`: only the
@@ -323,12 +330,21 @@ fn holds_unknown(v: &hcl::Value) -> bool {
 /// while another instance of `gw` is still being created.
 pub fn eval(expr: &Expression, scope: &Scope) -> Result<Value, String> {
     let used = refs(expr);
-    let mut unknowns = false;
-    for r in &used {
-        unknowns |= !scope.resolve(r)?.is_wholly_known();
-    }
     let mut keys = BTreeMap::new();
     element_keys(expr, scope, &mut keys);
+    let mut unknowns = false;
+    for r in &used {
+        let v = scope.lookup(r)?;
+        // A collection read only at known keys is as known as those elements.
+        let narrowed = match (r.as_slice(), v) {
+            ([t, n], Value::Object(m)) => keys
+                .get(&(t.clone(), n.clone()))
+                .and_then(|k| k.as_ref())
+                .map(|ks| ks.iter().all(|k| m.get(k).is_none_or(Value::is_wholly_known))),
+            _ => None,
+        };
+        unknowns |= !narrowed.unwrap_or_else(|| v.is_wholly_known());
+    }
     if !unknowns {
         let v = expr.evaluate(&scope.context(false, &used, &keys)).map_err(|e| e.to_string())?;
         return Ok(from_hcl(&v));
