@@ -136,8 +136,11 @@ pub async fn dev(dir: &Path, o: DevOptions, out: &mut (dyn FnMut(&str) + Send)) 
     out("\nStopping.\n");
     let _ = stop.send(());
     let _ = server.await;
-    let _ = std::fs::remove_file(&state_path);
-    let _ = std::fs::remove_file(state_path.with_extension("tfstate.backup"));
+    for suffix in ["", ".backup", ".aigw.lock", ".journal"] {
+        let mut p = state_path.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(p);
+    }
     let _ = std::fs::remove_dir(&state_dir);
     Ok(())
 }
