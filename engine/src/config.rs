@@ -402,6 +402,7 @@ fn resource(src: &Src<'_>, mode: Mode, ty: &str, name: &str, body: &Body, loc: L
         let bloc = Loc::find(&src.file, src.text, src.cursor, b.identifier());
         match b.identifier() {
             "lifecycle" if mode == Mode::Managed => {
+                r.attr_locs.insert("lifecycle".into(), bloc.clone());
                 r.lifecycle.prevent_destroy = bool_attr(b.body(), "prevent_destroy", &bloc)?;
                 r.lifecycle.create_before_destroy = bool_attr(b.body(), "create_before_destroy", &bloc)?;
                 match b.body().attributes().find(|a| a.key() == "ignore_changes").map(|a| a.expr()) {

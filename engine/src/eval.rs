@@ -5,7 +5,7 @@
 //! schema's type, with Terraform's conversions (number ↔ string, ...).
 use std::collections::BTreeMap;
 
-use hcl::eval::{Context, Evaluate, FuncArgs, FuncDef, ParamType};
+use hcl::eval::{Context, Evaluate};
 use hcl::{Expression, Template, TraversalOperator};
 use tfplugin::value::Number;
 use tfplugin::{Type, Value};
@@ -307,14 +307,14 @@ impl Scope {
                 ctx.declare_var((*ty).to_string(), hcl::Value::Object(picked));
             }
         }
-        functions::declare(&mut ctx);
+        crate::functions::declare(&mut ctx);
         ctx
     }
 }
 
 /// Stands in for unknown values while evaluating: a result that still
 /// holds it (or an evaluation that trips over it) is unknown.
-const UNKNOWN: &str = "\u{0}aigw:unknown\u{0}";
+pub(crate) const UNKNOWN: &str = "\u{0}aigw:unknown\u{0}";
 
 fn holds_unknown(v: &hcl::Value) -> bool {
     match v {
@@ -329,10 +329,18 @@ fn holds_unknown(v: &hcl::Value) -> bool {
 /// unknown only if it depends on that part: `gw[each.key].id` stays known
 /// while another instance of `gw` is still being created.
 pub fn eval(expr: &Expression, scope: &Scope) -> Result<Value, String> {
+    let mut folded_unknown = false;
+    let folded;
+    let expr = if has_try(expr) {
+        folded = crate::functions::fold_try(expr, scope, &mut folded_unknown);
+        &folded
+    } else {
+        expr
+    };
     let used = refs(expr);
     let mut keys = BTreeMap::new();
     element_keys(expr, scope, &mut keys);
-    let mut unknowns = false;
+    let mut unknowns = folded_unknown;
     for r in &used {
         let v = scope.lookup(r)?;
         // A collection read only at known keys is as known as those elements.
@@ -352,6 +360,18 @@ pub fn eval(expr: &Expression, scope: &Scope) -> Result<Value, String> {
     match expr.evaluate(&scope.context(true, &used, &keys)) {
         Ok(v) if !holds_unknown(&v) => Ok(from_hcl(&v)),
         _ => Ok(Value::unknown()),
+    }
+}
+
+/// Whether `e` calls `try` or `can` anywhere.
+fn has_try(e: &Expression) -> bool {
+    match e {
+        Expression::FuncCall(f) => matches!(f.name.to_string().as_str(), "try" | "can") || f.args.iter().any(has_try),
+        Expression::Array(items) => items.iter().any(has_try),
+        Expression::Object(o) => o.values().any(has_try),
+        Expression::Parenthesis(p) => has_try(p),
+        Expression::Conditional(c) => has_try(&c.cond_expr) || has_try(&c.true_expr) || has_try(&c.false_expr),
+        _ => false,
     }
 }
 
@@ -437,221 +457,6 @@ fn describe(v: &Value) -> &'static str {
         Value::List(_) | Value::Tuple(_) | Value::Set(_) => "a list",
         Value::Map(_) | Value::Object(_) => "an object",
         Value::Null | Value::Unknown(_) => "a null value",
-    }
-}
-
-mod functions {
-    //! The Terraform functions aigw provides so far.
-    use super::*;
-
-    fn bools(a: &FuncArgs) -> Result<Vec<bool>, String> {
-        a[0].as_array()
-            .ok_or("expected a list of bools")?
-            .iter()
-            .map(|v| v.as_bool().ok_or_else(|| format!("{v} is not a bool")))
-            .collect()
-    }
-
-    fn nums(a: &FuncArgs) -> Result<Vec<f64>, String> {
-        a.iter().map(|v| v.as_f64().ok_or_else(|| format!("{v} is not a number"))).collect()
-    }
-
-    fn s(a: &FuncArgs, i: usize) -> String {
-        a[i].as_str().unwrap_or_default().to_string()
-    }
-
-    pub fn declare(ctx: &mut Context<'_>) {
-        let str1 = || FuncDef::builder().param(ParamType::String);
-        ctx.declare_func("lower", str1().build(|a| Ok(hcl::Value::from(s(&a, 0).to_lowercase()))));
-        ctx.declare_func("upper", str1().build(|a| Ok(hcl::Value::from(s(&a, 0).to_uppercase()))));
-        ctx.declare_func("trimspace", str1().build(|a| Ok(hcl::Value::from(s(&a, 0).trim().to_string()))));
-        ctx.declare_func(
-            "length",
-            FuncDef::builder().param(ParamType::Any).build(|a| {
-                Ok(hcl::Value::from(match &a[0] {
-                    hcl::Value::String(x) => x.chars().count(),
-                    hcl::Value::Array(x) => x.len(),
-                    hcl::Value::Object(x) => x.len(),
-                    _ => return Err("length: argument must be a string, list or map".into()),
-                } as u64))
-            }),
-        );
-        ctx.declare_func(
-            "join",
-            FuncDef::builder().param(ParamType::String).param(ParamType::Array(Box::new(ParamType::Any))).build(|a| {
-                let sep = s(&a, 0);
-                let parts: Vec<String> = a[1]
-                    .as_array()
-                    .map(|v| v.iter().map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_owned)).collect())
-                    .unwrap_or_default();
-                Ok(hcl::Value::from(parts.join(&sep)))
-            }),
-        );
-        ctx.declare_func(
-            "split",
-            FuncDef::builder()
-                .param(ParamType::String)
-                .param(ParamType::String)
-                .build(|a| Ok(hcl::Value::Array(s(&a, 1).split(s(&a, 0).as_str()).map(hcl::Value::from).collect()))),
-        );
-        ctx.declare_func(
-            "replace",
-            FuncDef::builder()
-                .param(ParamType::String)
-                .param(ParamType::String)
-                .param(ParamType::String)
-                .build(|a| Ok(hcl::Value::from(s(&a, 0).replace(&s(&a, 1), &s(&a, 2))))),
-        );
-        ctx.declare_func(
-            "coalesce",
-            FuncDef::builder().variadic_param(ParamType::Any).build(|a| {
-                a.iter()
-                    .find(|v| !v.is_null() && v.as_str() != Some(""))
-                    .cloned()
-                    .ok_or_else(|| "coalesce: no non-null, non-empty argument".to_string())
-            }),
-        );
-        ctx.declare_func(
-            "jsonencode",
-            FuncDef::builder()
-                .param(ParamType::Any)
-                .build(|a| serde_json::to_string(&a[0]).map(hcl::Value::from).map_err(|e| e.to_string())),
-        );
-        ctx.declare_func(
-            "lookup",
-            FuncDef::builder().param(ParamType::Any).param(ParamType::String).variadic_param(ParamType::Any).build(
-                |a| {
-                    let found = a[0].as_object().and_then(|m| m.get(a[1].as_str().unwrap_or_default())).cloned();
-                    match (found, a.get(2)) {
-                        (Some(v), _) => Ok(v),
-                        (None, Some(d)) => Ok(d.clone()),
-                        (None, None) => Err(format!("lookup: no key {:?} and no default", a[1])),
-                    }
-                },
-            ),
-        );
-        let list = || FuncDef::builder().param(ParamType::Array(Box::new(ParamType::Any)));
-        ctx.declare_func("alltrue", list().build(|a| Ok(hcl::Value::Bool(bools(&a)?.iter().all(|b| *b)))));
-        ctx.declare_func("anytrue", list().build(|a| Ok(hcl::Value::Bool(bools(&a)?.iter().any(|b| *b)))));
-        ctx.declare_func(
-            "contains",
-            FuncDef::builder()
-                .param(ParamType::Array(Box::new(ParamType::Any)))
-                .param(ParamType::Any)
-                .build(|a| Ok(hcl::Value::Bool(a[0].as_array().is_some_and(|l| l.contains(&a[1]))))),
-        );
-        ctx.declare_func(
-            "keys",
-            FuncDef::builder().param(ParamType::Any).build(|a| {
-                let m = a[0].as_object().ok_or("keys: expected a map")?;
-                Ok(hcl::Value::Array(m.keys().map(|k| hcl::Value::from(k.clone())).collect()))
-            }),
-        );
-        ctx.declare_func(
-            "values",
-            FuncDef::builder().param(ParamType::Any).build(|a| {
-                let m = a[0].as_object().ok_or("values: expected a map")?;
-                Ok(hcl::Value::Array(m.values().cloned().collect()))
-            }),
-        );
-        ctx.declare_func(
-            "concat",
-            FuncDef::builder()
-                .variadic_param(ParamType::Array(Box::new(ParamType::Any)))
-                .build(|a| Ok(hcl::Value::Array(a.iter().filter_map(|l| l.as_array()).flatten().cloned().collect()))),
-        );
-        ctx.declare_func(
-            "merge",
-            FuncDef::builder().variadic_param(ParamType::Any).build(|a| {
-                let mut out = hcl::Map::new();
-                for m in a.iter().filter_map(|m| m.as_object()) {
-                    out.extend(m.iter().map(|(k, v)| (k.clone(), v.clone())));
-                }
-                Ok(hcl::Value::Object(out))
-            }),
-        );
-        ctx.declare_func(
-            "min",
-            FuncDef::builder().variadic_param(ParamType::Number).build(|a| {
-                nums(&a)?
-                    .into_iter()
-                    .reduce(f64::min)
-                    .and_then(hcl::Number::from_f64)
-                    .map(hcl::Value::Number)
-                    .ok_or_else(|| "min: no arguments".to_string())
-            }),
-        );
-        ctx.declare_func(
-            "max",
-            FuncDef::builder().variadic_param(ParamType::Number).build(|a| {
-                nums(&a)?
-                    .into_iter()
-                    .reduce(f64::max)
-                    .and_then(hcl::Number::from_f64)
-                    .map(hcl::Value::Number)
-                    .ok_or_else(|| "max: no arguments".to_string())
-            }),
-        );
-        ctx.declare_func(
-            "tonumber",
-            FuncDef::builder().param(ParamType::Any).build(|a| match &a[0] {
-                hcl::Value::Number(n) => Ok(hcl::Value::Number(*n)),
-                hcl::Value::String(s) => s
-                    .parse::<f64>()
-                    .ok()
-                    .and_then(hcl::Number::from_f64)
-                    .map(hcl::Value::Number)
-                    .ok_or_else(|| format!("tonumber: {s:?} is not a number")),
-                other => Err(format!("tonumber: {other} is not a number")),
-            }),
-        );
-        ctx.declare_func(
-            "range",
-            FuncDef::builder().variadic_param(ParamType::Number).build(|a| {
-                let n = nums(&a)?;
-                let (start, end, step) = match n.as_slice() {
-                    [e] => (0.0, *e, 1.0),
-                    [s, e] => (*s, *e, 1.0),
-                    [s, e, st] if *st != 0.0 => (*s, *e, *st),
-                    _ => return Err("range: takes 1 to 3 numbers, with a non-zero step".into()),
-                };
-                let mut out = Vec::new();
-                let mut x = start;
-                while (step > 0.0 && x < end) || (step < 0.0 && x > end) {
-                    out.push(hcl::Number::from_f64(x).map_or(hcl::Value::Null, hcl::Value::Number));
-                    x += step;
-                    if out.len() > 1_000_000 {
-                        return Err("range: more than 1,000,000 elements".into());
-                    }
-                }
-                Ok(hcl::Value::Array(out))
-            }),
-        );
-        ctx.declare_func(
-            "toset",
-            FuncDef::builder().param(ParamType::Array(Box::new(ParamType::Any))).build(|a| {
-                let mut out: Vec<hcl::Value> = Vec::new();
-                for v in a[0].as_array().into_iter().flatten() {
-                    if !out.contains(v) {
-                        out.push(v.clone());
-                    }
-                }
-                Ok(hcl::Value::Array(out))
-            }),
-        );
-        ctx.declare_func(
-            "tolist",
-            FuncDef::builder().param(ParamType::Array(Box::new(ParamType::Any))).build(|a| Ok(a[0].clone())),
-        );
-        ctx.declare_func(
-            "tostring",
-            FuncDef::builder().param(ParamType::Any).build(|a| {
-                Ok(match &a[0] {
-                    hcl::Value::String(x) => hcl::Value::from(x.clone()),
-                    other => hcl::Value::from(other.to_string()),
-                })
-            }),
-        );
     }
 }
 

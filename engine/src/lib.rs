@@ -12,6 +12,7 @@ pub mod discovery;
 pub mod error;
 pub mod eval;
 pub mod fmt;
+pub mod functions;
 pub mod graph;
 pub mod instance;
 pub mod journal;

@@ -672,7 +672,12 @@ fn main() -> anyhow::Result<()> {
     let (chdir, args) = terraform_args();
     let cli = Cli::parse_from(args);
     let rt = tokio::runtime::Runtime::new()?;
-    let dir = chdir.unwrap_or_else(|| PathBuf::from("."));
+    // As terraform does: -chdir switches the working directory, so paths
+    // (file(), -var-file, -out) are relative to it.
+    if let Some(d) = &chdir {
+        std::env::set_current_dir(d).with_context(|| format!("-chdir={}", d.display()))?;
+    }
+    let dir = PathBuf::from(".");
     match cli.command {
         Command::Emulator {
             listen,

@@ -430,7 +430,7 @@ fn prevented(r: &Resource, addr: &str) -> Error {
     Error::config(
         r.loc_of("lifecycle"),
         format!(
-            "{addr} has lifecycle.prevent_destroy set, but the plan would destroy it; remove the setting or change the plan"
+            "instance cannot be destroyed: {addr} has lifecycle.prevent_destroy set, but the plan calls for it to be destroyed; change the plan or remove the setting"
         ),
     )
 }

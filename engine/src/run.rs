@@ -79,7 +79,16 @@ impl Run {
     pub async fn open(dir: &Path, opts: &Options) -> Result<Run, Error> {
         let cfg = Config::load(dir)?;
         let state_path = opts.state_path.clone().unwrap_or_else(|| dir.join("terraform.tfstate"));
-        let scope = Scope { vars: crate::variables::values(&cfg, &opts.var_args)?, ..Scope::default() };
+        let mut scope = Scope { vars: crate::variables::values(&cfg, &opts.var_args)?, ..Scope::default() };
+        let here = dir.display().to_string();
+        scope.extra.insert(
+            "path".into(),
+            tfplugin::Value::object([
+                ("module", here.as_str().into()),
+                ("root", here.as_str().into()),
+                ("cwd", ".".into()),
+            ]),
+        );
         crate::graph::sorted(&cfg)?;
         let (state, lock) = load_state(&state_path, opts.lock_timeout)?;
         let providers = Providers::start(&cfg, &state, &scope, &opts.provider_overrides).await?;
