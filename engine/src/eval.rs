@@ -222,7 +222,7 @@ pub struct Scope {
 impl Scope {
     /// The value a reference names, or an error naming what is missing.
     pub fn resolve(&self, r: &Ref) -> Result<Value, String> {
-        self.lookup(r).map(Clone::clone)
+        self.lookup(r).cloned()
     }
 
     /// Like [`Scope::resolve`], without copying: references into large
