@@ -186,14 +186,16 @@ impl Schedule {
         let mut waiters: HashMap<String, Vec<usize>> = HashMap::new();
         let mut waiting = vec![0; changes.len()];
         let deleting: HashMap<String, bool> = changes.iter().map(|c| (base(c), c.action == Action::Delete)).collect();
+        // Resource → the deletes of resources that depend on it.
+        let mut dependents: HashMap<&str, Vec<String>> = HashMap::new();
+        for d in changes.iter().filter(|d| d.action == Action::Delete) {
+            for dep in &d.dependencies {
+                dependents.entry(dep.as_str()).or_default().push(base(d));
+            }
+        }
         for (i, c) in changes.iter().enumerate() {
             let mut waits: Vec<String> = if c.action == Action::Delete {
-                // Deletes of resources that depend on this one.
-                changes
-                    .iter()
-                    .filter(|d| d.action == Action::Delete && d.dependencies.contains(&base(c)))
-                    .map(base)
-                    .collect()
+                dependents.get(base(c).as_str()).cloned().unwrap_or_default()
             } else {
                 c.dependencies.iter().filter(|d| deleting.get(*d) == Some(&false)).cloned().collect()
             };
@@ -342,7 +344,8 @@ pub async fn apply(
         }
         journal.commit(state, batch)?;
     }
-    if errors.is_empty() && !cancelled() {
+    // With -target the plan did not evaluate every output; keep the ones state has.
+    if errors.is_empty() && !cancelled() && !plan.targeted {
         refresh_locals(cfg, scope);
         write_outputs(cfg, plan, state, scope)?;
     }

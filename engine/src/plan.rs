@@ -100,6 +100,8 @@ pub struct Plan {
     /// Outputs: name → (value, sensitive, changed from what state holds).
     pub outputs: BTreeMap<String, (Value, bool, bool)>,
     pub destroy: bool,
+    /// Made with `-target`: only part of the configuration was planned.
+    pub targeted: bool,
     /// The state the plan was made against: lineage and serial.
     pub lineage: String,
     pub serial: u64,
@@ -228,6 +230,7 @@ pub async fn plan(
     let mut priors = prefetch(providers, state, opts.refresh, opts.parallelism.max(1), &in_scope).await?;
     let mut plan = Plan {
         destroy: opts.destroy,
+        targeted: !opts.targets.is_empty(),
         lineage: state.lineage.clone(),
         serial: state.serial,
         variables: scope.vars.clone(),

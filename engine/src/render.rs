@@ -122,6 +122,9 @@ pub fn plan_text(plan: &Plan) -> String {
         }
         out.push('\n');
     }
+    if plan.targeted {
+        out.push_str("Warning: Resource targeting is in effect: this plan may not cover every change the configuration needs.\n\n");
+    }
     if !plan.has_changes() {
         out.push_str("No changes. Your infrastructure matches the configuration.\n");
         return out;

@@ -247,6 +247,21 @@ fn state_commands_import_output_and_fmt_work_like_terraform_s() {
     let shown = expect(&w, 0, &["state", "show", "aigw_gateway.main"]).stdout;
     assert!(shown.contains("\n  collect_logs       = false\n"), "{shown}");
 
+    // -target applies the targeted resource and what it depends on (the
+    // gateway, drifted above), nothing else, and keeps the outputs.
+    w.write(
+        "main.tf",
+        &quickstart(&emu)
+            .replace("resource \"aigw_cache\" \"main\"", "resource \"aigw_cache\" \"renamed\"")
+            .replace("ttl                  = 3600", "ttl                  = 600")
+            .replace("limit      = 100", "limit      = 7"),
+    );
+    let out = expect(&w, 0, &["apply", "-auto-approve", "-target=aigw_cache.renamed"]);
+    assert!(out.stdout.contains("Resource targeting is in effect"), "{}", out.stdout);
+    assert!(out.stdout.contains("0 added, 2 changed, 0 destroyed"), "{}", out.stdout);
+    assert_eq!(emu.gateway("support-bot").unwrap()["rate_limiting_limit"], 100);
+    assert!(!expect(&w, 0, &["output", "-raw", "openai_base_url"]).stdout.is_empty());
+
     // graph and fmt.
     let dot = expect(&w, 0, &["graph"]).stdout;
     assert!(dot.contains("\"[root] aigw_cache.renamed\" -> \"[root] aigw_gateway.main\""), "{dot}");
