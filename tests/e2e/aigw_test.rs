@@ -26,8 +26,7 @@ fn broken_quickstart(edit: impl Fn(String) -> String) -> tempfile::TempDir {
 
 #[test]
 fn every_example_passes() {
-    {
-        let ex = "quickstart";
+    for ex in ["quickstart", "faq-bot-cache", "multi-provider-fallback", "per-team-gateways"] {
         let (code, out) = aigw_test(&repo().join("examples").join(ex));
         assert_eq!(code, 0, "{ex}:\n{out}");
         assert!(out.contains(" passed, 0 failed"), "{out}");
@@ -45,6 +44,25 @@ fn a_configuration_that_cannot_apply_exits_2() {
     let (code, out) = aigw_test(dir.path());
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("main.tf:") && out.contains("unsupported argument \"colour\""), "{out}");
+}
+
+#[test]
+fn a_misspelt_reference_in_an_assertion_fails_before_anything_is_applied() {
+    let dir = broken_quickstart(|tf| tf);
+    let test = dir.path().join("tests/quickstart.aigwtest.hcl");
+    let text = std::fs::read_to_string(&test).unwrap();
+    std::fs::write(
+        &test,
+        text.replace("request.fresh.status == 200", "aigw_gateway.mian.id != \"\" && request.fresh.status == 200"),
+    )
+    .unwrap();
+    let (code, out) = aigw_test(dir.path());
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("quickstart.aigwtest.hcl:") && out.contains("reference to undeclared aigw_gateway.mian"),
+        "{out}"
+    );
+    assert!(out.contains("^"), "the line is shown with a caret:\n{out}");
 }
 
 #[test]

@@ -232,7 +232,41 @@ async fn run_scenario(
 }
 
 /// Runs one test file: fresh emulator, apply, scenarios, destroy.
+/// Every reference in an assertion must name something that will exist:
+/// checked before anything is applied, so a typo fails fast at its place.
+fn check_references(cfg: &crate::config::Config, t: &TestFile) -> Result<(), Error> {
+    for s in &t.scenarios {
+        for a in &s.asserts {
+            for r in refs(&a.condition).into_iter().chain(refs(&a.error_message)) {
+                let name = r.iter().take(2).cloned().collect::<Vec<_>>().join(".");
+                let known = match (r.first().map(String::as_str), r.get(1)) {
+                    (Some("request" | "logs" | "calls"), _) => true,
+                    (Some("var"), Some(n)) => cfg.variables.contains_key(n),
+                    (Some("local"), Some(n)) => cfg.locals.contains_key(n),
+                    (Some("data"), Some(t)) => cfg
+                        .resources
+                        .iter()
+                        .any(|x| x.address() == format!("data.{t}.{}", r.get(2).map_or("", String::as_str))),
+                    (Some(ty), Some(n)) => cfg.resources.iter().any(|x| x.address() == format!("{ty}.{n}")),
+                    _ => false,
+                };
+                if !known {
+                    return Err(Error::config(
+                        &a.loc.narrow(&name),
+                        format!(
+                            "scenario {:?}: reference to undeclared {name} (assertions can use request, logs, calls, var, local and the configuration's resources)",
+                            s.name
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 async fn run_file(dir: &Path, t: &TestFile, filter: Option<&str>, out: &mut Vec<Outcome>) -> Result<(), Error> {
+    check_references(&crate::config::Config::load(dir)?, t)?;
     let emu = start_emulator(t).await?;
     let state_dir = tempfile_dir()?;
     let mut overrides = BTreeMap::new();
