@@ -162,62 +162,72 @@ async fn operate(providers: &Providers, c: &Change, idx: usize, config: Value) -
 /// The dependency bookkeeping: a change starts when every resource it
 /// waits for has no change left.
 struct Schedule {
-    /// Per change: how many resources it still waits for.
+    /// Per change: how many groups it still waits for.
     waiting: Vec<usize>,
-    /// Resource address → changes left for it.
+    /// Group → changes left in it.
     left: HashMap<String, usize>,
-    /// Resource address → changes waiting for it.
+    /// Group → changes waiting for it.
     waiters: HashMap<String, Vec<usize>>,
     ready: std::collections::VecDeque<usize>,
+    /// Changes that finished.
+    finished: usize,
 }
 
 fn base(c: &Change) -> String {
     format!("{}.{}", c.type_name, c.name)
 }
 
+/// Changes are grouped by resource and by direction: a resource's creates
+/// and updates are one group, its deletes another.
+fn group(base: &str, delete: bool) -> String {
+    format!("{base}#{}", if delete { "delete" } else { "apply" })
+}
+
 impl Schedule {
-    /// Creates and updates wait for what they depend on; deletes wait for
-    /// the deletes of what depends on them.
+    /// Creates and updates wait for the creates and updates of what they
+    /// depend on; deletes wait for the deletes of what depends on them.
     fn new(changes: &[Change]) -> Schedule {
         let mut left: HashMap<String, usize> = HashMap::new();
         for c in changes {
-            *left.entry(base(c)).or_default() += 1;
+            *left.entry(group(&base(c), c.action == Action::Delete)).or_default() += 1;
         }
-        let mut waiters: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut waiting = vec![0; changes.len()];
-        let deleting: HashMap<String, bool> = changes.iter().map(|c| (base(c), c.action == Action::Delete)).collect();
-        // Resource → the deletes of resources that depend on it.
+        // Resource → the resources with deletes that depend on it.
         let mut dependents: HashMap<&str, Vec<String>> = HashMap::new();
         for d in changes.iter().filter(|d| d.action == Action::Delete) {
             for dep in &d.dependencies {
                 dependents.entry(dep.as_str()).or_default().push(base(d));
             }
         }
+        let mut waiters: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut waiting = vec![0; changes.len()];
         for (i, c) in changes.iter().enumerate() {
-            let mut waits: Vec<String> = if c.action == Action::Delete {
-                dependents.get(base(c).as_str()).cloned().unwrap_or_default()
+            let delete = c.action == Action::Delete;
+            let mut waits: Vec<String> = if delete {
+                dependents.get(base(c).as_str()).into_iter().flatten().map(|d| group(d, true)).collect()
             } else {
-                c.dependencies.iter().filter(|d| deleting.get(*d) == Some(&false)).cloned().collect()
+                c.dependencies.iter().map(|d| group(d, false)).collect()
             };
             waits.sort();
             waits.dedup();
-            waits.retain(|w| *w != base(c));
+            let own = group(&base(c), delete);
+            waits.retain(|w| *w != own && left.contains_key(w));
             waiting[i] = waits.len();
             for w in waits {
                 waiters.entry(w).or_default().push(i);
             }
         }
         let ready = (0..changes.len()).filter(|i| waiting[*i] == 0).collect();
-        Schedule { waiting, left, waiters, ready }
+        Schedule { waiting, left, waiters, ready, finished: 0 }
     }
 
-    /// One change of `c`'s resource finished (successfully).
+    /// `c` finished successfully.
     fn done(&mut self, c: &Change) {
-        let b = base(c);
-        let left = self.left.entry(b.clone()).or_default();
+        self.finished += 1;
+        let g = group(&base(c), c.action == Action::Delete);
+        let left = self.left.entry(g.clone()).or_default();
         *left = left.saturating_sub(1);
         if *left == 0 {
-            for i in self.waiters.remove(&b).unwrap_or_default() {
+            for i in self.waiters.remove(&g).unwrap_or_default() {
                 self.waiting[i] -= 1;
                 if self.waiting[i] == 0 {
                     self.ready.push_back(i);
@@ -352,6 +362,14 @@ pub async fn apply(
     journal.snapshot(state)?;
     if !errors.is_empty() {
         return Err(Error::Apply(errors.join("\n\n")));
+    }
+    if !cancelled() && schedule.finished < plan.changes.len() {
+        // Never report success for a plan that was not carried out.
+        return Err(Error::Apply(format!(
+            "{} of {} planned changes could not be ordered and were not applied; the state holds what was done",
+            plan.changes.len() - schedule.finished,
+            plan.changes.len()
+        )));
     }
     if cancelled() {
         return Err(Error::Interrupted);

@@ -112,6 +112,24 @@ pub fn check(d: &tfplugin::Diagnostics, context: &str) -> Result<(), Error> {
     Err(Error::Diagnostics { context: context.to_string(), message })
 }
 
+/// Fails with the errors among `d` from resource `r`: the first one that
+/// names an attribute is shown at that attribute's place in the file.
+pub fn check_resource(d: &tfplugin::Diagnostics, r: &crate::config::Resource, addr: &str) -> Result<(), Error> {
+    let located = d.iter().filter(|x| x.severity == tfplugin::Severity::Error).find_map(|x| {
+        let first = match x.attribute.as_ref()?.0.first()? {
+            tfplugin::diag::PathStep::Attr(a) => a.clone(),
+            _ => return None,
+        };
+        let loc = r.attr_locs.get(&first)?;
+        let detail = if x.detail.is_empty() { String::new() } else { format!(": {}", x.detail) };
+        Some(Error::config(loc, format!("{addr}: {}{detail} (at {})", x.summary, x.attribute.as_ref()?)))
+    });
+    match located {
+        Some(e) => Err(e),
+        None => check(d, &format!("{addr} ({})", r.loc)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -357,9 +357,65 @@ pub fn eval(expr: &Expression, scope: &Scope) -> Result<Value, String> {
         let v = expr.evaluate(&scope.context(false, &used, &keys)).map_err(|e| e.to_string())?;
         return Ok(from_hcl(&v));
     }
-    match expr.evaluate(&scope.context(true, &used, &keys)) {
+    let ctx = scope.context(true, &used, &keys);
+    if consumes_unknown(expr, &ctx) {
+        return Ok(Value::unknown());
+    }
+    match expr.evaluate(&ctx) {
         Ok(v) if !holds_unknown(&v) => Ok(from_hcl(&v)),
         _ => Ok(Value::unknown()),
+    }
+}
+
+/// Functions that carry an unknown argument through to their result (or
+/// whose result does not depend on unknown elements' values).
+const PASSES_UNKNOWN: &[&str] =
+    &["length", "keys", "values", "merge", "concat", "element", "tolist", "toset", "tomap", "tostring", "jsonencode"];
+
+/// Whether `e` would decide something on an unknown value (a condition, an
+/// operator, an index, most functions): then its result is unknown, even
+/// though the stand-in marker would let it evaluate to something.
+fn consumes_unknown(e: &Expression, ctx: &Context<'_>) -> bool {
+    let marked = |x: &Expression| x.evaluate(ctx).map(|v| holds_unknown(&v)).unwrap_or(false);
+    let inner = |x: &Expression| consumes_unknown(x, ctx);
+    match e {
+        Expression::Conditional(c) => {
+            marked(&c.cond_expr) || inner(&c.cond_expr) || inner(&c.true_expr) || inner(&c.false_expr)
+        }
+        Expression::Operation(op) => match op.as_ref() {
+            hcl::Operation::Unary(u) => marked(&u.expr) || inner(&u.expr),
+            hcl::Operation::Binary(b) => {
+                marked(&b.lhs_expr) || marked(&b.rhs_expr) || inner(&b.lhs_expr) || inner(&b.rhs_expr)
+            }
+        },
+        Expression::FuncCall(f) => {
+            let passes = PASSES_UNKNOWN.contains(&f.name.to_string().as_str());
+            f.args.iter().any(|a| inner(a) || (!passes && marked(a)))
+        }
+        Expression::Traversal(t) => {
+            inner(&t.expr)
+                || t.operators.iter().any(|op| matches!(op, TraversalOperator::Index(i) if marked(i) || inner(i)))
+        }
+        Expression::Array(items) => items.iter().any(inner),
+        Expression::Object(o) => {
+            o.iter().any(|(k, v)| matches!(k, hcl::ObjectKey::Expression(k) if marked(k) || inner(k)) || inner(v))
+        }
+        Expression::Parenthesis(p) => inner(p),
+        Expression::ForExpr(f) => {
+            inner(&f.collection_expr) || (marked(&f.collection_expr) && (f.cond_expr.is_some() || f.key_expr.is_some()))
+        }
+        Expression::TemplateExpr(t) => Template::from_expr(t).is_ok_and(|tpl| {
+            use hcl::template::{Directive, Element};
+            tpl.elements().iter().any(|el| match el {
+                Element::Interpolation(i) => inner(&i.expr),
+                Element::Directive(d) => match d.as_ref() {
+                    Directive::If(i) => marked(&i.cond_expr) || inner(&i.cond_expr),
+                    Directive::For(f) => marked(&f.collection_expr) || inner(&f.collection_expr),
+                },
+                Element::Literal(_) => false,
+            })
+        }),
+        _ => false,
     }
 }
 
@@ -515,6 +571,33 @@ mod tests {
         assert!(eval(&expr("var.nope"), &s).unwrap_err().contains("undeclared var.nope"));
         assert!(eval(&expr("aigw_gateway.main.nope"), &s).unwrap_err().contains("no attribute"));
         assert_eq!(eval(&expr("length([1, 2, 3]) + 1"), &s).unwrap(), Value::int(4));
+    }
+
+    #[test]
+    fn decisions_on_unknown_values_are_unknown() {
+        let s = Scope {
+            vars: [
+                ("u".to_string(), Value::unknown()),
+                ("m".to_string(), Value::object([("a", Value::unknown()), ("b", Value::from("x"))])),
+            ]
+            .into_iter()
+            .collect(),
+            ..Scope::default()
+        };
+        for src in [
+            "var.u == \"\" ? 1 : 2",
+            "var.u * 3",
+            "upper(var.u)",
+            "!var.u",
+            "[for k, v in var.m : k if v == \"x\"]",
+            "\"%{if var.u}a%{endif}\"",
+            "var.m[var.u]",
+        ] {
+            assert!(eval(&expr(src), &s).unwrap().is_unknown(), "{src} should be unknown");
+        }
+        assert_eq!(eval(&expr("length(var.m)"), &s).unwrap(), Value::int(2));
+        assert_eq!(eval(&expr("var.m.b"), &s).unwrap(), Value::from("x"));
+        assert_eq!(eval(&expr("keys(var.m)"), &s).unwrap(), Value::Tuple(vec![Value::from("a"), Value::from("b")]));
     }
 
     #[test]

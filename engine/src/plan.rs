@@ -13,7 +13,7 @@ use tfplugin::schema::Schema;
 use tfplugin::value::encode_json;
 
 use crate::config::{Config, Mode, Resource};
-use crate::error::{Error, check};
+use crate::error::{Error, check, check_resource};
 use crate::eval::{Scope, eval};
 use crate::graph;
 use crate::instance::{address, ignore_changes, instances, proposed_new, resource_config, set_instance};
@@ -347,10 +347,7 @@ pub async fn plan(
                 reason: None,
             };
             if r.mode == Mode::Data {
-                check(
-                    &client.validate_data_source_config(&r.type_name, &config).await?,
-                    &format!("{addr} ({})", r.loc),
-                )?;
+                check_resource(&client.validate_data_source_config(&r.type_name, &config).await?, r, &addr)?;
                 let mut c = Change { type_name: format!("data.{}", r.type_name), ..change };
                 // As Terraform: read now unless the configuration is not known yet
                 // or something it depends on has changes pending.
@@ -359,7 +356,7 @@ pub async fn plan(
                     .is_some_and(|d| plan.changes.iter().any(|c| c.action != Action::NoOp && d.contains(&c.base())));
                 if config.is_wholly_known() && !pending {
                     let (v, d) = client.read_data_source(&r.type_name, &config).await?;
-                    check(&d, &format!("{addr} ({})", r.loc))?;
+                    check_resource(&d, r, &addr)?;
                     c.after = v;
                 } else {
                     c.action = Action::Read;
@@ -387,7 +384,7 @@ pub async fn plan(
                         .attributes
                         .iter()
                         .any(|a| (a.optional || a.required) && stored.attr(&a.name) != prior.attr(&a.name)));
-            check(&client.validate_resource_config(&r.type_name, &config).await?, &format!("{addr} ({})", r.loc))?;
+            check_resource(&client.validate_resource_config(&r.type_name, &config).await?, r, &addr)?;
             let req = |prior: Value, proposed: Value, private: Vec<u8>| PlanRequest {
                 type_name: r.type_name.clone(),
                 prior_state: prior,
@@ -398,7 +395,7 @@ pub async fn plan(
             let resp = client
                 .plan_resource_change(req(prior.clone(), proposed_new(&schema, &prior, &config), private.clone()))
                 .await?;
-            check(&resp.diagnostics, &format!("{addr} ({})", r.loc))?;
+            check_resource(&resp.diagnostics, r, &addr)?;
             let forced = opts.replace.contains(&addr);
             let mut c =
                 Change { before: prior.clone(), stored, drifted, private: resp.planned_private.clone(), ..change };
@@ -406,7 +403,7 @@ pub async fn plan(
                 (c.action, c.after) = (Action::Create, resp.planned_state);
             } else if forced || (!resp.requires_replace.is_empty() && resp.planned_state != prior) {
                 let create = client.plan_resource_change(req(Value::Null, config.clone(), Vec::new())).await?;
-                check(&create.diagnostics, &format!("{addr} ({})", r.loc))?;
+                check_resource(&create.diagnostics, r, &addr)?;
                 (c.action, c.after) = (Action::Replace, create.planned_state);
                 c.replace_paths = resp.requires_replace.iter().map(ToString::to_string).collect();
                 c.private = private;

@@ -2,7 +2,9 @@
 //! `main.tf`, optionally a `prior.tf` that is applied first (its state is
 //! checked against `prior.tfstate`) and a `drift.json` of API calls made
 //! after it, `args` for the plan, and the expected `plan.txt` and
-//! `plan.json` (or `error.txt` when planning must fail). Emulator
+//! `plan.json` (or `error.txt` when planning must fail). Unless the case
+//! has a `plan-only` file, the plan is then applied and planning again
+//! must find nothing to do. Emulator
 //! addresses, timestamps and lineages are normalized.
 //! `AIGW_UPDATE_GOLDEN=1` rewrites the expected files.
 use std::path::{Path, PathBuf};
@@ -102,6 +104,18 @@ fn run_case(case: &Path, tf: crate::util::CliBin) {
     assert_eq!(out.code, 0, "{}: plan -json:\n{}", case.display(), out.all());
     let v: Value = serde_json::from_str(&out.stdout).unwrap();
     check(case, "plan.json", &(normalize(&serde_json::to_string_pretty(&v).unwrap(), &emu) + "\n"));
+    if case.join("plan-only").exists() {
+        return;
+    }
+    // The plan applies, and planning again finds nothing left to do.
+    let mut apply_args = vec!["apply", "-auto-approve"];
+    apply_args.extend(args.iter().map(String::as_str));
+    let out = aigw(&w, &apply_args);
+    assert_eq!(out.code, 0, "{}: apply:\n{}", case.display(), out.all());
+    let mut again = vec!["plan", "-detailed-exitcode"];
+    again.extend(args.iter().map(String::as_str).filter(|a| !a.starts_with("-replace")));
+    let out = aigw(&w, &again);
+    assert_eq!(out.code, 0, "{}: plan after apply:\n{}", case.display(), out.all());
 }
 
 #[test]
