@@ -29,13 +29,13 @@ use crate::plan::{Action, Change, Plan};
 use crate::providers::Providers;
 use crate::state::{Instance, ResourceState, State};
 
-fn b64(b: &[u8]) -> Option<String> {
+pub(crate) fn b64(b: &[u8]) -> Option<String> {
     use base64::Engine;
     (!b.is_empty()).then(|| base64::engine::general_purpose::STANDARD.encode(b))
 }
 
 /// The journal entry that records `value` (or, when null, the removal) for `c`.
-fn entry(c: &Change, provider: &str, value: &Value, private: &[u8]) -> Result<Entry, Error> {
+pub(crate) fn entry(c: &Change, provider: &str, value: &Value, private: &[u8]) -> Result<Entry, Error> {
     let resource = ResourceState {
         mode: "managed".into(),
         type_name: c.type_name.clone(),

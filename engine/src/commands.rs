@@ -281,10 +281,7 @@ pub async fn import(dir: &Path, opts: &Options, addr: &str, id: &str) -> Result<
             schema_version: schema.version,
             attributes: tfplugin::value::encode_json(&read.new_state, &schema.value_type())?,
             sensitive_attributes: Vec::new(),
-            private: (!read.private.is_empty()).then(|| {
-                use base64::Engine;
-                base64::engine::general_purpose::STANDARD.encode(&read.private)
-            }),
+            private: crate::apply::b64(&read.private),
             dependencies: Vec::new(),
             extra: Default::default(),
         };
@@ -316,25 +313,8 @@ pub async fn refresh(dir: &Path, opts: &Options) -> Result<Vec<String>, Error> {
                     if refreshed.is_null() { "deleted outside aigw" } else { "changed outside aigw" }
                 ));
             }
-            let template = ResourceState {
-                mode: "managed".into(),
-                type_name: c.type_name.clone(),
-                name: c.name.clone(),
-                each: c.each.clone(),
-                provider: provider.to_string(),
-                instances: Vec::new(),
-            };
-            let inst = if refreshed.is_null() {
-                None
-            } else {
-                let old = run.state.instance(&c.type_name, &c.name, &c.key).cloned();
-                old.map(|mut i| -> Result<Instance, Error> {
-                    i.attributes = tfplugin::value::encode_json(refreshed, &c.schema.value_type())?;
-                    Ok(i)
-                })
-                .transpose()?
-            };
-            run.state.put_instance(&template, &c.key, inst);
+            let e = crate::apply::entry(c, provider, refreshed, &c.private)?;
+            run.state.put_instance(&e.resource, &e.key, e.instance);
         }
         run.state.save(&run.state_path)?;
         Ok(notes)
