@@ -57,7 +57,27 @@ pub(crate) fn entry(c: &Change, provider: &str, value: &Value, private: &[u8]) -
             extra: Default::default(),
         })
     };
-    Ok(Entry { resource, key: c.key.clone(), instance })
+    Ok(Entry { resource, key: c.key.clone(), instance, intent: None })
+}
+
+/// `v` with unknown values as null: what is known of a planned object.
+fn nulled(v: &Value) -> Value {
+    match v {
+        Value::Unknown(_) => Value::Null,
+        Value::List(x) => Value::List(x.iter().map(nulled).collect()),
+        Value::Set(x) => Value::Set(x.iter().map(nulled).collect()),
+        Value::Tuple(x) => Value::Tuple(x.iter().map(nulled).collect()),
+        Value::Map(m) => Value::Map(m.iter().map(|(k, v)| (k.clone(), nulled(v))).collect()),
+        Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), nulled(v))).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The journal entry that says a create of `c` is about to start.
+fn intent(c: &Change, provider: &str) -> Result<Entry, Error> {
+    let mut e = entry(c, provider, &Value::Null, &[])?;
+    e.intent = Some(encode_json(&nulled(&c.after), &c.schema.value_type())?);
+    Ok(e)
 }
 
 async fn apply_one(
@@ -258,6 +278,7 @@ pub async fn apply(
     let cancelled = || opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::SeqCst));
     let parallelism = opts.parallelism.max(1);
     loop {
+        let mut intents = Vec::new();
         while running.len() < parallelism && !cancelled() {
             let Some(idx) = schedule.ready.pop_front() else { break };
             let c = &plan.changes[idx];
@@ -304,11 +325,16 @@ pub async fn apply(
                         _ => "Creating",
                     };
                     progress(&format!("{}: {verb}...", c.address()));
+                    if matches!(c.action, Action::Create | Action::Replace) && !c.is_data() {
+                        intents.push(intent(c, providers.get(&c.provider)?.0)?);
+                    }
                     running.push(Box::pin(operate(providers, c, idx, config)));
                 }
                 Err(e) => errors.push(e.to_string()),
             }
         }
+        // Nothing runs until the creates about to start are on disk.
+        journal.commit(state, intents)?;
         let Some(first) = running.next().await else { break };
         // Everything else that finished meanwhile is made durable in the same write.
         let mut finished = vec![first];

@@ -132,9 +132,22 @@ fn strip_nulls(v: &Json) -> Json {
     }
 }
 
+/// The state, for a command that rewrites it: refused while an interrupted
+/// apply's creates are unsettled (saving would drop what settles them).
+fn load_for_edit(state_path: &Path, timeout: Duration) -> Result<(State, crate::run::StateLock), Error> {
+    let (state, lock, pending) = load_state(state_path, timeout)?;
+    if !pending.is_empty() {
+        return Err(Error::State {
+            path: state_path.display().to_string(),
+            message: "an interrupted apply left creates to settle; run aigw plan (or apply) first".into(),
+        });
+    }
+    Ok((state, lock))
+}
+
 /// `state rm ADDR...`: forgets instances without destroying them.
 pub fn rm(state_path: &Path, addrs: &[String], timeout: Duration) -> Result<Vec<String>, Error> {
-    let (mut state, _lock) = load_state(state_path, timeout)?;
+    let (mut state, _lock) = load_for_edit(state_path, timeout)?;
     let mut removed = Vec::new();
     for addr in addrs {
         let targets: Vec<(ResourceState, Option<Json>)> =
@@ -161,7 +174,7 @@ fn remove(state: &mut State, r: &ResourceState, key: &Option<Json>) {
 
 /// `state mv SRC DST`: renames a resource or moves one instance.
 pub fn mv(state_path: &Path, src: &str, dst: &str, timeout: Duration) -> Result<(), Error> {
-    let (mut state, _lock) = load_state(state_path, timeout)?;
+    let (mut state, _lock) = load_for_edit(state_path, timeout)?;
     let (sbase, skey) = parse_address(src)?;
     let (dbase, dkey) = parse_address(dst)?;
     let (dt, dn, dmode) = split_base(&dbase);

@@ -5,6 +5,13 @@
 //! and the state file itself is rewritten only now and then and at the
 //! end. A crash loses nothing that completed: the next command that opens
 //! the state replays the journal into it before anything else.
+//!
+//! A create whose answer never arrived (the process was killed while it
+//! ran) may still have made the object. So before a create starts, its
+//! intent (the planned object) is journaled too; intents left without an
+//! outcome come back from [`recover`] as pending, and the run that has the
+//! providers reads each one back and adopts what exists (see
+//! `run::adopt_pending`), so a rerun neither orphans nor duplicates it.
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
@@ -14,13 +21,29 @@ use crate::error::Error;
 use crate::state::{Instance, ResourceState, State};
 
 /// One completed operation: the instance's new object, or `None` when it
-/// was destroyed.
+/// was destroyed. Or, with `intent`, a create about to start: the planned
+/// object (unknown values as null).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Entry {
     pub resource: ResourceState,
     #[serde(default)]
     pub key: Option<serde_json::Value>,
     pub instance: Option<Instance>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intent: Option<serde_json::Value>,
+}
+
+impl Entry {
+    /// Which instance the entry is about.
+    fn slot(&self) -> String {
+        format!(
+            "{}.{}.{}[{}]",
+            self.resource.mode,
+            self.resource.type_name,
+            self.resource.name,
+            self.key.as_ref().map(ToString::to_string).unwrap_or_default()
+        )
+    }
 }
 
 /// The first line: which state the entries apply to.
@@ -36,14 +59,15 @@ pub fn journal_path(state_path: &Path) -> PathBuf {
     PathBuf::from(p)
 }
 
-/// Replays a journal left by an interrupted apply into `state`, saves it
-/// and removes the journal. Returns how many operations were recovered.
-/// A journal written against another state (already folded in) is removed.
-pub fn recover(state_path: &Path, state: &mut State) -> Result<usize, Error> {
+/// Replays a journal left by an interrupted apply into `state`, saves it,
+/// and returns the creates whose outcome is unknown. The journal is then
+/// removed, or rewritten to hold just those. A journal written against
+/// another state (already folded in) is removed.
+pub fn recover(state_path: &Path, state: &mut State) -> Result<Vec<Entry>, Error> {
     let path = journal_path(state_path);
     let file = match std::fs::File::open(&path) {
         Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(e.into()),
     };
     let err = |message: String| Error::State { path: path.display().to_string(), message };
@@ -52,39 +76,86 @@ pub fn recover(state_path: &Path, state: &mut State) -> Result<usize, Error> {
         Some(l) => serde_json::from_str(&l?).ok(),
         None => None,
     };
-    let mut n = 0;
-    if let Some(_h) = header.filter(|h| h.lineage == state.lineage && h.serial == state.serial) {
+    let mut pending: std::collections::BTreeMap<String, Entry> = Default::default();
+    let mut replayed = 0;
+    // The first apply on a directory journals before any state file exists:
+    // the journal then says what the state's lineage is.
+    if let Some(h) = &header
+        && !state_path.exists()
+        && state.resources.is_empty()
+    {
+        state.lineage = h.lineage.clone();
+        state.serial = h.serial;
+    }
+    if header.is_some_and(|h| h.lineage == state.lineage && h.serial == state.serial) {
         for line in lines {
             let line = line?;
             // A torn last line is an operation whose write never finished.
             let Ok(e) = serde_json::from_str::<Entry>(&line) else { break };
+            if e.intent.is_some() {
+                pending.insert(e.slot(), e);
+                continue;
+            }
+            pending.remove(&e.slot());
             state.put_instance(&e.resource, &e.key, e.instance);
-            n += 1;
+            replayed += 1;
         }
-        if n > 0 {
+        if replayed > 0 {
             state.save(state_path).map_err(|e| err(format!("replaying the journal: {e}")))?;
+            tracing::warn!("recovered {replayed} completed operation(s) from the journal of an interrupted apply");
         }
     }
-    std::fs::remove_file(&path)?;
-    Ok(n)
+    let pending: Vec<Entry> = pending.into_values().collect();
+    rewrite(state_path, state, &pending)?;
+    Ok(pending)
+}
+
+/// Replaces the journal with one that holds just `intents` (none: removes it).
+fn rewrite(state_path: &Path, state: &State, intents: &[Entry]) -> Result<Option<std::fs::File>, Error> {
+    let path = journal_path(state_path);
+    if intents.is_empty() {
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e.into()),
+        }
+        return Ok(None);
+    }
+    let err = |m: String| Error::State { path: path.display().to_string(), message: m };
+    let mut text = serde_json::to_string(&Header { lineage: state.lineage.clone(), serial: state.serial })
+        .map_err(|e| err(e.to_string()))?;
+    text.push('\n');
+    for e in intents {
+        text.push_str(&serde_json::to_string(e).map_err(|e| err(e.to_string()))?);
+        text.push('\n');
+    }
+    let tmp = path.with_extension("journal.tmp");
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, &path)?;
+    Ok(Some(std::fs::OpenOptions::new().append(true).open(&path)?))
 }
 
 /// The journal of one apply.
 pub struct Journal {
     state_path: PathBuf,
     file: Option<std::fs::File>,
-    /// Entries since the state file was last written.
+    /// Completed entries since the state file was last written.
     entries: usize,
+    /// Creates started and not yet finished.
+    intents: std::collections::BTreeMap<String, Entry>,
 }
 
 impl Journal {
     pub fn new(state_path: &Path) -> Journal {
-        Journal { state_path: state_path.to_path_buf(), file: None, entries: 0 }
+        Journal { state_path: state_path.to_path_buf(), file: None, entries: 0, intents: Default::default() }
     }
 
     /// Applies `batch` to `state` and makes it durable: appended and fsynced,
     /// or, once the journal holds as many entries as half the state, by
     /// rewriting the state file (so total write cost stays linear).
+    /// Intents are only journaled.
     pub fn commit(&mut self, state: &mut State, batch: Vec<Entry>) -> Result<(), Error> {
         if batch.is_empty() {
             return Ok(());
@@ -95,6 +166,11 @@ impl Journal {
             text.push('\n');
         }
         for e in batch {
+            if e.intent.is_some() {
+                self.intents.insert(e.slot(), e);
+                continue;
+            }
+            self.intents.remove(&e.slot());
             state.put_instance(&e.resource, &e.key, e.instance);
             self.entries += 1;
         }
@@ -120,13 +196,12 @@ impl Journal {
         Ok(())
     }
 
-    /// Writes the whole state and drops the journal.
+    /// Writes the whole state; the journal keeps only the creates still running.
     pub fn snapshot(&mut self, state: &mut State) -> Result<(), Error> {
         state.save(&self.state_path)?;
         self.entries = 0;
-        if self.file.take().is_some() {
-            std::fs::remove_file(journal_path(&self.state_path))?;
-        }
+        let intents: Vec<Entry> = self.intents.values().cloned().collect();
+        self.file = rewrite(&self.state_path, state, &intents)?;
         Ok(())
     }
 
@@ -150,6 +225,7 @@ mod tests {
                 instances: Vec::new(),
             },
             key: None,
+            intent: None,
             instance: Some(Instance {
                 index_key: None,
                 schema_version: 0,
@@ -175,7 +251,7 @@ mod tests {
         drop(j);
         let mut again = State::load(&p).unwrap();
         assert!(again.resources.is_empty());
-        assert_eq!(recover(&p, &mut again).unwrap(), 3);
+        assert!(recover(&p, &mut again).unwrap().is_empty());
         assert_eq!(State::load(&p).unwrap().resources.len(), 3);
         assert!(!journal_path(&p).exists());
         // A stale journal (state saved after it) is dropped, not replayed.
@@ -183,7 +259,21 @@ mod tests {
         j.commit(&mut again, vec![entry("d")]).unwrap();
         again.save(&p).unwrap();
         let mut loaded = State::load(&p).unwrap();
-        assert_eq!(recover(&p, &mut loaded).unwrap(), 0);
+        assert!(recover(&p, &mut loaded).unwrap().is_empty());
+        assert!(!journal_path(&p).exists(), "a stale journal is removed");
+        // A create that started and never finished comes back as pending,
+        // and stays pending across a recovery that has nothing else to do.
+        let mut j = Journal::new(&p);
+        let mut intent = entry("e");
+        intent.instance = None;
+        intent.intent = Some(serde_json::json!({"id": "e"}));
+        j.commit(&mut loaded, vec![intent, entry("f")]).unwrap();
+        drop(j);
+        let mut after = State::load(&p).unwrap();
+        let pending = recover(&p, &mut after).unwrap();
+        assert_eq!(pending.iter().map(|e| e.resource.name.as_str()).collect::<Vec<_>>(), ["e"]);
+        assert!(after.find("aigw_gateway", "f").is_some() && after.find("aigw_gateway", "e").is_none());
+        assert_eq!(recover(&p, &mut State::load(&p).unwrap()).unwrap().len(), 1);
         // 1,000 operations rewrite the state file a handful of times, not 1,000.
         let serial = loaded.serial;
         let mut j = Journal::new(&p);

@@ -450,7 +450,7 @@ async fn engine(dir: &Path, command: Command) -> anyhow::Result<i32> {
                     }
                 }
                 None => {
-                    let (state, _lock) = aigw::run::load_state(&state_path(dir, None), Duration::ZERO)?;
+                    let (state, _lock, _) = aigw::run::load_state(&state_path(dir, None), Duration::ZERO)?;
                     if json {
                         println!("{}", aigw::json::state_json(&state));
                     } else if state.resources.is_empty() {
@@ -469,7 +469,7 @@ async fn engine(dir: &Path, command: Command) -> anyhow::Result<i32> {
             Ok(0)
         }
         Command::Output { json, raw, state, name } => {
-            let (state, _lock) = aigw::run::load_state(&state_path(dir, state), Duration::ZERO)?;
+            let (state, _lock, _) = aigw::run::load_state(&state_path(dir, state), Duration::ZERO)?;
             print!("{}", aigw::commands::outputs(&state, name.as_deref(), json, raw)?);
             Ok(0)
         }
@@ -531,7 +531,7 @@ async fn engine(dir: &Path, command: Command) -> anyhow::Result<i32> {
 fn state_command(dir: &Path, command: StateCommand) -> anyhow::Result<i32> {
     match command {
         StateCommand::List { state, addresses } => {
-            let (state, _lock) = aigw::run::load_state(&state_path(dir, state), Duration::ZERO)?;
+            let (state, _lock, _) = aigw::run::load_state(&state_path(dir, state), Duration::ZERO)?;
             for a in aigw::commands::list(&state) {
                 if addresses.is_empty() || addresses.iter().any(|x| a == *x || a.starts_with(&format!("{x}["))) {
                     println!("{a}");
@@ -539,7 +539,7 @@ fn state_command(dir: &Path, command: StateCommand) -> anyhow::Result<i32> {
             }
         }
         StateCommand::Show { state, address } => {
-            let (state, _lock) = aigw::run::load_state(&state_path(dir, state), Duration::ZERO)?;
+            let (state, _lock, _) = aigw::run::load_state(&state_path(dir, state), Duration::ZERO)?;
             print!("{}", aigw::commands::show(&state, &address)?);
         }
         StateCommand::Rm { state, addresses } => {
@@ -667,6 +667,7 @@ fn terraform_args() -> (Option<PathBuf>, Vec<String>) {
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("AIGW_LOG").unwrap_or_else(|_| "warn".into()))
         .init();
     let (chdir, args) = terraform_args();

@@ -12,7 +12,11 @@ use crate::error::Error;
 use crate::eval::Scope;
 use crate::plan::{Options, Plan, plan};
 use crate::providers::Providers;
-use crate::state::State;
+use tfplugin::provider::ReadRequest;
+use tfplugin::value::{decode_json, encode_json};
+
+use crate::journal::Entry;
+use crate::state::{Instance, State};
 
 /// An OS lock on `<state>.aigw.lock`, held while a command uses the state.
 /// The OS drops it when the process dies, so a killed run never leaves a
@@ -64,15 +68,57 @@ pub struct Run {
 }
 
 /// Loads the state at `path` under its lock, replaying a journal an
-/// interrupted apply left behind.
-pub fn load_state(path: &Path, lock_timeout: Duration) -> Result<(State, StateLock), Error> {
+/// interrupted apply left behind. Also returns the creates whose outcome
+/// that apply never learned ([`adopt_pending`] settles them).
+pub fn load_state(path: &Path, lock_timeout: Duration) -> Result<(State, StateLock, Vec<Entry>), Error> {
     let lock = StateLock::take(path, lock_timeout)?;
     let mut state = State::load(path)?;
-    let n = crate::journal::recover(path, &mut state)?;
-    if n > 0 {
-        tracing::warn!("recovered {n} completed operation(s) from the journal of an interrupted apply");
+    let pending = crate::journal::recover(path, &mut state)?;
+    Ok((state, lock, pending))
+}
+
+/// Creates an interrupted apply started but never heard back from: each is
+/// read back through its provider, and adopted into the state if it
+/// exists, so running again neither orphans nor duplicates it.
+pub async fn adopt_pending(
+    state: &mut State,
+    state_path: &Path,
+    providers: &Providers,
+    pending: Vec<Entry>,
+) -> Result<(), Error> {
+    if pending.is_empty() {
+        return Ok(());
     }
-    Ok((state, lock))
+    for e in pending {
+        let addr = crate::instance::address(&format!("{}.{}", e.resource.type_name, e.resource.name), &e.key);
+        let Ok((_, client)) = providers.get(&crate::providers::config_key(&e.resource.provider)) else { continue };
+        let Some(schema) = client.schemas().resources.get(&e.resource.type_name).cloned() else { continue };
+        let planned = decode_json(&e.intent.unwrap_or_default(), &schema.value_type())?;
+        let read = client
+            .read_resource(ReadRequest {
+                type_name: e.resource.type_name.clone(),
+                current_state: planned,
+                private: Vec::new(),
+            })
+            .await?;
+        if read.diagnostics.has_errors() || read.new_state.is_null() {
+            tracing::warn!("{addr}: an interrupted apply started creating it; it does not exist");
+            continue;
+        }
+        eprintln!("Note: {addr} was created by an interrupted apply; it is now in the state.");
+        let instance = Instance {
+            index_key: e.key.clone(),
+            schema_version: schema.version,
+            attributes: encode_json(&read.new_state, &schema.value_type())?,
+            sensitive_attributes: Vec::new(),
+            private: crate::apply::b64(&read.private),
+            dependencies: Vec::new(),
+            extra: Default::default(),
+        };
+        state.put_instance(&e.resource, &e.key, Some(instance));
+    }
+    state.save(state_path)?;
+    crate::journal::recover(state_path, state).map(|_| ())
 }
 
 impl Run {
@@ -90,8 +136,9 @@ impl Run {
             ]),
         );
         crate::graph::sorted(&cfg)?;
-        let (state, lock) = load_state(&state_path, opts.lock_timeout)?;
+        let (mut state, lock, pending) = load_state(&state_path, opts.lock_timeout)?;
         let providers = Providers::start(&cfg, &state, &scope, &opts.provider_overrides).await?;
+        adopt_pending(&mut state, &state_path, &providers, pending).await?;
         Ok(Run { cfg, state, state_path, providers, scope, _lock: lock })
     }
 

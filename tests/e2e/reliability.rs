@@ -79,6 +79,45 @@ fn an_apply_stopped_part_way_keeps_its_work_and_converges_when_run_again() {
 }
 
 #[test]
+fn an_apply_killed_outright_converges_with_no_orphan_and_no_duplicate() {
+    let Some(tf) = cli("terraform-1.11") else { return };
+    // The API answers slowly, so creates are in flight when the process dies.
+    let emu = Emulator::start_with("t", &["--api-latency", "60ms"]);
+    let w = Workdir::new(tf);
+    w.write("main.tf", &gateways(&emu, 50));
+    let mut child = Command::new(bin("aigw"))
+        .args(["apply", "-auto-approve", "-parallelism=4"])
+        .current_dir(w.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while emu.gateway_ids().len() < 12 {
+        assert!(started.elapsed() < Duration::from_secs(60), "the apply made no progress");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // SIGKILL: no chance to finish or save anything.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let created = emu.gateway_ids().len();
+    assert!(created < 50, "killed part-way: {created}");
+
+    // The rerun settles the creates that were in flight (adopting those
+    // that exist), then creates the rest: each gateway once, all in state.
+    let out = expect(&w, 0, &["apply", "-auto-approve"]);
+    assert!(out.stdout.contains("Apply complete!"), "{}", out.stdout);
+    // Creates that finished at the API after the kill are adopted, not made twice.
+    assert!(out.stderr.contains("was created by an interrupted apply"), "{}", out.stderr);
+    let all = sorted(emu.gateway_ids());
+    assert_eq!(all, sorted((0..50).map(|i| format!("gw-{i}")).collect()));
+    assert_eq!(state_addresses(&w), all);
+    assert!(!w.path().join("terraform.tfstate.journal").exists());
+    expect(&w, 0, &["plan", "-detailed-exitcode"]);
+    w.expect(0, &["plan", "-detailed-exitcode", "-no-color"]);
+}
+
+#[test]
 fn concurrent_applies_wait_or_fail_on_the_lock_and_never_corrupt_the_state() {
     let Some(tf) = cli("terraform-1.11") else { return };
     let emu = Emulator::start_with("t", &["--api-latency", "10ms"]);
