@@ -596,6 +596,19 @@ mod tests {
             assert!(eval(&expr(src), &s).unwrap().is_unknown(), "{src} should be unknown");
         }
         assert_eq!(eval(&expr("length(var.m)"), &s).unwrap(), Value::int(2));
+        let l = Scope {
+            vars: [(
+                "gws".to_string(),
+                Value::Tuple(vec![
+                    Value::object([("id", Value::from("a"))]),
+                    Value::object([("id", Value::from("b"))]),
+                ]),
+            )]
+            .into_iter()
+            .collect(),
+            ..Scope::default()
+        };
+        assert_eq!(eval(&expr("var.gws[*].id"), &l).unwrap(), Value::Tuple(vec![Value::from("a"), Value::from("b")]));
         assert_eq!(eval(&expr("var.m.b"), &s).unwrap(), Value::from("x"));
         assert_eq!(eval(&expr("keys(var.m)"), &s).unwrap(), Value::Tuple(vec![Value::from("a"), Value::from("b")]));
     }
