@@ -396,7 +396,11 @@ pub async fn plan(
                 .plan_resource_change(req(prior.clone(), proposed_new(&schema, &prior, &config), private.clone()))
                 .await?;
             check_resource(&resp.diagnostics, r, &addr)?;
-            let forced = opts.replace.contains(&addr);
+            // Terraform marks an object whose create failed part-way as tainted.
+            let tainted = state
+                .instance(&r.type_name, &r.name, &key)
+                .is_some_and(|i| i.extra.get("status").and_then(|v| v.as_str()) == Some("tainted"));
+            let forced = tainted || opts.replace.contains(&addr);
             let mut c =
                 Change { before: prior.clone(), stored, drifted, private: resp.planned_private.clone(), ..change };
             if prior.is_null() {
@@ -407,7 +411,9 @@ pub async fn plan(
                 (c.action, c.after) = (Action::Replace, create.planned_state);
                 c.replace_paths = resp.requires_replace.iter().map(ToString::to_string).collect();
                 c.private = private;
-                if forced {
+                if tainted {
+                    c.reason = Some("replace_because_tainted");
+                } else if forced {
                     c.reason = Some("replace_because_requested");
                 }
                 if r.lifecycle.prevent_destroy {

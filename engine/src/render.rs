@@ -138,6 +138,7 @@ pub fn plan_text(plan: &Plan) -> String {
             (Action::Create, _) => "will be created",
             (Action::Update, _) => "will be updated in-place",
             (Action::Replace, Some("replace_because_requested")) => "will be replaced, as requested",
+            (Action::Replace, Some("replace_because_tainted")) => "is tainted, so must be replaced",
             (Action::Replace, _) => "must be replaced",
             (Action::Delete, Some("delete_because_no_resource_config")) => {
                 "will be destroyed\n  # (because it is not in the configuration)"

@@ -1,11 +1,11 @@
 //! The engine's golden files: each `engine/testdata/<case>/` holds a
-//! `main.tf`, optionally a `prior.tf` that is applied first (its state is
-//! checked against `prior.tfstate`) and a `drift.json` of API calls made
-//! after it, `args` for the plan, and the expected `plan.txt` and
-//! `plan.json` (or `error.txt` when planning must fail). Unless the case
-//! has a `plan-only` file, the plan is then applied and planning again
-//! must find nothing to do. Emulator
-//! addresses, timestamps and lineages are normalized.
+//! `main.tf`; optionally a `prior.tf` applied first (its state is checked
+//! against `prior.tfstate`), a `taint` list that `terraform taint` marks in
+//! that state, a `drift.json` of API calls made after it, and `args` for the
+//! plan; and the expected `plan.txt` and `plan.json` (or `error.txt` when
+//! planning must fail). Unless the case has a `plan-only` file, the plan is
+//! then applied and planning again must find nothing to do. Emulator
+//! addresses, timestamps and lineages are normalized;
 //! `AIGW_UPDATE_GOLDEN=1` rewrites the expected files.
 use std::path::{Path, PathBuf};
 
@@ -75,6 +75,12 @@ fn run_case(case: &Path, tf: crate::util::CliBin) {
         assert_eq!(out.code, 0, "{}: prior apply:\n{}", case.display(), out.all());
         let state = std::fs::read_to_string(w.path().join("terraform.tfstate")).unwrap();
         check(case, "prior.tfstate", &normalize_state(&state, &emu));
+    }
+    // `taint`: addresses terraform itself marks tainted in aigw's state.
+    if let Ok(list) = std::fs::read_to_string(case.join("taint")) {
+        for addr in list.lines().filter(|l| !l.trim().is_empty()) {
+            w.expect(0, &["taint", "-no-color", addr.trim()]);
+        }
     }
     if case.join("drift.json").exists() {
         let calls: Vec<Value> = serde_json::from_str(&fill("drift.json")).unwrap();
