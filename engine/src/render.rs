@@ -111,14 +111,24 @@ pub fn plan_text(plan: &Plan) -> String {
     let mut out = String::new();
     let drifted: Vec<&Change> = plan.changes.iter().filter(|c| c.drifted).collect();
     if !drifted.is_empty() {
-        out.push_str(
-            "Note: Objects have changed outside of aigw
-
-",
-        );
+        out.push_str("Note: Objects have changed outside of aigw\n\n");
+        out.push_str("aigw detected the following changes made outside of aigw since the last apply:\n\n");
         for c in drifted {
-            let what = if c.before.is_null() { "has been deleted" } else { "has changed" };
-            let _ = writeln!(out, "  # {} {what}", c.address());
+            if c.before.is_null() {
+                let _ = writeln!(out, "  # {} has been deleted", c.address());
+                continue;
+            }
+            let _ = writeln!(out, "  # {} has changed", c.address());
+            let _ = writeln!(out, "  ~ resource \"{}\" \"{}\" {{", c.resource_type(), c.name);
+            let seen = Change {
+                action: Action::Update,
+                before: c.stored.clone(),
+                after: c.before.clone(),
+                replace_paths: Vec::new(),
+                ..c.clone()
+            };
+            attr_lines(&seen, &mut out);
+            out.push_str("    }\n");
         }
         out.push('\n');
     }
