@@ -274,3 +274,29 @@ fn state_commands_import_output_and_fmt_work_like_terraform_s() {
     );
     expect(&w, 0, &["fmt", "-check"]);
 }
+
+#[test]
+fn aliased_providers_reach_their_own_endpoint_and_terraform_reads_the_state() {
+    let Some(tf) = cli("terraform-1.11") else { return };
+    let (us, eu) = (Emulator::start("t"), Emulator::start("t"));
+    let w = Workdir::new(tf);
+    w.write(
+        "main.tf",
+        &format!(
+            "terraform {{\n  required_providers {{\n    aigw = {{ source = \"aigw/aigw\" }}\n  }}\n}}\n\
+             provider \"aigw\" {{\n  base_url  = \"{}\"\n  api_token = \"t\"\n}}\n\
+             provider \"aigw\" {{\n  alias     = \"eu\"\n  base_url  = \"{}\"\n  api_token = \"t\"\n}}\n\
+             resource \"aigw_gateway\" \"us\" {{\n  account_id = \"{ACCOUNT}\"\n  id = \"app\"\n}}\n\
+             resource \"aigw_gateway\" \"eu\" {{\n  provider   = aigw.eu\n  account_id = \"{ACCOUNT}\"\n  id = \"app\"\n}}\n",
+            us.base_url(),
+            eu.base_url()
+        ),
+    );
+    expect(&w, 0, &["apply", "-auto-approve"]);
+    assert_eq!((us.gateway_ids(), eu.gateway_ids()), (vec!["app".to_string()], vec!["app".to_string()]));
+    let state = std::fs::read_to_string(w.path().join("terraform.tfstate")).unwrap();
+    assert!(state.contains("\"provider\": \"provider[\\\"registry.terraform.io/aigw/aigw\\\"].eu\""), "{state}");
+    w.expect(0, &["plan", "-detailed-exitcode", "-no-color"]);
+    expect(&w, 0, &["destroy", "-auto-approve"]);
+    assert!(us.gateway_ids().is_empty() && eu.gateway_ids().is_empty());
+}
