@@ -35,7 +35,7 @@ pub fn format(src: &str) -> String {
                 heredoc = Some(tag);
             }
         }
-        lines.push((this_depth, normalize_eq(t)));
+        lines.push((this_depth, normalize_eq(&space_after_commas(t))));
         raw.push(None);
     }
     align(&mut lines, &raw);
@@ -51,12 +51,29 @@ pub fn format(src: &str) -> String {
         }
         out.push('\n');
     }
-    // At most one blank line in a row, none at the end.
-    while out.contains("\n\n\n") {
-        out = out.replace("\n\n\n", "\n\n");
-    }
+    // Blank lines stay as written, except at the end.
     let trimmed = out.trim_end_matches('\n');
     format!("{trimmed}\n")
+}
+
+/// `["a","b"]` → `["a", "b"]`: one space after each comma in code.
+fn space_after_commas(t: &str) -> String {
+    let code = strip_comment(t);
+    let mut out = String::with_capacity(t.len() + 4);
+    let mut in_str = false;
+    let mut prev = ' ';
+    let mut chars = code.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '"' && prev != '\\' {
+            in_str = !in_str;
+        } else if c == ',' && !in_str && chars.peek().is_some_and(|n| !n.is_whitespace()) {
+            out.push(' ');
+        }
+        prev = c;
+    }
+    out.push_str(&t[code.len()..]);
+    out
 }
 
 fn strip_comment(t: &str) -> &str {
@@ -116,7 +133,6 @@ fn align(lines: &mut [(usize, String)], raw: &[Option<String>]) {
                 && attr_eq(&lines[j].1).is_some()
                 && count_outside_strings(strip_comment(&lines[j].1), &['{', '[', '('])
                     == count_outside_strings(strip_comment(&lines[j].1), &['}', ']', ')'])
-                && !lines[j].1.contains("<<")
         };
         if !single(i, lines[i].0, lines) {
             i += 1;
@@ -136,6 +152,21 @@ fn align(lines: &mut [(usize, String)], raw: &[Option<String>]) {
                 *t = format!("{key:<width$} = {val}");
             }
         }
+        // Trailing comments line up too.
+        let commented = |t: &str| strip_comment(t).len() < t.len();
+        let cwidth = lines[i..j]
+            .iter()
+            .filter(|(_, t)| commented(t))
+            .map(|(_, t)| strip_comment(t).trim_end().chars().count())
+            .max()
+            .unwrap_or(0);
+        for (_, t) in &mut lines[i..j] {
+            if commented(t) {
+                let code = strip_comment(t).trim_end().to_string();
+                let comment = t[strip_comment(t).len()..].to_string();
+                *t = format!("{code:<cwidth$} {comment}");
+            }
+        }
         i = j.max(i + 1);
     }
 }
@@ -146,8 +177,8 @@ mod tests {
 
     #[test]
     fn indents_aligns_and_keeps_comments_and_heredocs() {
-        let src = "resource \"a\" \"b\" {\n# keep me\nid=\"x\"\n    account_id   =  \"y\" // and me\n  nested = {\n  k = 1\n  }\n  text = <<EOT\n   as is\nEOT\n}\n\n\n\n";
-        let want = "resource \"a\" \"b\" {\n  # keep me\n  id         = \"x\"\n  account_id = \"y\" // and me\n  nested = {\n    k = 1\n  }\n  text = <<EOT\n   as is\nEOT\n}\n";
+        let src = "resource \"a\" \"b\" {\n# keep me\nid=\"x\"\n    account_id   =  [\"y\",\"z\"]   // and, me\n\n\n  nested = {\n  k = 1\n  }\n  text = <<EOT\n   as is\nEOT\n}\n\n\n\n";
+        let want = "resource \"a\" \"b\" {\n  # keep me\n  id         = \"x\"\n  account_id = [\"y\", \"z\"] // and, me\n\n\n  nested = {\n    k = 1\n  }\n  text = <<EOT\n   as is\nEOT\n}\n";
         assert_eq!(format(src), want);
         assert_eq!(format(want), want);
     }

@@ -300,3 +300,17 @@ fn aliased_providers_reach_their_own_endpoint_and_terraform_reads_the_state() {
     expect(&w, 0, &["destroy", "-auto-approve"]);
     assert!(us.gateway_ids().is_empty() && eu.gateway_ids().is_empty());
 }
+
+#[test]
+fn fmt_writes_what_terraform_fmt_writes() {
+    let Some(tf) = cli("terraform-1.11") else { return };
+    let messy = "variable \"x\" {\ntype=string   # kind\ndefault = \"a\"\n}\n\noutput \"o\" {\n  value = {\n    a = 1 # one\n    long_key = \"two\"   # two\n  }\n}\n\n\nresource \"aigw_cache\" \"c\" {\n  for_each = toset([\"a\",\"b\"])\n  account_id = \"x\"\n  gateway_id = each.key # the gateway\n  ttl = 60\n  text = <<EOT\n  kept   as is\nEOT\n}\n";
+    let (ours, theirs) = (Workdir::new(tf.clone()), Workdir::new(tf));
+    ours.write("main.tf", messy);
+    theirs.write("main.tf", messy);
+    expect(&ours, 0, &["fmt"]);
+    theirs.expect(0, &["fmt"]);
+    let read = |w: &Workdir| std::fs::read_to_string(w.path().join("main.tf")).unwrap();
+    assert_eq!(read(&ours), read(&theirs));
+    assert_ne!(read(&ours), messy);
+}
