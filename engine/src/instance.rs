@@ -227,6 +227,43 @@ fn body_value(
     Ok(v)
 }
 
+/// The checks `validate` can make without values: every argument and
+/// block exists in the schema and can be set, and required arguments are
+/// written.
+pub fn check_shape(r: &Resource, schema: &Schema) -> Result<(), Error> {
+    fn block(
+        path: &str,
+        attrs: &[(String, hcl::Expression)],
+        blocks: &[NestedBlock],
+        schema: &Block,
+        r: &Resource,
+        loc: &Loc,
+    ) -> Result<(), Error> {
+        let top = path == r.address();
+        for (k, _) in attrs {
+            let at = if top { r.loc_of(k) } else { loc };
+            match schema.attributes.iter().find(|a| &a.name == k) {
+                None => return Err(Error::config(at, format!("{path}: unsupported argument {k:?}"))),
+                Some(a) if a.computed && !a.optional && !a.required => {
+                    return Err(Error::config(at, format!("{path}: {k:?} is computed and cannot be set")));
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some(a) = schema.attributes.iter().find(|a| a.required && !attrs.iter().any(|(k, _)| *k == a.name)) {
+            return Err(Error::config(loc, format!("{path}: the argument {:?} is required", a.name)));
+        }
+        for b in blocks {
+            let Some(bt) = schema.block_types.iter().find(|t| t.type_name == b.type_name) else {
+                return Err(Error::config(&b.loc, format!("{path}: unsupported block type {:?}", b.type_name)));
+            };
+            block(&format!("{path}.{}", b.type_name), &b.attributes, &b.blocks, &bt.block, r, &b.loc)?;
+        }
+        Ok(())
+    }
+    block(&r.address(), &r.attributes, &r.blocks, &schema.block, r, &r.loc)
+}
+
 /// `lifecycle { ignore_changes }`: the configuration takes the prior
 /// values of the ignored attributes.
 pub fn ignore_changes(r: &Resource, prior: &Value, config: &mut Value) {

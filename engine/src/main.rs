@@ -394,6 +394,12 @@ async fn engine(dir: &Path, command: Command) -> anyhow::Result<i32> {
         Command::Validate => {
             let cfg = aigw::config::Config::load(dir)?;
             aigw::graph::sorted(&cfg)?;
+            for v in cfg.variables.values() {
+                if let Some(t) = &v.type_expr {
+                    aigw::variables::type_of(t).map_err(|m| aigw::Error::config(&v.loc, m))?;
+                }
+            }
+            aigw::providers::Providers::check_shapes(&cfg).await?;
             println!("Success! The configuration is valid.");
             Ok(0)
         }

@@ -85,6 +85,36 @@ impl Providers {
         Ok(Providers { clients })
     }
 
+    /// Every resource and data source checked against its provider's
+    /// schema (`validate`: the providers are launched, not configured).
+    pub async fn check_shapes(cfg: &Config) -> Result<(), Error> {
+        let locals: BTreeSet<&str> = cfg.resources.iter().map(|r| r.provider()).collect();
+        for local in locals {
+            let source = cfg.required_providers.get(local).cloned().unwrap_or_else(|| format!("hashicorp/{local}"));
+            let client = PluginClient::launch(&find_provider(&source)?, &[]).await?;
+            let schemas = client.schemas().clone();
+            let _ = client.shutdown().await;
+            for r in cfg.resources.iter().filter(|r| r.provider() == local) {
+                let schema = match r.mode {
+                    crate::config::Mode::Managed => schemas.resources.get(&r.type_name),
+                    crate::config::Mode::Data => schemas.data_sources.get(&r.type_name),
+                }
+                .ok_or_else(|| {
+                    Error::config(
+                        &r.loc,
+                        format!(
+                            "provider {source} has no {} {:?}",
+                            if r.mode == crate::config::Mode::Data { "data source" } else { "resource type" },
+                            r.type_name
+                        ),
+                    )
+                })?;
+                crate::instance::check_shape(r, schema)?;
+            }
+        }
+        Ok(())
+    }
+
     /// The state address and client of a provider configuration.
     pub fn get(&self, key: &str) -> Result<(&str, &PluginClient), Error> {
         self.clients

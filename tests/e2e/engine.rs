@@ -104,6 +104,14 @@ fn errors_name_the_file_and_line() {
         let out = expect(&w, 1, &["plan"]);
         assert!(out.stderr.contains(want), "want {want:?} in:\n{}", out.stderr);
     }
+    // validate checks arguments against the provider's schema, with no API at hand.
+    w.write(
+        "main.tf",
+        &base(&format!("resource \"aigw_cache\" \"c\" {{\n  account_id = \"{ACCOUNT}\"\n  gateway_id = \"g\"\n  ttl = 60\n  colour = \"red\"\n}}\n")),
+    );
+    let out = expect(&w, 1, &["validate"]);
+    assert!(out.stderr.contains("main.tf:14:12: aigw_cache.c: unsupported argument \"colour\""), "{}", out.stderr);
+    assert_eq!(w.expect(1, &["validate", "-no-color"]).code, 1, "terraform agrees");
 }
 
 #[test]
