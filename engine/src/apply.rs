@@ -29,11 +29,6 @@ use crate::plan::{Action, Change, Plan};
 use crate::providers::Providers;
 use crate::state::{Instance, ResourceState, State};
 
-pub(crate) fn b64(b: &[u8]) -> Option<String> {
-    use base64::Engine;
-    (!b.is_empty()).then(|| base64::engine::general_purpose::STANDARD.encode(b))
-}
-
 /// The journal entry that records `value` (or, when null, the removal) for `c`.
 pub(crate) fn entry(c: &Change, provider: &str, value: &Value, private: &[u8]) -> Result<Entry, Error> {
     let resource = ResourceState {
@@ -47,15 +42,7 @@ pub(crate) fn entry(c: &Change, provider: &str, value: &Value, private: &[u8]) -
     let instance = if value.is_null() {
         None
     } else {
-        Some(Instance {
-            index_key: c.key.clone(),
-            schema_version: c.schema.version,
-            attributes: encode_json(value, &c.schema.value_type())?,
-            sensitive_attributes: Vec::new(),
-            private: b64(private),
-            dependencies: c.dependencies.clone(),
-            extra: Default::default(),
-        })
+        Some(Instance::new(&c.key, &c.schema, value, private, c.dependencies.clone())?)
     };
     Ok(Entry { resource, key: c.key.clone(), instance, intent: None })
 }
@@ -306,7 +293,7 @@ pub async fn apply(
                     .iter()
                     .find(|r| r.address() == c.base())
                     .ok_or_else(|| Error::Provider(format!("{} is not in the configuration", c.address())))?;
-                refresh_locals(cfg, scope);
+                refresh_locals(cfg, scope, &r.body_expressions());
                 if let Some((name, v)) = &c.repeat_scope {
                     scope.extra.insert(name.clone(), v.clone());
                 }
@@ -382,7 +369,7 @@ pub async fn apply(
     }
     // With -target the plan did not evaluate every output; keep the ones state has.
     if errors.is_empty() && !cancelled() && !plan.targeted {
-        refresh_locals(cfg, scope);
+        refresh_locals(cfg, scope, &cfg.outputs.values().map(|o| &o.value).collect::<Vec<_>>());
         write_outputs(cfg, plan, state, scope)?;
     }
     journal.snapshot(state)?;
@@ -403,11 +390,29 @@ pub async fn apply(
     Ok(sum)
 }
 
-/// Locals that were unknown at plan time, evaluated again now that more is known.
-fn refresh_locals(cfg: &Config, scope: &mut Scope) {
+/// The locals `exprs` read (directly or through other locals) that were
+/// unknown at plan time, evaluated again now that more is known. Only what
+/// is read is looked at: this runs before every operation.
+fn refresh_locals(cfg: &Config, scope: &mut Scope, exprs: &[&hcl::Expression]) {
+    let local_refs = |e: &hcl::Expression| -> Vec<String> {
+        crate::eval::refs(e)
+            .into_iter()
+            .filter(|r| r.first().is_some_and(|x| x == "local"))
+            .filter_map(|r| r.get(1).cloned())
+            .collect()
+    };
+    let mut read = std::collections::BTreeSet::new();
+    let mut todo: Vec<String> = exprs.iter().flat_map(|e| local_refs(e)).collect();
+    while let Some(n) = todo.pop() {
+        if let Some((e, _)) = cfg.locals.get(&n)
+            && read.insert(n)
+        {
+            todo.extend(local_refs(e));
+        }
+    }
     loop {
         let stale: Vec<String> =
-            scope.locals.iter().filter(|(_, v)| !v.is_wholly_known()).map(|(k, _)| k.clone()).collect();
+            read.iter().filter(|n| scope.locals.get(*n).is_some_and(|v| !v.is_wholly_known())).cloned().collect();
         let mut progressed = false;
         for name in stale {
             if let Some((e, _)) = cfg.locals.get(&name)

@@ -61,11 +61,7 @@ pub fn list(state: &State) -> Vec<String> {
         .resources
         .iter()
         .flat_map(|r| {
-            let base = if r.mode == "data" {
-                format!("data.{}.{}", r.type_name, r.name)
-            } else {
-                format!("{}.{}", r.type_name, r.name)
-            };
+            let base = r.base_address();
             r.instances.iter().map(move |i| address(&base, &i.index_key)).collect::<Vec<_>>()
         })
         .collect();
@@ -111,12 +107,7 @@ fn hcl_value(v: &Json, indent: usize) -> String {
 pub fn show(state: &State, addr: &str) -> Result<String, Error> {
     let mut out = String::new();
     for (r, i) in find(state, addr)? {
-        let base = if r.mode == "data" {
-            format!("data.{}.{}", r.type_name, r.name)
-        } else {
-            format!("{}.{}", r.type_name, r.name)
-        };
-        let _ = writeln!(out, "# {}:", address(&base, &i.index_key));
+        let _ = writeln!(out, "# {}:", address(&r.base_address(), &i.index_key));
         let kw = if r.mode == "data" { "data" } else { "resource" };
         let _ = writeln!(out, "{kw} \"{}\" \"{}\" {}", r.type_name, r.name, hcl_value(&strip_nulls(&i.attributes), 0));
     }
@@ -153,9 +144,7 @@ pub fn rm(state_path: &Path, addrs: &[String], timeout: Duration) -> Result<Vec<
         let targets: Vec<(ResourceState, Option<Json>)> =
             find(&state, addr)?.into_iter().map(|(r, i)| (r.clone(), i.index_key.clone())).collect();
         for (r, key) in targets {
-            let base = format!("{}.{}", r.type_name, r.name);
-            let base = if r.mode == "data" { format!("data.{base}") } else { base };
-            removed.push(address(&base, &key));
+            removed.push(address(&r.base_address(), &key));
             remove(&mut state, &r, &key);
         }
     }
@@ -289,15 +278,7 @@ pub async fn import(dir: &Path, opts: &Options, addr: &str, id: &str) -> Result<
             provider: provider.to_string(),
             instances: Vec::new(),
         };
-        let inst = Instance {
-            index_key: key.clone(),
-            schema_version: schema.version,
-            attributes: tfplugin::value::encode_json(&read.new_state, &schema.value_type())?,
-            sensitive_attributes: Vec::new(),
-            private: crate::apply::b64(&read.private),
-            dependencies: Vec::new(),
-            extra: Default::default(),
-        };
+        let inst = Instance::new(&key, &schema, &read.new_state, &read.private, Vec::new())?;
         run.state.put_instance(&template, &key, Some(inst));
         run.state.save(&run.state_path)
     }

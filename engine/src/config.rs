@@ -109,6 +109,12 @@ impl Resource {
     }
     /// Every expression in the resource body, for dependency analysis.
     pub fn expressions(&self) -> Vec<&Expression> {
+        let mut out = self.body_expressions();
+        out.extend(self.repeat.as_ref().map(Repeat::expr));
+        out
+    }
+    /// The expressions of the body (what the configuration value is made of).
+    pub fn body_expressions(&self) -> Vec<&Expression> {
         fn nested<'a>(b: &'a NestedBlock, out: &mut Vec<&'a Expression>) {
             out.extend(b.attributes.iter().map(|(_, e)| e));
             if let Some((e, _)) = &b.dynamic {
@@ -117,7 +123,6 @@ impl Resource {
             b.blocks.iter().for_each(|x| nested(x, out));
         }
         let mut out: Vec<&Expression> = self.attributes.iter().map(|(_, e)| e).collect();
-        out.extend(self.repeat.as_ref().map(Repeat::expr));
         self.blocks.iter().for_each(|b| nested(b, &mut out));
         out
     }

@@ -265,7 +265,8 @@ impl Scope {
         used: &[Ref],
         keys: &BTreeMap<(String, String), Option<Vec<String>>>,
     ) -> Context<'static> {
-        let mut ctx = Context::new();
+        // Every evaluation starts from the functions, declared once.
+        let mut ctx = crate::functions::CONTEXT.clone();
         let mut roots = std::collections::BTreeSet::new();
         let mut names: BTreeMap<&str, std::collections::BTreeSet<&str>> = BTreeMap::new();
         for r in used {
@@ -307,7 +308,6 @@ impl Scope {
                 ctx.declare_var((*ty).to_string(), hcl::Value::Object(picked));
             }
         }
-        crate::functions::declare(&mut ctx);
         ctx
     }
 }

@@ -23,7 +23,14 @@ fn s(a: &FuncArgs, i: usize) -> String {
     a[i].as_str().unwrap_or_default().to_string()
 }
 
-pub fn declare(ctx: &mut Context<'_>) {
+/// A context holding every function, built once.
+pub static CONTEXT: std::sync::LazyLock<Context<'static>> = std::sync::LazyLock::new(|| {
+    let mut ctx = Context::new();
+    declare(&mut ctx);
+    ctx
+});
+
+fn declare(ctx: &mut Context<'_>) {
     let str1 = || FuncDef::builder().param(ParamType::String);
     ctx.declare_func("lower", str1().build(|a| Ok(hcl::Value::from(s(&a, 0).to_lowercase()))));
     ctx.declare_func("upper", str1().build(|a| Ok(hcl::Value::from(s(&a, 0).to_uppercase()))));

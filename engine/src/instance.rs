@@ -135,21 +135,11 @@ fn body_value(
     r: &Resource,
     loc: &Loc,
 ) -> Result<Value, Error> {
+    check_level(path, attributes, blocks, schema, r, loc)?;
     let mut v = Value::null_object(&schema.implied_type());
-    let nested_level = path != r.address();
-    let here = |k: &str| if nested_level { loc } else { r.loc_of(k) };
+    let here = |k: &str| if path != r.address() { loc } else { r.loc_of(k) };
     for (k, e) in attributes {
-        let Some(attr) = schema.attributes.iter().find(|a| &a.name == k) else {
-            let hint = if schema.block_types.iter().any(|b| &b.type_name == k) {
-                format!("; {k} is a block, written as {k} {{ ... }}")
-            } else {
-                String::new()
-            };
-            return Err(Error::config(here(k), format!("{path}: unsupported argument {k:?}{hint}")));
-        };
-        if attr.computed && !attr.optional && !attr.required {
-            return Err(Error::config(here(k), format!("{path}: {k:?} is computed and cannot be set")));
-        }
+        let Some(attr) = schema.attributes.iter().find(|a| &a.name == k) else { continue };
         let ty: Type = attr.value_type();
         let value = eval(e, scope)
             .and_then(|x| convert(x, &ty))
@@ -216,9 +206,6 @@ fn body_value(
         };
         v.set_attr(&bt.type_name, value);
     }
-    if let Some(b) = blocks.iter().find(|b| !schema.block_types.iter().any(|t| t.type_name == b.type_name)) {
-        return Err(Error::config(&b.loc, format!("{path}: unsupported block type {:?}", b.type_name)));
-    }
     for a in &schema.attributes {
         if a.required && v.attr(&a.name).is_null() {
             return Err(Error::config(loc, format!("{path}: the argument {:?} is required", a.name)));
@@ -227,11 +214,43 @@ fn body_value(
     Ok(v)
 }
 
-/// The checks `validate` can make without values: every argument and
-/// block exists in the schema and can be set, and required arguments are
-/// written.
+/// One level of a body against its schema: every argument exists and can
+/// be set, and every block type exists.
+fn check_level(
+    path: &str,
+    attributes: &[(String, hcl::Expression)],
+    blocks: &[NestedBlock],
+    schema: &Block,
+    r: &Resource,
+    loc: &Loc,
+) -> Result<(), Error> {
+    let here = |k: &str| if path != r.address() { loc } else { r.loc_of(k) };
+    for (k, _) in attributes {
+        match schema.attributes.iter().find(|a| &a.name == k) {
+            None => {
+                let hint = if schema.block_types.iter().any(|b| &b.type_name == k) {
+                    format!("; {k} is a block, written as {k} {{ ... }}")
+                } else {
+                    String::new()
+                };
+                return Err(Error::config(here(k), format!("{path}: unsupported argument {k:?}{hint}")));
+            }
+            Some(a) if a.computed && !a.optional && !a.required => {
+                return Err(Error::config(here(k), format!("{path}: {k:?} is computed and cannot be set")));
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some(b) = blocks.iter().find(|b| !schema.block_types.iter().any(|t| t.type_name == b.type_name)) {
+        return Err(Error::config(&b.loc, format!("{path}: unsupported block type {:?}", b.type_name)));
+    }
+    Ok(())
+}
+
+/// The checks `validate` can make without values: every level passes
+/// [`check_level`], and required arguments are written.
 pub fn check_shape(r: &Resource, schema: &Schema) -> Result<(), Error> {
-    fn block(
+    fn walk(
         path: &str,
         attrs: &[(String, hcl::Expression)],
         blocks: &[NestedBlock],
@@ -239,29 +258,18 @@ pub fn check_shape(r: &Resource, schema: &Schema) -> Result<(), Error> {
         r: &Resource,
         loc: &Loc,
     ) -> Result<(), Error> {
-        let top = path == r.address();
-        for (k, _) in attrs {
-            let at = if top { r.loc_of(k) } else { loc };
-            match schema.attributes.iter().find(|a| &a.name == k) {
-                None => return Err(Error::config(at, format!("{path}: unsupported argument {k:?}"))),
-                Some(a) if a.computed && !a.optional && !a.required => {
-                    return Err(Error::config(at, format!("{path}: {k:?} is computed and cannot be set")));
-                }
-                Some(_) => {}
-            }
-        }
+        check_level(path, attrs, blocks, schema, r, loc)?;
         if let Some(a) = schema.attributes.iter().find(|a| a.required && !attrs.iter().any(|(k, _)| *k == a.name)) {
             return Err(Error::config(loc, format!("{path}: the argument {:?} is required", a.name)));
         }
         for b in blocks {
-            let Some(bt) = schema.block_types.iter().find(|t| t.type_name == b.type_name) else {
-                return Err(Error::config(&b.loc, format!("{path}: unsupported block type {:?}", b.type_name)));
-            };
-            block(&format!("{path}.{}", b.type_name), &b.attributes, &b.blocks, &bt.block, r, &b.loc)?;
+            if let Some(bt) = schema.block_types.iter().find(|t| t.type_name == b.type_name) {
+                walk(&format!("{path}.{}", b.type_name), &b.attributes, &b.blocks, &bt.block, r, &b.loc)?;
+            }
         }
         Ok(())
     }
-    block(&r.address(), &r.attributes, &r.blocks, &schema.block, r, &r.loc)
+    walk(&r.address(), &r.attributes, &r.blocks, &schema.block, r, &r.loc)
 }
 
 /// `lifecycle { ignore_changes }`: the configuration takes the prior

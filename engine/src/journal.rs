@@ -110,31 +110,45 @@ pub fn recover(state_path: &Path, state: &mut State) -> Result<Vec<Entry>, Error
     Ok(pending)
 }
 
-/// Replaces the journal with one that holds just `intents` (none: removes it).
-fn rewrite(state_path: &Path, state: &State, intents: &[Entry]) -> Result<Option<std::fs::File>, Error> {
-    let path = journal_path(state_path);
-    if intents.is_empty() {
-        match std::fs::remove_file(&path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e.into()),
-        }
-        return Ok(None);
-    }
-    let err = |m: String| Error::State { path: path.display().to_string(), message: m };
-    let mut text = serde_json::to_string(&Header { lineage: state.lineage.clone(), serial: state.serial })
-        .map_err(|e| err(e.to_string()))?;
-    text.push('\n');
-    for e in intents {
-        text.push_str(&serde_json::to_string(e).map_err(|e| err(e.to_string()))?);
+/// One JSON line per entry.
+fn lines(entries: &[Entry], path: &Path) -> Result<String, Error> {
+    let mut text = String::new();
+    for e in entries {
+        let line = serde_json::to_string(e)
+            .map_err(|e| Error::State { path: path.display().to_string(), message: e.to_string() })?;
+        text.push_str(&line);
         text.push('\n');
     }
+    Ok(text)
+}
+
+/// A new journal for `state` holding `entries`, written atomically; the
+/// handle appends to it.
+fn start(state_path: &Path, state: &State, entries: &[Entry]) -> Result<std::fs::File, Error> {
+    let path = journal_path(state_path);
+    let header = Header { lineage: state.lineage.clone(), serial: state.serial };
+    let mut text = serde_json::to_string(&header)
+        .map_err(|e| Error::State { path: path.display().to_string(), message: e.to_string() })?;
+    text.push('\n');
+    text.push_str(&lines(entries, &path)?);
     let tmp = path.with_extension("journal.tmp");
     let mut f = std::fs::File::create(&tmp)?;
     f.write_all(text.as_bytes())?;
     f.sync_all()?;
     std::fs::rename(&tmp, &path)?;
-    Ok(Some(std::fs::OpenOptions::new().append(true).open(&path)?))
+    Ok(std::fs::OpenOptions::new().append(true).open(&path)?)
+}
+
+/// Replaces the journal with one that holds just `intents` (none: removes it).
+fn rewrite(state_path: &Path, state: &State, intents: &[Entry]) -> Result<Option<std::fs::File>, Error> {
+    if !intents.is_empty() {
+        return start(state_path, state, intents).map(Some);
+    }
+    match std::fs::remove_file(journal_path(state_path)) {
+        Ok(()) => Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The journal of one apply.
@@ -160,11 +174,7 @@ impl Journal {
         if batch.is_empty() {
             return Ok(());
         }
-        let mut text = String::new();
-        for e in &batch {
-            text.push_str(&serde_json::to_string(e).map_err(|e| self.err(e.to_string()))?);
-            text.push('\n');
-        }
+        let text = lines(&batch, &journal_path(&self.state_path))?;
         for e in batch {
             if e.intent.is_some() {
                 self.intents.insert(e.slot(), e);
@@ -179,15 +189,7 @@ impl Journal {
             return self.snapshot(state);
         }
         if self.file.is_none() {
-            let mut f = std::fs::OpenOptions::new()
-                .create(true)
-                .write(true)
-                .truncate(true)
-                .open(journal_path(&self.state_path))?;
-            let header = Header { lineage: state.lineage.clone(), serial: state.serial };
-            let line = serde_json::to_string(&header).map_err(|e| self.err(e.to_string()))?;
-            f.write_all(format!("{line}\n").as_bytes())?;
-            self.file = Some(f);
+            self.file = Some(start(&self.state_path, state, &[])?);
         }
         if let Some(f) = &mut self.file {
             f.write_all(text.as_bytes())?;
@@ -203,10 +205,6 @@ impl Journal {
         let intents: Vec<Entry> = self.intents.values().cloned().collect();
         self.file = rewrite(&self.state_path, state, &intents)?;
         Ok(())
-    }
-
-    fn err(&self, message: String) -> Error {
-        Error::State { path: journal_path(&self.state_path).display().to_string(), message }
     }
 }
 

@@ -189,13 +189,8 @@ pub fn state_json(state: &State) -> Json {
     let mut resources = Vec::new();
     for r in &state.resources {
         for i in &r.instances {
-            let base = if r.mode == "data" {
-                format!("data.{}.{}", r.type_name, r.name)
-            } else {
-                format!("{}.{}", r.type_name, r.name)
-            };
             let mut m = json!({
-                "address": crate::instance::address(&base, &i.index_key),
+                "address": crate::instance::address(&r.base_address(), &i.index_key),
                 "mode": r.mode,
                 "type": r.type_name,
                 "name": r.name,

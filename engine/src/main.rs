@@ -317,7 +317,7 @@ fn options(c: &Common, destroy: bool, dir: &Path) -> anyhow::Result<aigw::plan::
         replace: c.replace.clone(),
         parallelism: c.parallelism.max(1),
         lock_timeout: c.lock_timeout,
-        state_path: c.state.as_ref().map(|p| if p.is_absolute() { p.clone() } else { dir.join(p) }),
+        state_path: c.state.clone().map(|p| state_path(dir, Some(p))),
         ..Default::default()
     })
 }
@@ -380,8 +380,7 @@ fn interrupt_flag() -> Arc<AtomicBool> {
 
 fn print_plan(plan: &aigw::plan::Plan, run: &aigw::run::Run, json: bool) {
     if json {
-        let provider_of = |k: &str| run.providers.get(k).map(|(a, _)| a.to_string()).unwrap_or_default();
-        println!("{}", aigw::json::plan_json(plan, &run.state, &provider_of));
+        println!("{}", run.plan_json(plan));
     } else {
         print!("{}", aigw::render::plan_text(plan));
     }
@@ -410,9 +409,7 @@ async fn engine(dir: &Path, command: Command) -> anyhow::Result<i32> {
             let result = result.and_then(|plan| {
                 print_plan(&plan, &run, json);
                 if let Some(path) = &out {
-                    let provider_of = |k: &str| run.providers.get(k).map(|(a, _)| a.to_string()).unwrap_or_default();
-                    let j = aigw::json::plan_json(&plan, &run.state, &provider_of);
-                    aigw::planfile::SavedPlan::new(dir, &plan, &opts, j)?.save(path)?;
+                    aigw::planfile::SavedPlan::new(dir, &plan, &opts, run.plan_json(&plan))?.save(path)?;
                     if !json {
                         println!(
                             "\nSaved the plan to: {}\n\nTo perform exactly these actions, run:\n    aigw apply {}",

@@ -13,7 +13,7 @@ use crate::eval::Scope;
 use crate::plan::{Options, Plan, plan};
 use crate::providers::Providers;
 use tfplugin::provider::ReadRequest;
-use tfplugin::value::{decode_json, encode_json};
+use tfplugin::value::decode_json;
 
 use crate::journal::Entry;
 use crate::state::{Instance, State};
@@ -90,7 +90,7 @@ pub async fn adopt_pending(
         return Ok(());
     }
     for e in pending {
-        let addr = crate::instance::address(&format!("{}.{}", e.resource.type_name, e.resource.name), &e.key);
+        let addr = crate::instance::address(&e.resource.base_address(), &e.key);
         let Ok((_, client)) = providers.get(&crate::providers::config_key(&e.resource.provider)) else { continue };
         let Some(schema) = client.schemas().resources.get(&e.resource.type_name).cloned() else { continue };
         let planned = decode_json(&e.intent.unwrap_or_default(), &schema.value_type())?;
@@ -106,15 +106,7 @@ pub async fn adopt_pending(
             continue;
         }
         eprintln!("Note: {addr} was created by an interrupted apply; it is now in the state.");
-        let instance = Instance {
-            index_key: e.key.clone(),
-            schema_version: schema.version,
-            attributes: encode_json(&read.new_state, &schema.value_type())?,
-            sensitive_attributes: Vec::new(),
-            private: crate::apply::b64(&read.private),
-            dependencies: Vec::new(),
-            extra: Default::default(),
-        };
+        let instance = Instance::new(&e.key, &schema, &read.new_state, &read.private, Vec::new())?;
         state.put_instance(&e.resource, &e.key, Some(instance));
     }
     state.save(state_path)?;
@@ -154,6 +146,12 @@ impl Run {
     ) -> Result<Summary, Error> {
         let mut scope = Scope { vars: self.scope.vars.clone(), locals: self.scope.locals.clone(), ..Scope::default() };
         apply(&self.cfg, plan, &mut self.state, &self.state_path, &self.providers, &mut scope, opts, progress).await
+    }
+
+    /// `plan` in Terraform's JSON plan format.
+    pub fn plan_json(&self, plan: &Plan) -> serde_json::Value {
+        let provider_of = |k: &str| self.providers.get(k).map(|(a, _)| a.to_string()).unwrap_or_default();
+        crate::json::plan_json(plan, &self.state, &provider_of)
     }
 
     pub async fn close(self) {

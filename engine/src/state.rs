@@ -58,6 +58,40 @@ pub struct Instance {
     pub extra: serde_json::Map<String, Json>,
 }
 
+impl ResourceState {
+    /// `type.name`, or `data.type.name` for a data source.
+    pub fn base_address(&self) -> String {
+        if self.mode == "data" {
+            format!("data.{}.{}", self.type_name, self.name)
+        } else {
+            format!("{}.{}", self.type_name, self.name)
+        }
+    }
+}
+
+impl Instance {
+    /// The record of an object: `value` encoded by `schema`, the provider's
+    /// private data, and what it depends on.
+    pub fn new(
+        key: &Option<Json>,
+        schema: &tfplugin::Schema,
+        value: &tfplugin::Value,
+        private: &[u8],
+        dependencies: Vec<String>,
+    ) -> Result<Instance, Error> {
+        use base64::Engine;
+        Ok(Instance {
+            index_key: key.clone(),
+            schema_version: schema.version,
+            attributes: tfplugin::value::encode_json(value, &schema.value_type())?,
+            sensitive_attributes: Vec::new(),
+            private: (!private.is_empty()).then(|| base64::engine::general_purpose::STANDARD.encode(private)),
+            dependencies,
+            extra: Default::default(),
+        })
+    }
+}
+
 fn new_lineage() -> String {
     use std::hash::{BuildHasher, Hasher};
     let w = || std::collections::hash_map::RandomState::new().build_hasher().finish();
