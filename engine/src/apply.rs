@@ -9,6 +9,7 @@
 //! `cancel` is set (Ctrl-C), no new operation starts, the running ones
 //! finish and are saved, and apply returns [`Error::Interrupted`].
 use std::collections::HashMap;
+use std::time::Instant;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -264,6 +265,8 @@ pub async fn apply(
     let mut errors: Vec<String> = Vec::new();
     let cancelled = || opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::SeqCst));
     let parallelism = opts.parallelism.max(1);
+    // When each running change started, and when it last said so.
+    let mut started: HashMap<usize, (Instant, Instant)> = Default::default();
     loop {
         let mut intents = Vec::new();
         while running.len() < parallelism && !cancelled() {
@@ -304,14 +307,8 @@ pub async fn apply(
             };
             match config {
                 Ok(config) => {
-                    let verb = match c.action {
-                        Action::Read => "Reading",
-                        Action::Delete => "Destroying",
-                        Action::Update => "Modifying",
-                        Action::Replace if !c.create_before_destroy => "Destroying",
-                        _ => "Creating",
-                    };
-                    progress(&format!("{}: {verb}...", c.address()));
+                    progress(&crate::progress::starting(c));
+                    started.insert(idx, (Instant::now(), Instant::now()));
                     if matches!(c.action, Action::Create | Action::Replace) && !c.is_data() {
                         intents.push(intent(c, providers.get(&c.provider)?.0)?);
                     }
@@ -322,7 +319,25 @@ pub async fn apply(
         }
         // Nothing runs until the creates about to start are on disk.
         journal.commit(state, intents)?;
-        let Some(first) = running.next().await else { break };
+        if running.is_empty() {
+            break;
+        }
+        let first = loop {
+            let next_note = started.values().map(|(_, said)| *said + crate::progress::STILL_EVERY).min();
+            let wait = next_note.map_or(crate::progress::STILL_EVERY, |t| t.saturating_duration_since(Instant::now()));
+            tokio::select! {
+                o = running.next() => break o,
+                _ = tokio::time::sleep(wait) => {
+                    for (idx, (start, said)) in started.iter_mut() {
+                        if said.elapsed() >= crate::progress::STILL_EVERY {
+                            *said = Instant::now();
+                            progress(&crate::progress::still(&plan.changes[*idx], start.elapsed()));
+                        }
+                    }
+                }
+            }
+        };
+        let Some(first) = first else { break };
         // Everything else that finished meanwhile is made durable in the same write.
         let mut finished = vec![first];
         while let Some(Some(o)) = running.next().now_or_never() {
@@ -331,6 +346,7 @@ pub async fn apply(
         let mut batch = Vec::new();
         for o in finished {
             let c = &plan.changes[o.idx];
+            let took = started.remove(&o.idx).map(|(t, _)| t.elapsed()).unwrap_or_default();
             let (source, _) = providers.get(&c.provider)?;
             for (value, private) in o.steps.iter().filter(|_| !c.is_data()) {
                 batch.push(entry(c, source, value, private)?);
@@ -354,13 +370,10 @@ pub async fn apply(
             match o.error {
                 Some(e) => errors.push(e.to_string()),
                 None => {
-                    let what = match c.action {
-                        Action::Read => "Read complete",
-                        Action::Delete => "Destruction complete",
-                        Action::Update => "Modifications complete",
-                        _ => "Creation complete",
-                    };
-                    progress(&format!("{}: {what}", c.address()));
+                    let after = o.steps.last().map(|(v, _)| v.clone()).unwrap_or(Value::Null);
+                    for line in crate::progress::complete(c, took, &after) {
+                        progress(&line);
+                    }
                     schedule.done(c);
                 }
             }

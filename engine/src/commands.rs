@@ -3,7 +3,6 @@
 //! the state lock, and each write is atomic with a backup, like apply.
 use std::fmt::Write;
 use std::path::Path;
-use std::time::Duration;
 
 use serde_json::Value as Json;
 use tfplugin::provider::ReadRequest;
@@ -125,8 +124,8 @@ fn strip_nulls(v: &Json) -> Json {
 
 /// The state, for a command that rewrites it: refused while an interrupted
 /// apply's creates are unsettled (saving would drop what settles them).
-fn load_for_edit(state_path: &Path, timeout: Duration) -> Result<(State, crate::run::StateLock), Error> {
-    let (state, lock, pending) = load_state(state_path, timeout)?;
+fn load_for_edit(state_path: &Path, lock: &crate::lock::LockOptions) -> Result<(State, crate::run::StateLock), Error> {
+    let (state, lock, pending) = load_state(state_path, lock)?;
     if !pending.is_empty() {
         return Err(Error::State {
             path: state_path.display().to_string(),
@@ -137,8 +136,8 @@ fn load_for_edit(state_path: &Path, timeout: Duration) -> Result<(State, crate::
 }
 
 /// `state rm ADDR...`: forgets instances without destroying them.
-pub fn rm(state_path: &Path, addrs: &[String], timeout: Duration) -> Result<Vec<String>, Error> {
-    let (mut state, _lock) = load_for_edit(state_path, timeout)?;
+pub fn rm(state_path: &Path, addrs: &[String], lock: &crate::lock::LockOptions) -> Result<Vec<String>, Error> {
+    let (mut state, _lock) = load_for_edit(state_path, lock)?;
     let mut removed = Vec::new();
     for addr in addrs {
         let targets: Vec<(ResourceState, Option<Json>)> =
@@ -162,8 +161,8 @@ fn remove(state: &mut State, r: &ResourceState, key: &Option<Json>) {
 }
 
 /// `state mv SRC DST`: renames a resource or moves one instance.
-pub fn mv(state_path: &Path, src: &str, dst: &str, timeout: Duration) -> Result<(), Error> {
-    let (mut state, _lock) = load_for_edit(state_path, timeout)?;
+pub fn mv(state_path: &Path, src: &str, dst: &str, lock: &crate::lock::LockOptions) -> Result<(), Error> {
+    let (mut state, _lock) = load_for_edit(state_path, lock)?;
     let (sbase, skey) = parse_address(src)?;
     let (dbase, dkey) = parse_address(dst)?;
     let (dt, dn, dmode) = split_base(&dbase);

@@ -156,11 +156,23 @@ pub struct ProviderBlock {
     pub loc: Loc,
 }
 
+/// A `backend` block: its type, `path` (for `local`) and place.
+#[derive(Debug, Clone)]
+pub struct Backend {
+    pub kind: String,
+    pub path: Option<String>,
+    pub loc: Loc,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Config {
     pub dir: PathBuf,
     /// local name → source address, e.g. `aigw` → `aigw/aigw`.
     pub required_providers: BTreeMap<String, String>,
+    /// `terraform { backend "..." {} }`, if written.
+    pub backend: Option<Backend>,
+    /// local name → where its `source` is written.
+    pub required_provider_locs: BTreeMap<String, Loc>,
     /// `aigw` or `aigw.alias` → its block.
     pub provider_blocks: BTreeMap<String, ProviderBlock>,
     pub variables: BTreeMap<String, Variable>,
@@ -224,6 +236,33 @@ fn traversal_text(e: &Expression) -> String {
 }
 
 impl Config {
+    /// The source address of provider `local`: its `required_providers`
+    /// entry, or `hashicorp/<local>` as Terraform assumes.
+    pub fn source_of(&self, local: &str) -> String {
+        self.required_providers.get(local).cloned().unwrap_or_else(|| format!("hashicorp/{local}"))
+    }
+
+    /// The state file a `backend "local" { path = ... }` names.
+    pub fn state_path(&self) -> Option<PathBuf> {
+        self.backend.as_ref().and_then(|b| b.path.as_ref()).map(|p| self.dir.join(p))
+    }
+
+    /// The state lives in a backend aigw does not keep yet: refuse, rather
+    /// than write a local state the team's backend never sees.
+    pub fn check_backend(&self) -> Result<(), Error> {
+        match &self.backend {
+            Some(b) if b.kind != "local" => Err(Error::config(
+                &b.loc,
+                format!(
+                    "backend {:?} is not supported by aigw yet (only \"local\"); run this configuration with \
+                     terraform, or remove the backend block to keep the state in terraform.tfstate",
+                    b.kind
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// Loads every `*.tf` file in `dir`, in name order.
     pub fn load(dir: &Path) -> Result<Config, Error> {
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -264,6 +303,15 @@ impl Config {
             let find = |k: &str| b.body().attributes().find(|a| a.key() == k).map(|a| a.expr().clone());
             match kind {
                 "terraform" => {
+                    for bb in b.body().blocks().filter(|x| x.identifier() == "backend") {
+                        let kind = bb.labels().first().map(|l| l.as_str().to_string()).unwrap_or_default();
+                        let path = bb.body().attributes().find(|a| a.key() == "path").and_then(|a| match a.expr() {
+                            Expression::String(s) => Some(s.clone()),
+                            _ => None,
+                        });
+                        let at = Loc::find(&src.file, src.text, src.cursor, "backend");
+                        self.backend = Some(Backend { kind, path, loc: at });
+                    }
                     for rp in b.body().blocks().filter(|x| x.identifier() == "required_providers") {
                         for a in rp.body().attributes() {
                             let source = match a.expr() {
@@ -278,6 +326,8 @@ impl Config {
                             let source = source.ok_or_else(|| {
                                 Error::config(&loc, format!("required_providers.{} needs a literal source", a.key()))
                             })?;
+                            let at = Loc::find(&src.file, src.text, src.cursor, &format!("\"{source}\""));
+                            self.required_provider_locs.insert(a.key().to_string(), at);
                             self.required_providers.insert(a.key().to_string(), source);
                         }
                     }

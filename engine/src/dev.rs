@@ -79,12 +79,29 @@ async fn apply_once(dir: &Path, opts: &Options, out: &mut dyn FnMut(&str)) -> Re
     Ok(())
 }
 
+/// Binds the emulator's address; a busy one is named with the way out.
+pub async fn bind(addr: std::net::SocketAddr) -> Result<tokio::net::TcpListener, Error> {
+    tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        let why = match e.kind() {
+            std::io::ErrorKind::AddrInUse => {
+                "the address is already in use (is another aigw emulator or aigw dev running?)".to_string()
+            }
+            std::io::ErrorKind::PermissionDenied => "permission denied (ports below 1024 need privileges)".to_string(),
+            _ => e.to_string(),
+        };
+        Error::Listen(format!(
+            "cannot listen on {addr}: {why}; choose another address with -listen=127.0.0.1:PORT \
+             (-listen=127.0.0.1:0 picks a free port)"
+        ))
+    })
+}
+
 /// Runs until Ctrl-C.
 pub async fn dev(dir: &Path, o: DevOptions, out: &mut (dyn FnMut(&str) + Send)) -> Result<(), Error> {
     let config =
         EmuConfig { simulate: !o.real, upstreams: o.upstreams.clone().into_iter().collect(), ..EmuConfig::default() };
     let emulator = Emulator::open(config).await.map_err(|e| Error::Provider(format!("emulator: {e}")))?;
-    let listener = tokio::net::TcpListener::bind(o.listen).await?;
+    let listener = bind(o.listen).await?;
     let addr = listener.local_addr()?;
     let (stop, rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(emulator.serve(listener, async {
@@ -136,7 +153,7 @@ pub async fn dev(dir: &Path, o: DevOptions, out: &mut (dyn FnMut(&str) + Send)) 
     out("\nStopping.\n");
     let _ = stop.send(());
     let _ = server.await;
-    for suffix in ["", ".backup", ".aigw.lock", ".journal"] {
+    for suffix in ["", ".backup", ".next", ".journal"] {
         let mut p = state_path.as_os_str().to_owned();
         p.push(suffix);
         let _ = std::fs::remove_file(p);

@@ -1,9 +1,37 @@
-//! Finding a provider binary for a source address, as Terraform does under
-//! `dev_overrides` (the CLI config named by `TF_CLI_CONFIG_FILE`), or next
-//! to the `aigw` executable for aigw's own provider.
+//! Finding the program that serves a provider source address, in
+//! Terraform's order: a `dev_overrides` entry in the CLI configuration
+//! named by `TF_CLI_CONFIG_FILE`, then what `terraform init` installed in
+//! `.terraform/providers`, then, for `aigw/aigw`, the `aigw` binary itself
+//! (it carries the provider and serves it as `aigw provider`).
 use std::path::{Path, PathBuf};
 
+use tfplugin::client::PluginClient;
+
+use crate::config::Config;
 use crate::error::Error;
+
+/// The provider aigw carries.
+pub const BUILT_IN: &str = "registry.terraform.io/aigw/aigw";
+
+/// A program to launch for a provider, and how it was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderCommand {
+    pub program: PathBuf,
+    pub args: Vec<String>,
+    /// Where it came from, for `aigw init`: "dev_overrides in FILE", ...
+    pub origin: String,
+}
+
+impl ProviderCommand {
+    pub async fn launch(&self) -> Result<PluginClient, Error> {
+        Ok(PluginClient::launch_with_args(&self.program, &self.args, &[]).await?)
+    }
+}
+
+/// `aigw/aigw` → `registry.terraform.io/aigw/aigw`.
+pub fn full_source(source: &str) -> String {
+    if source.matches('/').count() == 1 { format!("registry.terraform.io/{source}") } else { source.to_string() }
+}
 
 fn type_of(source: &str) -> &str {
     source.rsplit('/').next().unwrap_or(source)
@@ -53,34 +81,80 @@ pub fn dev_override(cli_config: &str, source: &str) -> Option<PathBuf> {
     let rest = &cli_config[at..];
     let open = rest.find('{')?;
     let close = open + rest[open..].find('}')?;
-    let short = |s: &str| s.trim_start_matches("registry.terraform.io/").to_string();
     quoted(&rest[open + 1..close])
         .chunks(2)
-        .find(|kv| kv.len() == 2 && short(&kv[0]) == short(source))
+        .find(|kv| kv.len() == 2 && full_source(&kv[0]) == full_source(source))
         .map(|kv| PathBuf::from(&kv[1]))
 }
 
-/// The binary serving `source` (e.g. `aigw/aigw`).
-pub fn find_provider(source: &str) -> Result<PathBuf, Error> {
-    let ty = type_of(source);
-    if let Ok(cfg) = std::env::var("TF_CLI_CONFIG_FILE")
-        && let Ok(text) = std::fs::read_to_string(&cfg)
-        && let Some(dir) = dev_override(&text, source)
+/// The newest version of `source` that `terraform init` installed under
+/// `dir/.terraform/providers` for this platform.
+fn installed(dir: &Path, source: &str) -> Option<PathBuf> {
+    let base = dir.join(".terraform/providers").join(full_source(source));
+    let platform = format!("{}_{}", std::env::consts::OS, go_arch());
+    let mut versions: Vec<PathBuf> =
+        std::fs::read_dir(&base).ok()?.filter_map(|e| e.ok().map(|e| e.path().join(&platform))).collect();
+    versions.sort();
+    versions.iter().rev().find_map(|d| in_dir(d, type_of(source)))
+}
+
+/// Go's name for this machine's architecture, as in provider paths.
+pub fn go_arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "x86" => "386",
+        other => other,
+    }
+}
+
+/// How to run the provider `local` of `cfg`. A source that cannot be found
+/// is an error at its `required_providers` entry that says what to do.
+pub fn find_provider(cfg: &Config, local: &str) -> Result<ProviderCommand, Error> {
+    let source = full_source(&cfg.source_of(local));
+    let ty = type_of(&source).to_string();
+    if let Ok(file) = std::env::var("TF_CLI_CONFIG_FILE")
+        && let Ok(text) = std::fs::read_to_string(&file)
+        && let Some(dir) = dev_override(&text, &source)
     {
-        return in_dir(&dir, ty).ok_or_else(|| {
+        let program = in_dir(&dir, &ty).ok_or_else(|| {
             Error::Provider(format!(
-                "{source}: no terraform-provider-{ty} in {} (dev_overrides in {cfg})",
+                "{source}: dev_overrides in {file} names {}, which holds no terraform-provider-{ty}; \
+                 build it there (cargo build -p terraform-provider-{ty}) or remove the entry",
                 dir.display()
             ))
-        });
+        })?;
+        return Ok(ProviderCommand { program, args: Vec::new(), origin: format!("dev_overrides in {file}") });
     }
-    let exe = std::env::current_exe()?;
-    exe.parent().and_then(|d| in_dir(d, ty)).ok_or_else(|| {
-        Error::Provider(format!(
-            "{source}: terraform-provider-{ty} not found next to {} and no dev_overrides entry",
-            exe.display()
-        ))
-    })
+    if let Some(program) = installed(&cfg.dir, &source) {
+        return Ok(ProviderCommand { program, args: Vec::new(), origin: "installed in .terraform/providers".into() });
+    }
+    if source == BUILT_IN {
+        let program = std::env::current_exe()?;
+        return Ok(ProviderCommand { program, args: vec!["provider".into()], origin: "built into aigw".into() });
+    }
+    let message = format!(
+        "provider {source} is not available: aigw has {BUILT_IN} built in; for any other provider run \
+         `terraform init` in this directory (aigw uses .terraform/providers) or add a dev_overrides entry \
+         to the file TF_CLI_CONFIG_FILE names"
+    );
+    let hint = if ty == "aigw" || source.contains("/aigw") {
+        format!("{message}. Did you mean source = \"aigw/aigw\"?")
+    } else {
+        message
+    };
+    match cfg.required_provider_locs.get(local) {
+        Some(loc) => Err(Error::config(loc, hint)),
+        None => Err(Error::Provider(hint)),
+    }
+}
+
+/// Every provider the configuration names, resolved (`validate`, `init`,
+/// and every command before it starts work).
+pub fn check_all(cfg: &Config) -> Result<Vec<(String, ProviderCommand)>, Error> {
+    let mut locals: std::collections::BTreeSet<String> = cfg.required_providers.keys().cloned().collect();
+    locals.extend(cfg.resources.iter().map(|r| r.provider().to_string()));
+    locals.into_iter().map(|l| Ok((full_source(&cfg.source_of(&l)), find_provider(cfg, &l)?))).collect()
 }
 
 #[cfg(test)]
@@ -92,6 +166,7 @@ mod tests {
   direct {}
 }"#;
         assert_eq!(super::dev_override(cfg, "aigw/aigw").unwrap().to_str(), Some("/opt/aigw"));
+        assert_eq!(super::dev_override(cfg, "registry.terraform.io/aigw/aigw").unwrap().to_str(), Some("/opt/aigw"));
         assert!(super::dev_override(cfg, "hashicorp/null").is_none());
     }
 }

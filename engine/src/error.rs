@@ -13,6 +13,8 @@ pub struct Loc {
     pub col: usize,
     /// The source line, for the snippet.
     pub text: String,
+    /// 0-based byte offset in the file.
+    pub byte: usize,
 }
 
 impl Loc {
@@ -29,6 +31,7 @@ impl Loc {
             line: src[..offset].matches('\n').count() + 1,
             col: src[start..offset].chars().count() + 1,
             text: src[start..end].trim_end_matches('\r').to_string(),
+            byte: offset,
         }
     }
 
@@ -42,7 +45,10 @@ impl Loc {
     /// The same line, pointing at `needle` when the line has it.
     pub fn narrow(&self, needle: &str) -> Loc {
         match self.text.find(needle) {
-            Some(i) => Loc { col: self.text[..i].chars().count() + 1, ..self.clone() },
+            Some(i) => {
+                let line_start = self.byte - self.text.chars().take(self.col - 1).map(char::len_utf8).sum::<usize>();
+                Loc { col: self.text[..i].chars().count() + 1, byte: line_start + i, ..self.clone() }
+            }
             None => self.clone(),
         }
     }
@@ -77,6 +83,14 @@ pub enum Error {
     Diagnostics { context: String, message: String },
     #[error("state file {path}: {message}")]
     State { path: String, message: String },
+    #[error(
+        "Error acquiring the state lock on {path}: another command (aigw or terraform) holds it.\n{holder}\n\n\
+         Wait for it to finish, or retry with -lock-timeout=60s to wait for it."
+    )]
+    Locked { path: String, holder: String },
+    /// A server address that cannot be bound.
+    #[error("{0}")]
+    Listen(String),
     #[error("provider {0}")]
     Provider(String),
     /// Operations that failed during apply; everything else was saved.
@@ -96,6 +110,51 @@ impl Error {
     pub fn config(loc: &Loc, message: impl Into<String>) -> Error {
         Error::Config { loc: loc.clone(), message: message.into() }
     }
+}
+
+impl Error {
+    /// The error as one diagnostic in Terraform's JSON format (`validate
+    /// -json`): a range and snippet when it has a place in a file.
+    pub fn to_diagnostic_json(&self) -> serde_json::Value {
+        let Error::Config { loc, message } = self else {
+            return serde_json::json!({"severity": "error", "summary": self.to_string(), "detail": ""});
+        };
+        let (summary, detail) = message.split_once(": ").map_or((message.as_str(), ""), |(a, b)| (a, b));
+        let start_col = loc.col;
+        let word = loc.text.chars().skip(start_col - 1).take_while(|c| !c.is_whitespace()).count().max(1);
+        let start_off: usize = loc.text.chars().take(start_col - 1).map(char::len_utf8).sum();
+        let end_off: usize = start_off + loc.text.chars().skip(start_col - 1).take(word).map(char::len_utf8).sum::<usize>();
+        let point = |col: usize, byte: usize| serde_json::json!({"line": loc.line, "column": col, "byte": byte});
+        serde_json::json!({
+            "severity": "error",
+            "summary": summary,
+            "detail": detail,
+            "range": {
+                "filename": loc.file,
+                "start": point(start_col, loc.byte),
+                "end": point(start_col + word, loc.byte + end_off - start_off),
+            },
+            "snippet": {
+                "context": null,
+                "code": loc.text,
+                "start_line": loc.line,
+                "highlight_start_offset": start_off,
+                "highlight_end_offset": end_off,
+                "values": [],
+            },
+        })
+    }
+}
+
+/// `validate -json`'s document for the errors found (none: valid).
+pub fn validate_json(errors: &[&Error]) -> serde_json::Value {
+    serde_json::json!({
+        "format_version": "1.0",
+        "valid": errors.is_empty(),
+        "error_count": errors.len(),
+        "warning_count": 0,
+        "diagnostics": errors.iter().map(|e| e.to_diagnostic_json()).collect::<Vec<_>>(),
+    })
 }
 
 /// Fails with the errors among `d`, each on its own line.

@@ -131,8 +131,8 @@ pub struct Options {
     pub provider_overrides: BTreeMap<String, BTreeMap<String, Value>>,
     /// The state file; default `terraform.tfstate` in the configuration directory.
     pub state_path: Option<std::path::PathBuf>,
-    /// How long to wait for the state lock.
-    pub lock_timeout: std::time::Duration,
+    /// How the state lock is taken (`-lock`, `-lock-timeout`).
+    pub lock: crate::lock::LockOptions,
 }
 
 /// The prior state of one resource: upgraded by the provider and, unless

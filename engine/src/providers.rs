@@ -19,8 +19,7 @@ pub struct Providers {
 /// The address Terraform records for a provider configuration in state:
 /// `provider["registry.terraform.io/aigw/aigw"]`, with `.alias` when aliased.
 pub fn state_address(source: &str, alias: Option<&str>) -> String {
-    let full =
-        if source.matches('/').count() == 1 { format!("registry.terraform.io/{source}") } else { source.to_string() };
+    let full = crate::discovery::full_source(source);
     match alias {
         Some(a) => format!("provider[\"{full}\"].{a}"),
         None => format!("provider[\"{full}\"]"),
@@ -57,9 +56,8 @@ impl Providers {
             if alias.is_some() && !cfg.provider_blocks.contains_key(&key) {
                 return Err(Error::Syntax(format!("provider configuration {key} is used but not declared")));
             }
-            let source = cfg.required_providers.get(&local).cloned().unwrap_or_else(|| format!("hashicorp/{local}"));
-            let bin = find_provider(&source)?;
-            let client = PluginClient::launch(&bin, &[]).await?;
+            let source = cfg.source_of(&local);
+            let client = find_provider(cfg, &local)?.launch().await?;
             let schema = client.schemas().provider.clone();
             let mut config = Value::null_object(&schema.value_type());
             if let Some(block) = cfg.provider_blocks.get(&key) {
@@ -90,8 +88,8 @@ impl Providers {
     pub async fn check_shapes(cfg: &Config) -> Result<(), Error> {
         let locals: BTreeSet<&str> = cfg.resources.iter().map(|r| r.provider()).collect();
         for local in locals {
-            let source = cfg.required_providers.get(local).cloned().unwrap_or_else(|| format!("hashicorp/{local}"));
-            let client = PluginClient::launch(&find_provider(&source)?, &[]).await?;
+            let source = cfg.source_of(local);
+            let client = find_provider(cfg, local)?.launch().await?;
             let schemas = client.schemas().clone();
             let _ = client.shutdown().await;
             for r in cfg.resources.iter().filter(|r| r.provider() == local) {

@@ -2,9 +2,7 @@
 //! load the state (replaying a journal an interrupted apply left), start
 //! the providers, plan, and (for apply and destroy) apply. The CLI in
 //! `main.rs` only parses flags and prints.
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use crate::apply::{ApplyOptions, Summary, apply};
 use crate::config::Config;
@@ -18,45 +16,7 @@ use tfplugin::value::decode_json;
 use crate::journal::Entry;
 use crate::state::{Instance, State};
 
-/// An OS lock on `<state>.aigw.lock`, held while a command uses the state.
-/// The OS drops it when the process dies, so a killed run never leaves a
-/// stale lock behind.
-pub struct StateLock {
-    _file: std::fs::File,
-}
-
-impl StateLock {
-    /// Takes the lock, waiting up to `timeout` for another aigw to let go.
-    pub fn take(state_path: &Path, timeout: Duration) -> Result<StateLock, Error> {
-        let mut p = state_path.as_os_str().to_owned();
-        p.push(".aigw.lock");
-        let path = PathBuf::from(p);
-        let mut file = std::fs::OpenOptions::new().create(true).truncate(false).read(true).write(true).open(&path)?;
-        let deadline = Instant::now() + timeout;
-        loop {
-            match file.try_lock() {
-                Ok(()) => break,
-                Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(50));
-                }
-                Err(std::fs::TryLockError::WouldBlock) => {
-                    let holder = std::fs::read_to_string(&path).unwrap_or_default();
-                    return Err(Error::State {
-                        path: state_path.display().to_string(),
-                        message: format!(
-                            "locked by another aigw command (pid {}); wait for it to finish, or retry with -lock-timeout=60s",
-                            holder.trim()
-                        ),
-                    });
-                }
-                Err(std::fs::TryLockError::Error(e)) => return Err(e.into()),
-            }
-        }
-        file.set_len(0)?;
-        writeln!(file, "{}", std::process::id())?;
-        Ok(StateLock { _file: file })
-    }
-}
+pub use crate::lock::{LockOptions, StateLock};
 
 pub struct Run {
     pub cfg: Config,
@@ -70,11 +30,24 @@ pub struct Run {
 /// Loads the state at `path` under its lock, replaying a journal an
 /// interrupted apply left behind. Also returns the creates whose outcome
 /// that apply never learned ([`adopt_pending`] settles them).
-pub fn load_state(path: &Path, lock_timeout: Duration) -> Result<(State, StateLock, Vec<Entry>), Error> {
-    let lock = StateLock::take(path, lock_timeout)?;
-    let mut state = State::load(path)?;
+pub fn load_state(path: &Path, lock: &LockOptions) -> Result<(State, StateLock, Vec<Entry>), Error> {
+    let lock = StateLock::take(path, lock)?;
+    let mut state = if lock.state_is_new() { State::empty() } else { State::load(path)? };
     let pending = crate::journal::recover(path, &mut state)?;
     Ok((state, lock, pending))
+}
+
+/// The state for a command that only reads it (`show`, `output`, `state
+/// list`): as [`load_state`] when the lock is free (so a journal is
+/// replayed), or the file as it is while another command holds it, as
+/// Terraform reads without locking.
+pub fn read_state(path: &Path) -> Result<State, Error> {
+    let opts = LockOptions { operation: "OperationTypeInvalid", ..LockOptions::default() };
+    match load_state(path, &opts) {
+        Ok((state, _lock, _)) => Ok(state),
+        Err(Error::Locked { .. }) => State::load(path),
+        Err(e) => Err(e),
+    }
 }
 
 /// Creates an interrupted apply started but never heard back from: each is
@@ -113,22 +86,27 @@ pub async fn adopt_pending(
     crate::journal::recover(state_path, state).map(|_| ())
 }
 
+/// `path.module`, `path.root` and `path.cwd` for the configuration in `dir`.
+pub fn path_value(dir: &Path) -> tfplugin::Value {
+    let here = dir.display().to_string();
+    tfplugin::Value::object([("module", here.as_str().into()), ("root", here.as_str().into()), ("cwd", ".".into())])
+}
+
 impl Run {
     pub async fn open(dir: &Path, opts: &Options) -> Result<Run, Error> {
         let cfg = Config::load(dir)?;
-        let state_path = opts.state_path.clone().unwrap_or_else(|| dir.join("terraform.tfstate"));
+        crate::discovery::check_all(&cfg)?;
+        let state_path = match &opts.state_path {
+            Some(p) => p.clone(),
+            None => {
+                cfg.check_backend()?;
+                cfg.state_path().unwrap_or_else(|| dir.join("terraform.tfstate"))
+            }
+        };
         let mut scope = Scope { vars: crate::variables::values(&cfg, &opts.var_args)?, ..Scope::default() };
-        let here = dir.display().to_string();
-        scope.extra.insert(
-            "path".into(),
-            tfplugin::Value::object([
-                ("module", here.as_str().into()),
-                ("root", here.as_str().into()),
-                ("cwd", ".".into()),
-            ]),
-        );
+        scope.extra.insert("path".into(), path_value(dir));
         crate::graph::sorted(&cfg)?;
-        let (mut state, lock, pending) = load_state(&state_path, opts.lock_timeout)?;
+        let (mut state, lock, pending) = load_state(&state_path, &opts.lock)?;
         let providers = Providers::start(&cfg, &state, &scope, &opts.provider_overrides).await?;
         adopt_pending(&mut state, &state_path, &providers, pending).await?;
         Ok(Run { cfg, state, state_path, providers, scope, _lock: lock })

@@ -1,6 +1,11 @@
 //! Terraform's state file, format v4, read and written as Terraform does,
-//! so `terraform` and `aigw` can take turns on one directory. Writes are
-//! atomic (temp file, fsync, rename) and keep the previous file as
+//! so `terraform` and `aigw` can take turns on one directory. The file is
+//! rewritten in place, as Terraform does, because Terraform's lock is on
+//! the file itself (a rename would leave a waiting `terraform` holding a
+//! lock on a file nobody reads). A write is still all-or-nothing: the new
+//! content goes first to `<state>.next` (fsynced, renamed into place), then
+//! into the state file; a `.next` found on load is a write that a crash
+//! interrupted, and is finished first. The previous content is kept as
 //! `terraform.tfstate.backup`. A corrupt file is reported and left alone.
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -115,6 +120,7 @@ impl State {
     /// Reads `path`; a missing file is an empty state.
     pub fn load(path: &Path) -> Result<State, Error> {
         let err = |message: String| Error::State { path: path.display().to_string(), message };
+        finish_interrupted_write(path).map_err(|e| err(format!("finishing an interrupted write: {e}")))?;
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::empty()),
@@ -138,16 +144,25 @@ impl State {
         let mut text = serde_json::to_string_pretty(self)
             .map_err(|e| Error::State { path: path.display().to_string(), message: e.to_string() })?;
         text.push('\n');
-        if path.exists() {
+        if std::fs::metadata(path).is_ok_and(|m| m.len() > 0) {
             std::fs::copy(path, backup_path(path))?;
         }
-        let tmp = path.with_extension("tfstate.tmp");
-        {
+        let next = next_path(path);
+        let tmp = path.with_extension("tfstate.next.tmp");
+        let written = (|| {
             let mut f = std::fs::File::create(&tmp)?;
             f.write_all(text.as_bytes())?;
             f.sync_all()?;
+            std::fs::rename(&tmp, &next)?;
+            write_in_place(path, text.as_bytes())?;
+            std::fs::remove_file(&next)
+        })();
+        if let Err(e) = written {
+            // A complete .next (if the rename happened) finishes the write
+            // on the next load; the state file is never left half-written.
+            let _ = std::fs::remove_file(&tmp);
+            return Err(Error::State { path: path.display().to_string(), message: format!("write failed: {e}") });
         }
-        std::fs::rename(&tmp, path)?;
         Ok(())
     }
 
@@ -194,6 +209,34 @@ fn key_order(k: &Option<Json>) -> (i64, String) {
         Some(Json::Number(n)) => (n.as_i64().unwrap_or(0), String::new()),
         Some(other) => (i64::MAX, other.as_str().unwrap_or_default().to_string()),
     }
+}
+
+/// Truncates `path` and writes `bytes` into the same file (same inode), fsynced.
+fn write_in_place(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut f = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(path)?;
+    f.set_len(0)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
+/// A complete `.next` means the last write may be torn: redo it.
+fn finish_interrupted_write(path: &Path) -> std::io::Result<()> {
+    let next = next_path(path);
+    match std::fs::read(&next) {
+        Ok(bytes) => {
+            write_in_place(path, &bytes)?;
+            std::fs::remove_file(&next)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// `terraform.tfstate.next`: a write in progress.
+pub fn next_path(path: &Path) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(".next");
+    PathBuf::from(p)
 }
 
 pub fn backup_path(path: &Path) -> PathBuf {

@@ -119,9 +119,20 @@ impl PluginClient {
     /// Launches `binary` as Terraform would, completes the handshake and
     /// fetches the schemas.
     pub async fn launch(binary: &Path, envs: &[(String, String)]) -> Result<PluginClient, Error> {
+        PluginClient::launch_with_args(binary, &[], envs).await
+    }
+
+    /// [`PluginClient::launch`], passing `args` to the plugin (a binary
+    /// that serves the protocol as one of its modes, like `aigw provider`).
+    pub async fn launch_with_args(
+        binary: &Path,
+        args: &[String],
+        envs: &[(String, String)],
+    ) -> Result<PluginClient, Error> {
         let me = tls::generate_identity()?;
         let mut cmd = Command::new(binary);
-        cmd.env(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)
+        cmd.args(args)
+            .env(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)
             .env("PLUGIN_PROTOCOL_VERSIONS", "6")
             .env("PLUGIN_MIN_PORT", "10000")
             .env("PLUGIN_MAX_PORT", "25000")

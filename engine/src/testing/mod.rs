@@ -267,6 +267,9 @@ fn check_references(cfg: &crate::config::Config, t: &TestFile) -> Result<(), Err
 
 async fn run_file(dir: &Path, t: &TestFile, filter: Option<&str>, out: &mut Vec<Outcome>) -> Result<(), Error> {
     check_references(&crate::config::Config::load(dir)?, t)?;
+    if filter.is_some_and(|f| !t.scenarios.iter().any(|s| s.name.contains(f))) {
+        return Ok(());
+    }
     let emu = start_emulator(t).await?;
     let state_dir = tempfile_dir()?;
     let mut overrides = BTreeMap::new();
@@ -347,12 +350,26 @@ fn tempfile_dir() -> Result<std::path::PathBuf, Error> {
 }
 
 /// The report and exit code of `aigw test`: 0 all passed, 1 a scenario
-/// failed, 2 the configuration (or a test file) could not be applied.
+/// failed or nothing could be run (no such directory, no test files, a
+/// filter matching nothing), 2 the configuration (or a test file) could
+/// not be applied.
 pub async fn run(dir: &Path, filter: Option<&str>, verbose: bool) -> (String, i32, Vec<Outcome>) {
     let mut report = String::new();
+    if !dir.is_dir() {
+        let what = if dir.exists() { "is not a directory" } else { "does not exist" };
+        return (format!("Error: {} {what}; give the configuration directory: aigw test DIR\n", dir.display()), 1, Vec::new());
+    }
     let files = file::find(dir);
     if files.is_empty() {
-        return (format!("no *.aigwtest.hcl files in {} or its tests/\n", dir.display()), 2, Vec::new());
+        return (
+            format!(
+                "Error: no test files: {} and {}/tests hold no *.aigwtest.hcl file; write one (see the README's `aigw test` section)\n",
+                dir.display(),
+                dir.display()
+            ),
+            1,
+            Vec::new(),
+        );
     }
     let mut outcomes = Vec::new();
     for f in files {
@@ -365,6 +382,12 @@ pub async fn run(dir: &Path, filter: Option<&str>, verbose: bool) -> (String, i3
             let _ = writeln!(report, "{}: the configuration could not be tested:\n  {e}", f.display());
             return (report, 2, outcomes);
         }
+    }
+    if let Some(f) = filter
+        && outcomes.is_empty()
+    {
+        let _ = writeln!(report, "Error: -filter={f:?} matches no scenario; nothing was run");
+        return (report, 1, outcomes);
     }
     let (mut passed, mut failed) = (0, 0);
     for o in &outcomes {

@@ -78,6 +78,7 @@ pub async fn serve<P: Provider>(provider: P, opts: ServeOptions) -> Result<(), E
     // go-plugin servers ignore interrupts: the client sends StopProvider and
     // then Shutdown, and Ctrl-C in a terminal reaches the whole process group.
     tokio::spawn(async { while tokio::signal::ctrl_c().await.is_ok() {} });
+    watch_parent();
 
     let listener = Listener::bind().await?;
     let (network, addr) = listener.address()?;
@@ -100,6 +101,24 @@ pub async fn serve<P: Provider>(provider: P, opts: ServeOptions) -> Result<(), E
     out.flush()?;
     drop(out);
     run(provider, listener, acceptor).await
+}
+
+/// A plugin lives only as long as its client: when Terraform or aigw goes
+/// away without a Shutdown (even `kill -9`), the process is re-parented
+/// and the provider exits instead of running on forever.
+fn watch_parent() {
+    let parent = std::os::unix::process::parent_id();
+    if parent <= 1 {
+        return;
+    }
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            if std::os::unix::process::parent_id() != parent {
+                std::process::exit(0);
+            }
+        }
+    });
 }
 
 async fn serve_debug<P: Provider>(provider: P, opts: ServeOptions) -> Result<(), Error> {
