@@ -51,6 +51,29 @@ impl std::fmt::Debug for Client {
     }
 }
 
+/// The connection was refused: nothing listens there, so retrying is pointless.
+fn refused(e: &reqwest::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(s) = source {
+        if s.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused) {
+            return true;
+        }
+        source = s.source();
+    }
+    false
+}
+
+fn refused_error(url: &str) -> Error {
+    let origin = reqwest::Url::parse(url).map(|u| u.origin().ascii_serialization()).unwrap_or_else(|_| url.to_string());
+    let local = origin.contains("://127.0.0.1") || origin.contains("://localhost") || origin.contains("://[::1]");
+    let hint = if local {
+        "is `aigw emulator` running? Start it with `aigw emulator`, or set the provider's base_url"
+    } else {
+        "check the provider's base_url and your network"
+    };
+    Error::Refused { origin, hint }
+}
+
 impl Client {
     /// `base_url` is the v4 root, e.g. `https://api.cloudflare.com/client/v4`.
     pub fn new(base_url: &str, token: &str, opts: ClientOptions) -> Result<Client, Error> {
@@ -97,6 +120,7 @@ impl Client {
             }
             let resp = match req.send().await {
                 Ok(r) => r,
+                Err(e) if refused(&e) => return Err(refused_error(url)),
                 Err(e) => {
                     attempt += 1;
                     if idempotent && attempt < self.opts.max_attempts && (e.is_timeout() || e.is_connect()) {

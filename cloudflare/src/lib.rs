@@ -23,6 +23,9 @@ pub enum Error {
     /// The request never got an answer (connection, timeout).
     #[error("request to {url} failed: {reason}")]
     Http { url: String, reason: String },
+    /// Nothing listens at the API's address.
+    #[error("connection refused at {origin} ({hint})")]
+    Refused { origin: String, hint: &'static str },
     /// The answer was not what the API documents.
     #[error("unexpected response from {url}: {reason}")]
     Decode { url: String, reason: String },

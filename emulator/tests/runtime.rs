@@ -327,7 +327,7 @@ async fn streams_pass_through_chunk_by_chunk() {
     let mut r = emu
         .http
         .post(format!("{}/v1/{ACCT}/st/openai/chat/completions", emu.base))
-        .json(&json!({"model": "gpt-4o-mini", "stream": true, "messages": []}))
+        .json(&json!({"model": "gpt-4o-mini", "stream": true, "messages": [{"role": "user", "content": "hi"}]}))
         .send()
         .await
         .unwrap();

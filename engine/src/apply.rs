@@ -9,11 +9,11 @@
 //! `cancel` is set (Ctrl-C), no new operation starts, the running ones
 //! finish and are saved, and apply returns [`Error::Interrupted`].
 use std::collections::HashMap;
-use std::time::Instant;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
 use futures_util::FutureExt;
 use futures_util::stream::{FuturesUnordered, StreamExt};

@@ -44,11 +44,8 @@ impl Console {
     /// One expression's value, formatted; or the error, in words.
     pub fn eval(&self, line: &str) -> Result<String, String> {
         let body = crate::config::parse("<console-input>", &format!("x = {line}\n")).map_err(|e| e.to_string())?;
-        let expr = body
-            .attributes()
-            .next()
-            .map(|a| a.expr().clone())
-            .ok_or_else(|| "expected an expression".to_string())?;
+        let expr =
+            body.attributes().next().map(|a| a.expr().clone()).ok_or_else(|| "expected an expression".to_string())?;
         crate::eval::eval(&expr, &self.scope).map(|v| format(&v, 0))
     }
 }

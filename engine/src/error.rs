@@ -123,7 +123,8 @@ impl Error {
         let start_col = loc.col;
         let word = loc.text.chars().skip(start_col - 1).take_while(|c| !c.is_whitespace()).count().max(1);
         let start_off: usize = loc.text.chars().take(start_col - 1).map(char::len_utf8).sum();
-        let end_off: usize = start_off + loc.text.chars().skip(start_col - 1).take(word).map(char::len_utf8).sum::<usize>();
+        let end_off: usize =
+            start_off + loc.text.chars().skip(start_col - 1).take(word).map(char::len_utf8).sum::<usize>();
         let point = |col: usize, byte: usize| serde_json::json!({"line": loc.line, "column": col, "byte": byte});
         serde_json::json!({
             "severity": "error",
@@ -157,6 +158,18 @@ pub fn validate_json(errors: &[&Error]) -> serde_json::Value {
     })
 }
 
+/// `; did you mean "x"?` for the candidate closest to a misspelt `name`,
+/// or nothing when none is close.
+pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::levenshtein(name, c), c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 3) && *d < c.len())
+        .min()
+        .map(|(_, c)| format!("; did you mean {c:?}?"))
+        .unwrap_or_default()
+}
+
 /// Fails with the errors among `d`, each on its own line.
 pub fn check(d: &tfplugin::Diagnostics, context: &str) -> Result<(), Error> {
     if !d.has_errors() {
@@ -165,7 +178,8 @@ pub fn check(d: &tfplugin::Diagnostics, context: &str) -> Result<(), Error> {
     let message = d
         .iter()
         .filter(|x| x.severity == tfplugin::Severity::Error)
-        .map(ToString::to_string)
+        // "Error:" is said once, by whoever prints the error.
+        .map(|x| x.to_string().trim_start_matches("Error: ").to_string())
         .collect::<Vec<_>>()
         .join("\n  ");
     Err(Error::Diagnostics { context: context.to_string(), message })

@@ -231,9 +231,10 @@ fn check_level(
                 let hint = if schema.block_types.iter().any(|b| &b.type_name == k) {
                     format!("; {k} is a block, written as {k} {{ ... }}")
                 } else {
-                    String::new()
+                    crate::error::did_you_mean(k, schema.attributes.iter().map(|a| a.name.as_str()))
                 };
-                return Err(Error::config(here(k), format!("{path}: unsupported argument {k:?}{hint}")));
+                let at = here(k).narrow(k);
+                return Err(Error::config(&at, format!("{path}: unsupported argument {k:?}{hint}")));
             }
             Some(a) if a.computed && !a.optional && !a.required => {
                 return Err(Error::config(here(k), format!("{path}: {k:?} is computed and cannot be set")));

@@ -81,7 +81,7 @@ pub fn recover(state_path: &Path, state: &mut State) -> Result<Vec<Entry>, Error
     // The first apply on a directory journals before any state file exists:
     // the journal then says what the state's lineage is.
     if let Some(h) = &header
-        && !state_path.exists()
+        && std::fs::metadata(state_path).map_or(true, |m| m.len() == 0)
         && state.resources.is_empty()
     {
         state.lineage = h.lineage.clone();

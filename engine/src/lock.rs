@@ -128,8 +128,7 @@ impl StateLock {
 
 /// What the holder's lock-info file says, in Terraform's words.
 fn holder(state_path: &Path) -> String {
-    match std::fs::read_to_string(info_path(state_path)).ok().and_then(|t| serde_json::from_str::<LockInfo>(&t).ok())
-    {
+    match std::fs::read_to_string(info_path(state_path)).ok().and_then(|t| serde_json::from_str::<LockInfo>(&t).ok()) {
         Some(i) => format!(
             "Lock Info:\n  ID:        {}\n  Path:      {}\n  Operation: {}\n  Who:       {}\n  Version:   {}\n  Created:   {}\n  Info:      {}",
             i.id, i.path, i.operation, i.who, i.version, i.created, i.info

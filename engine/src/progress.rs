@@ -63,7 +63,9 @@ pub fn still(c: &Change, elapsed: Duration) -> String {
     let (verb, _) = words(c, true);
     let elapsed = go_duration(elapsed);
     match c.action {
-        Action::Update | Action::Delete => format!("{}: Still {verb}... [id={}, {elapsed} elapsed]", c.address(), id_of(&c.before).unwrap_or_default()),
+        Action::Update | Action::Delete => {
+            format!("{}: Still {verb}... [id={}, {elapsed} elapsed]", c.address(), id_of(&c.before).unwrap_or_default())
+        }
         _ => format!("{}: Still {verb}... [{elapsed} elapsed]", c.address()),
     }
 }

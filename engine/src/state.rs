@@ -127,6 +127,12 @@ impl State {
             Err(e) => return Err(err(e.to_string())),
         };
         if text.trim().is_empty() {
+            // Terraform reads an empty file as no state (its lock creates one);
+            // with a backup that holds a state, it is a state that was lost.
+            let backup = std::fs::read_to_string(backup_path(path)).unwrap_or_default();
+            if backup.trim().is_empty() {
+                return Ok(State::empty());
+            }
             return Err(err("the file is empty; restore it from terraform.tfstate.backup".into()));
         }
         let s: State = serde_json::from_str(&text)

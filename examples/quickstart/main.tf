@@ -1,6 +1,7 @@
 # Quickstart: an AI Gateway with caching, a rate limit and a fallback chain,
-# managed by Terraform and created on the local aigw emulator. Point base_url at https://api.cloudflare.com/client/v4 and
-# use a real token to create the same gateway on Cloudflare.
+# managed by Terraform and created on the local aigw emulator (aigw test and
+# aigw dev point it there). With AIGW_BASE_URL unset, a real CLOUDFLARE_API_TOKEN
+# and your account id, the same file creates the same gateway on Cloudflare.
 terraform {
   required_providers {
     aigw = { source = "aigw/aigw" }
@@ -8,19 +9,26 @@ terraform {
 }
 
 variable "base_url" {
-  type    = string
-  default = "http://127.0.0.1:8787/client/v4"
+  description = "The Cloudflare API root. Unset: AIGW_BASE_URL if set, else https://api.cloudflare.com/client/v4."
+  type        = string
+  default     = null
 }
 
 variable "api_token" {
-  type      = string
-  sensitive = true
-  default   = "local-dev-token" # any non-empty token works on the emulator
+  description = "An API token with AI Gateway Read and Write. Unset: CLOUDFLARE_API_TOKEN (any token works on the emulator)."
+  type        = string
+  sensitive   = true
+  default     = null
 }
 
 variable "account_id" {
-  type    = string
-  default = "0123456789abcdef0123456789abcdef"
+  description = "Your Cloudflare account id, 32 hex digits (terraform.tfvars holds one the emulator accepts)."
+  type        = string
+
+  validation {
+    condition     = length(var.account_id) == 32
+    error_message = "account_id is the 32-hex-digit id on your Cloudflare dashboard's overview page."
+  }
 }
 
 provider "aigw" {

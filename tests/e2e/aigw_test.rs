@@ -4,7 +4,7 @@ use std::process::Command;
 
 use crate::util::bin;
 
-fn repo() -> std::path::PathBuf {
+pub fn repo() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
@@ -19,6 +19,7 @@ fn broken_quickstart(edit: impl Fn(String) -> String) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let src = repo().join("examples/quickstart");
     std::fs::write(dir.path().join("main.tf"), edit(std::fs::read_to_string(src.join("main.tf")).unwrap())).unwrap();
+    std::fs::copy(src.join("terraform.tfvars"), dir.path().join("terraform.tfvars")).unwrap();
     std::fs::create_dir(dir.path().join("tests")).unwrap();
     std::fs::copy(src.join("tests/quickstart.aigwtest.hcl"), dir.path().join("tests/quickstart.aigwtest.hcl")).unwrap();
     dir

@@ -27,6 +27,7 @@ fn wait_for(session: &str, what: &str) -> String {
 }
 
 #[test]
+#[cfg_attr(not(has_tmux), ignore = "needs tmux")]
 fn dev_applies_watches_and_stops_cleanly() {
     if Command::new("tmux").arg("-V").output().is_err() {
         assert!(std::env::var_os("CI").is_none(), "tmux is required in CI");
@@ -37,6 +38,7 @@ fn dev_applies_watches_and_stops_cleanly() {
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
     let tf = dir.path().join("main.tf");
     std::fs::copy(repo.join("examples/quickstart/main.tf"), &tf).unwrap();
+    std::fs::copy(repo.join("examples/quickstart/terraform.tfvars"), dir.path().join("terraform.tfvars")).unwrap();
     let session = format!("aigw-dev-{}", std::process::id());
     let cmd = format!("{} dev {} --listen 127.0.0.1:0", bin("aigw").display(), dir.path().display());
     assert!(tmux(&["new-session", "-d", "-s", &session, "-x", "250", "-y", "60", &cmd]).status.success());

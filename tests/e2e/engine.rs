@@ -24,10 +24,25 @@ pub fn quickstart(emu: &Emulator) -> String {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/quickstart/main.tf"),
     )
     .unwrap();
-    src.replace("http://127.0.0.1:8787/client/v4", &emu.base_url()).replace("local-dev-token", &emu.token)
+    with_emulator_defaults(&src, emu)
+}
+
+/// A copy of the quickstart's variables whose defaults point at `emu`
+/// (the example itself leaves them to the environment and terraform.tfvars).
+pub fn with_emulator_defaults(src: &str, emu: &Emulator) -> String {
+    let start = src.find("variable \"base_url\" {").expect("the quickstart declares base_url");
+    let end = src.find("provider \"aigw\" {").expect("the quickstart configures aigw");
+    let vars = format!(
+        "variable \"base_url\" {{\n  default = \"{}\"\n}}\n\nvariable \"api_token\" {{\n  sensitive = true\n  default   = \"{}\"\n}}\n\nvariable \"account_id\" {{\n  default = \"{}\"\n}}\n\n",
+        emu.base_url(),
+        emu.token,
+        crate::util::ACCOUNT
+    );
+    format!("{}{vars}{}", &src[..start], &src[end..])
 }
 
 #[test]
+#[cfg_attr(not(has_terraform), ignore = "needs terraform-1.11: run scripts/install-clis.sh")]
 fn aigw_and_terraform_share_state_both_ways() {
     let Some(tf) = cli("terraform-1.11") else { return };
     let emu = Emulator::start("engine-token");
@@ -63,6 +78,7 @@ fn aigw_and_terraform_share_state_both_ways() {
 }
 
 #[test]
+#[cfg_attr(not(has_terraform), ignore = "needs terraform-1.11: run scripts/install-clis.sh")]
 fn errors_name_the_file_and_line() {
     let Some(tf) = cli("terraform-1.11") else { return };
     let emu = Emulator::start("t");
@@ -110,11 +126,12 @@ fn errors_name_the_file_and_line() {
         &base(&format!("resource \"aigw_cache\" \"c\" {{\n  account_id = \"{ACCOUNT}\"\n  gateway_id = \"g\"\n  ttl = 60\n  colour = \"red\"\n}}\n")),
     );
     let out = expect(&w, 1, &["validate"]);
-    assert!(out.stderr.contains("main.tf:14:12: aigw_cache.c: unsupported argument \"colour\""), "{}", out.stderr);
+    assert!(out.stderr.contains("main.tf:14:3: aigw_cache.c: unsupported argument \"colour\""), "{}", out.stderr);
     assert_eq!(w.expect(1, &["validate", "-no-color"]).code, 1, "terraform agrees");
 }
 
 #[test]
+#[cfg_attr(not(has_terraform), ignore = "needs terraform-1.11: run scripts/install-clis.sh")]
 fn for_each_instances_round_trip_with_terraform() {
     let Some(tf) = cli("terraform-1.11") else { return };
     let emu = Emulator::start("engine-token");
@@ -161,6 +178,7 @@ fn actions(plan: &serde_json::Value) -> Vec<(String, Vec<String>)> {
 }
 
 #[test]
+#[cfg_attr(not(has_terraform), ignore = "needs terraform-1.11: run scripts/install-clis.sh")]
 fn plan_json_agrees_with_terraform_show_json() {
     let Some(tf) = cli("terraform-1.11") else { return };
     let emu = Emulator::start("engine-token");
@@ -210,6 +228,7 @@ fn plan_json_agrees_with_terraform_show_json() {
 }
 
 #[test]
+#[cfg_attr(not(has_terraform), ignore = "needs terraform-1.11: run scripts/install-clis.sh")]
 fn state_commands_import_output_and_fmt_work_like_terraform_s() {
     let Some(tf) = cli("terraform-1.11") else { return };
     let emu = Emulator::start("engine-token");
@@ -284,6 +303,7 @@ fn state_commands_import_output_and_fmt_work_like_terraform_s() {
 }
 
 #[test]
+#[cfg_attr(not(has_terraform), ignore = "needs terraform-1.11: run scripts/install-clis.sh")]
 fn aliased_providers_reach_their_own_endpoint_and_terraform_reads_the_state() {
     let Some(tf) = cli("terraform-1.11") else { return };
     let (us, eu) = (Emulator::start("t"), Emulator::start("t"));
@@ -310,6 +330,7 @@ fn aliased_providers_reach_their_own_endpoint_and_terraform_reads_the_state() {
 }
 
 #[test]
+#[cfg_attr(not(has_terraform), ignore = "needs terraform-1.11: run scripts/install-clis.sh")]
 fn fmt_writes_what_terraform_fmt_writes() {
     let Some(tf) = cli("terraform-1.11") else { return };
     let messy = "variable \"x\" {\ntype=string   # kind\ndefault = \"a\"\n}\n\noutput \"o\" {\n  value = {\n    a = 1 # one\n    long_key = \"two\"   # two\n  }\n}\n\n\nresource \"aigw_cache\" \"c\" {\n  for_each = toset([\"a\",\"b\"])\n  account_id = \"x\"\n  gateway_id = each.key # the gateway\n  ttl = 60\n  text = <<EOT\n  kept   as is\nEOT\n}\n";

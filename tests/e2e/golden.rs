@@ -125,6 +125,7 @@ fn run_case(case: &Path, tf: crate::util::CliBin) {
 }
 
 #[test]
+#[cfg_attr(not(has_terraform), ignore = "needs terraform-1.11: run scripts/install-clis.sh")]
 fn every_golden_case_plans_as_recorded() {
     let Some(tf) = cli("terraform-1.11") else { return };
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../engine/testdata");

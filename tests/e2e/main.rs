@@ -21,3 +21,7 @@ mod aigw_test;
 mod golden;
 // `aigw dev` in a terminal.
 mod dev;
+// The command line as Terraform users know it.
+mod cli;
+// A newcomer's mistakes, the examples alone, litter, the README on a fresh clone.
+mod mistakes;

@@ -137,6 +137,7 @@ fn parallel_writes_to_one_gateway_keep_both() {
 /// `--debug` serves plaintext and prints TF_REATTACH_PROVIDERS; terraform
 /// attached through it plans against the running provider.
 #[test]
+#[cfg_attr(not(has_terraform), ignore = "needs terraform-1.11: run scripts/install-clis.sh")]
 fn debug_mode_reattaches_under_terraform() {
     use std::io::BufRead;
     let Some(cli) = crate::util::cli("terraform-1.11") else { return };

@@ -109,6 +109,7 @@ fn state_attr(w: &Workdir, address: &str, attr: &str) -> Value {
 }
 
 #[test]
+#[cfg_attr(not(has_terraform), ignore = "needs terraform on PATH")]
 fn cache_lifecycle() {
     let Some((emu, w)) = setup() else { return };
     w.write("main.tf", &config(&emu, &cache(3600)));
@@ -139,6 +140,7 @@ fn cache_lifecycle() {
 }
 
 #[test]
+#[cfg_attr(not(has_terraform), ignore = "needs terraform on PATH")]
 fn rate_limit_lifecycle() {
     let Some((emu, w)) = setup() else { return };
     w.write("main.tf", &config(&emu, &rate_limit(100, "sliding")));
@@ -170,6 +172,7 @@ fn rate_limit_lifecycle() {
 }
 
 #[test]
+#[cfg_attr(not(has_terraform), ignore = "needs terraform on PATH")]
 fn fallback_lifecycle_updates_in_place() {
     let Some((emu, w)) = setup() else { return };
     w.write("main.tf", &config(&emu, &fallback("gpt-4o-mini")));
@@ -217,6 +220,7 @@ fn fallback_lifecycle_updates_in_place() {
 }
 
 #[test]
+#[cfg_attr(not(has_terraform), ignore = "needs terraform on PATH")]
 fn everything_applies_in_parallel_without_lost_updates() {
     let Some((emu, w)) = setup() else { return };
     let url = r#"
@@ -249,6 +253,7 @@ output "openai_url" {
 }
 
 #[test]
+#[cfg_attr(not(has_terraform), ignore = "needs terraform on PATH")]
 fn invalid_policy_values_fail_at_plan_time() {
     let Some((emu, w)) = setup() else { return };
     let cases = [
@@ -287,37 +292,40 @@ fn repo() -> std::path::PathBuf {
 
 /// The README's quickstart and every documented example apply as written.
 #[test]
+#[cfg_attr(not(has_terraform), ignore = "needs terraform on PATH")]
 fn examples_apply_plan_clean_and_destroy() {
     let Some((emu, w)) = setup() else { return };
     let (url, token) = (format!("base_url={}", emu.base_url()), format!("api_token={}", emu.token));
-    let vars = ["-var", url.as_str(), "-var", token.as_str()];
+    let account = format!("account_id={ACCOUNT}");
+    let vars = ["-var", url.as_str(), "-var", token.as_str(), "-var", account.as_str()];
     w.write("main.tf", &std::fs::read_to_string(repo().join("examples/quickstart/main.tf")).unwrap());
     w.expect(0, &[&["apply", "-auto-approve", "-no-color"][..], &vars].concat());
     w.expect(0, &[&["plan", "-detailed-exitcode", "-no-color"][..], &vars].concat());
     w.expect(0, &[&["destroy", "-auto-approve", "-no-color"][..], &vars].concat());
     assert!(emu.gateway_ids().is_empty());
 
-    // examples/resources/*, then with examples/data-sources/* added (the data
-    // sources read the gateway the resource examples create).
-    let mut all = format!(
-        "{HEADER}\nprovider \"aigw\" {{\n  base_url  = \"{}\"\n  api_token = \"{}\"\n}}\n",
-        emu.base_url(),
-        emu.token
-    );
-    for dir in ["examples/resources", "examples/data-sources"] {
-        let mut files: Vec<_> = std::fs::read_dir(repo().join(dir))
-            .unwrap()
-            .flat_map(|e| std::fs::read_dir(e.unwrap().path()).unwrap().map(|f| f.unwrap().path()))
-            .filter(|f| f.extension().is_some_and(|x| x == "tf"))
-            .collect();
-        files.sort();
-        for f in files {
-            all.push_str(&std::fs::read_to_string(&f).unwrap());
-        }
-        w.write("main.tf", &all);
+    // Each of examples/resources/* and examples/data-sources/* alone, with a
+    // provider block pointing at the emulator.
+    let provider =
+        format!("provider \"aigw\" {{\n  base_url  = \"{}\"\n  api_token = \"{}\"\n}}\n", emu.base_url(), emu.token);
+    for f in example_files() {
+        w.write("main.tf", &std::fs::read_to_string(&f).unwrap());
+        w.write("provider.tf", &provider);
         w.expect(0, &["apply", "-auto-approve", "-no-color"]);
+        w.expect(0, &["plan", "-detailed-exitcode", "-no-color"]);
+        w.expect(0, &["destroy", "-auto-approve", "-no-color"]);
     }
-    w.expect(0, &["plan", "-detailed-exitcode", "-no-color"]);
-    w.expect(0, &["destroy", "-auto-approve", "-no-color"]);
     assert!(emu.gateway_ids().is_empty());
+}
+
+/// Every `.tf` file under examples/resources and examples/data-sources.
+pub fn example_files() -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = ["examples/resources", "examples/data-sources"]
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(repo().join(dir)).unwrap())
+        .flat_map(|e| std::fs::read_dir(e.unwrap().path()).unwrap().map(|f| f.unwrap().path()))
+        .filter(|f| f.extension().is_some_and(|x| x == "tf"))
+        .collect();
+    files.sort();
+    files
 }

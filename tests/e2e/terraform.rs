@@ -99,26 +99,31 @@ fn lifecycle(name: &'static str) {
 }
 
 #[test]
+#[cfg_attr(not(has_terraform), ignore = "needs terraform-1.11: run scripts/install-clis.sh")]
 fn lifecycle_terraform_1_11() {
     lifecycle("terraform-1.11");
 }
 
 #[test]
+#[cfg_attr(not(has_tofu_1_6_2), ignore = "needs tofu-1.6.2: run scripts/install-clis.sh")]
 fn lifecycle_opentofu_1_6_2() {
     lifecycle("tofu-1.6.2");
 }
 
 #[test]
+#[cfg_attr(not(has_terraform_1_0_3), ignore = "needs terraform-1.0.3: run scripts/install-clis.sh")]
 fn lifecycle_terraform_1_0_3() {
     lifecycle("terraform-1.0.3");
 }
 
 #[test]
+#[cfg_attr(not(has_terraform_1_15_5), ignore = "needs terraform-1.15.5: run scripts/install-clis.sh")]
 fn lifecycle_terraform_1_15_5() {
     lifecycle("terraform-1.15.5");
 }
 
 #[test]
+#[cfg_attr(not(has_terraform), ignore = "needs terraform-1.11: run scripts/install-clis.sh")]
 fn invalid_values_fail_plan_on_their_attribute() {
     let Some(cli) = cli("terraform-1.11") else { return };
     let emu = Emulator::start("t");
@@ -137,6 +142,7 @@ fn invalid_values_fail_plan_on_their_attribute() {
 }
 
 #[test]
+#[cfg_attr(not(has_terraform), ignore = "needs terraform-1.11: run scripts/install-clis.sh")]
 fn wrong_token_fails_with_the_auth_error_and_never_leaks() {
     let Some(cli) = cli("terraform-1.11") else { return };
     let emu = Emulator::start("the-right-token");

@@ -164,7 +164,12 @@ impl Workdir {
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
-        let out = Command::new(&self.cli.path)
+        self.run_with_input(args, "")
+    }
+
+    /// Runs with `input` on stdin.
+    pub fn run_with_input(&self, args: &[&str], input: &str) -> Output {
+        let mut child = Command::new(&self.cli.path)
             .args(args)
             .current_dir(self.path())
             .env("TF_CLI_CONFIG_FILE", &self.cli_config)
@@ -173,9 +178,15 @@ impl Workdir {
             .env("TF_INPUT", "0")
             .env_remove("TF_LOG")
             .envs(self.envs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .stdin(Stdio::null())
-            .output()
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .expect("run CLI");
+        let mut stdin = child.stdin.take().expect("stdin");
+        std::io::Write::write_all(&mut stdin, input.as_bytes()).expect("write stdin");
+        drop(stdin);
+        let out = child.wait_with_output().expect("run CLI");
         Output {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

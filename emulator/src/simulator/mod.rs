@@ -4,6 +4,7 @@
 //! calls per provider and model, and injects the faults it is told to.
 //! Faults are set through the control API or `--fault`, never by magic
 //! strings in requests.
+mod checks;
 pub mod formats;
 
 use std::collections::BTreeMap;
@@ -127,6 +128,7 @@ impl Simulator {
 
 async fn serve(
     State(sim): State<Arc<Simulator>>,
+    method: axum::http::Method,
     Path((provider, rest)): Path<(String, String)>,
     RawQuery(query): RawQuery,
     body: Bytes,
@@ -150,6 +152,16 @@ async fn serve(
             let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             return (code, axum::Json(format.error_body(status, &provider))).into_response();
         }
+    }
+    // Past any outage, the provider refuses what it does not serve.
+    let request = match checks::check(&provider, &method, &rest, &body) {
+        Ok(r) => r,
+        Err((status, body)) => return (status, axum::Json(body)).into_response(),
+    };
+    if method == axum::http::Method::GET {
+        let models = serde_json::json!({"object": "list", "data": [
+            {"id": model, "object": "model", "created": 0, "owned_by": provider}]});
+        return axum::Json(models).into_response();
     }
     let reply = Reply::new(&provider, &model, &request);
     let stream = request.get("stream").and_then(Value::as_bool).unwrap_or(false)

@@ -11,12 +11,10 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "aigw",
     about = "Cloudflare AI Gateway as code, tested locally",
-    long_about = "Cloudflare AI Gateway as code, tested locally.\n\n\
-        Main commands: init, validate, plan, apply, destroy; `aigw test` proves a configuration \
-        against the local emulator and `aigw dev` keeps one applied while you edit it.",
     disable_version_flag = true,
-    after_help = "Global options: -chdir=DIR switches to DIR before running the command.\n\
-        -version prints the version, as `aigw version` does."
+    after_help = "Main commands: init, validate, plan, apply, destroy. `aigw test` proves a configuration on the\n\
+        local emulator; `aigw dev` keeps one applied while you edit it.\n\n\
+        Global options: -chdir=DIR switches to DIR before running the command; -version prints the version."
 )]
 pub struct Cli {
     #[command(subcommand)]

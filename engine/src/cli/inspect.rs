@@ -47,7 +47,11 @@ pub async fn init(dir: &Path, state: &StateFlags) -> anyhow::Result<i32> {
     for (source, command) in aigw::discovery::check_all(&cfg)? {
         let client = command.launch().await.with_context(|| format!("starting provider {source}"))?;
         let _ = client.shutdown().await;
-        let version = if command.origin == "built into aigw" { format!(" v{}", env!("CARGO_PKG_VERSION")) } else { String::new() };
+        let version = if command.origin == "built into aigw" {
+            format!(" v{}", env!("CARGO_PKG_VERSION"))
+        } else {
+            String::new()
+        };
         println!("- Using {source}{version} ({})", command.origin);
     }
     println!(

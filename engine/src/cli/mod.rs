@@ -51,7 +51,6 @@ fn single_dash(text: &str) -> String {
     out
 }
 
-
 fn init_logging(no_color: bool) {
     let ansi = !no_color && std::io::IsTerminal::is_terminal(&std::io::stderr());
     tracing_subscriber::fmt()
@@ -155,7 +154,17 @@ async fn dispatch(dir: &Path, command: Command) -> anyhow::Result<i32> {
             let opts = aigw::dev::DevOptions { listen, real, upstreams: upstreams.into_iter().collect(), vars: map };
             serve::dev(&dir, opts).await
         }
-        Command::Emulator { listen, data_dir, api_token, real, upstreams, faults, cache_max_bytes, api_latency, .. } => {
+        Command::Emulator {
+            listen,
+            data_dir,
+            api_token,
+            real,
+            upstreams,
+            faults,
+            cache_max_bytes,
+            api_latency,
+            ..
+        } => {
             let config = aigw_emulator::Config {
                 api_token,
                 data_dir,

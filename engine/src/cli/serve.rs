@@ -11,10 +11,12 @@ pub async fn emulator(listen: SocketAddr, config: aigw_emulator::Config) -> anyh
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    let upstreams = if config.simulate { "simulated upstreams" } else { "real upstreams" };
+    let upstreams =
+        if config.simulate { "simulated upstreams (-real calls the real providers)" } else { "real upstreams" };
     let emulator = aigw_emulator::Emulator::open(config).await.context("cannot start the emulator")?;
     // Bound and loaded: from here on requests are served.
-    println!("listening on http://{addr} ({upstreams})");
+    println!("listening on http://{addr}");
+    eprintln!("aigw emulator: {upstreams}");
     emulator.serve(listener, shutdown).await.context("emulator failed")?;
     Ok(0)
 }
@@ -88,10 +90,7 @@ pub async fn dev(dir: &Path, opts: aigw::dev::DevOptions) -> anyhow::Result<i32>
 /// `aigw provider`: the built-in provider over tfplugin6, as
 /// `terraform-provider-aigw` serves it.
 pub async fn provider(debug: bool) -> anyhow::Result<i32> {
-    let opts = tfplugin::server::ServeOptions {
-        debug,
-        address: terraform_provider_aigw::PROVIDER_ADDRESS.to_string(),
-    };
+    let opts = tfplugin::server::ServeOptions { debug, address: terraform_provider_aigw::PROVIDER_ADDRESS.to_string() };
     tfplugin::server::serve(terraform_provider_aigw::AigwProvider::new(), opts).await?;
     Ok(0)
 }

@@ -128,7 +128,10 @@ fn upstream(b: &Block, loc: &Loc) -> Result<Fault, Error> {
     Ok(f)
 }
 
-fn request(b: &Block, loc: Loc) -> Result<Request, Error> {
+const REQUEST_ARGUMENTS: [&str; 9] =
+    ["gateway", "provider", "path", "method", "headers", "body", "count", "concurrency", "advance"];
+
+fn request(b: &Block, src: &Src, loc: Loc) -> Result<Request, Error> {
     let name = label(b, &loc)?;
     let mut r = Request {
         name,
@@ -170,11 +173,10 @@ fn request(b: &Block, loc: Loc) -> Result<Request, Error> {
                 )
             }
             other => {
+                let hint = crate::error::did_you_mean(other, REQUEST_ARGUMENTS);
                 return Err(Error::config(
-                    &loc,
-                    format!(
-                        "unknown request argument {other:?} (gateway, provider, path, method, headers, body, count, concurrency, advance)"
-                    ),
+                    &src.loc(other, loc.byte),
+                    format!("unknown request argument {other:?}{hint} (it takes {})", REQUEST_ARGUMENTS.join(", ")),
                 ));
             }
         }
@@ -200,13 +202,16 @@ fn scenario(b: &Block, src: &Src, loc: Loc, offset: usize) -> Result<Scenario, E
             Structure::Block(inner) if inner.identifier() == "request" => {
                 let l = inner.labels().first().map(|x| x.as_str().to_string()).unwrap_or_default();
                 let loc = next(&format!("request \"{l}\""));
-                s.requests.push(request(inner, loc)?);
+                s.requests.push(request(inner, src, loc)?);
             }
             Structure::Block(inner) if inner.identifier() == "assert" => {
                 let find = |k: &str| inner.body().attributes().find(|a| a.key() == k).map(|a| a.expr().clone());
                 let aloc = next("assert");
+                let condition = find("condition").ok_or_else(|| Error::config(&aloc, "assert needs a condition"))?;
+                // Errors about the condition point into it.
+                let aloc = next("condition");
                 s.asserts.push(Assert {
-                    condition: find("condition").ok_or_else(|| Error::config(&aloc, "assert needs a condition"))?,
+                    condition,
                     error_message: find("error_message").unwrap_or(Expression::String("assertion failed".into())),
                     loc: aloc,
                 });
@@ -229,7 +234,7 @@ impl TestFile {
     pub fn load(path: &Path) -> Result<TestFile, Error> {
         let text = std::fs::read_to_string(path)?;
         let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let body = hcl::parse(&text).map_err(|e| Error::Syntax(format!("{file}: {e}")))?;
+        let body = crate::config::parse(&file, &text)?;
         let src = Src { file, text: &text };
         let mut t = TestFile { path: path.to_path_buf(), ..TestFile::default() };
         for st in body.iter() {
@@ -312,7 +317,7 @@ mod tests {
         )
         .unwrap();
         let e = TestFile::load(&p).unwrap_err().to_string();
-        assert!(e.starts_with("x.aigwtest.hcl:2:") && e.contains("unknown request argument \"colour\""), "{e}");
+        assert!(e.starts_with("x.aigwtest.hcl:4:5:") && e.contains("unknown request argument \"colour\""), "{e}");
         std::fs::write(&p, "upstream \"openai\" {\n  status = 503\n  failures = 2\n}\nwhat {}\n").unwrap();
         let e = TestFile::load(&p).unwrap_err().to_string();
         assert!(e.contains("x.aigwtest.hcl:5:1: unknown block \"what\""), "{e}");

@@ -13,7 +13,7 @@ use std::time::Instant;
 use aigw_emulator::{AppState, Config as EmuConfig, Emulator};
 use tfplugin::Value;
 
-use crate::error::Error;
+use crate::error::{Error, Loc};
 use crate::eval::{Scope, eval, refs};
 use crate::plan::Options;
 use crate::run::Run;
@@ -234,11 +234,48 @@ async fn run_scenario(
 /// Runs one test file: fresh emulator, apply, scenarios, destroy.
 /// Every reference in an assertion must name something that will exist:
 /// checked before anything is applied, so a typo fails fast at its place.
+/// What a request's result has.
+const REQUEST_ATTRIBUTES: [&str; 4] = ["status", "headers", "body", "duration_ms"];
+
+/// `request.NAME.ATTR`: NAME is a request of the scenario and ATTR one of
+/// [`REQUEST_ATTRIBUTES`]; a misspelling gets the closest name.
+fn check_request_ref(s: &file::Scenario, a: &file::Assert, r: &[String]) -> Option<Error> {
+    if r.first().map(String::as_str) != Some("request") {
+        return None;
+    }
+    let name = r.get(1)?;
+    let names: Vec<&str> = s.requests.iter().map(|q| q.name.as_str()).collect();
+    if !names.contains(&name.as_str()) {
+        let hint = crate::error::did_you_mean(name, names.iter().copied());
+        let at = a.loc.narrow(&format!("request.{name}"));
+        let at = Loc { col: at.col + "request.".len(), byte: at.byte + "request.".len(), ..at };
+        return Some(Error::config(&at, format!("scenario {:?}: no request {name:?}{hint}", s.name)));
+    }
+    let attr = r.get(2)?;
+    if REQUEST_ATTRIBUTES.contains(&attr.as_str()) {
+        return None;
+    }
+    let hint = crate::error::did_you_mean(attr, REQUEST_ATTRIBUTES);
+    let at = a.loc.narrow(&format!("{name}.{attr}"));
+    let at = Loc { col: at.col + name.chars().count() + 1, byte: at.byte + name.len() + 1, ..at };
+    Some(Error::config(
+        &at,
+        format!(
+            "scenario {:?}: request.{name} has no attribute {attr:?}{hint} (it has {})",
+            s.name,
+            REQUEST_ATTRIBUTES.join(", ")
+        ),
+    ))
+}
+
 fn check_references(cfg: &crate::config::Config, t: &TestFile) -> Result<(), Error> {
     for s in &t.scenarios {
         for a in &s.asserts {
             for r in refs(&a.condition).into_iter().chain(refs(&a.error_message)) {
                 let name = r.iter().take(2).cloned().collect::<Vec<_>>().join(".");
+                if let Some(e) = check_request_ref(s, a, &r) {
+                    return Err(e);
+                }
                 let known = match (r.first().map(String::as_str), r.get(1)) {
                     (Some("request" | "logs" | "calls"), _) => true,
                     (Some("var"), Some(n)) => cfg.variables.contains_key(n),
@@ -357,7 +394,11 @@ pub async fn run(dir: &Path, filter: Option<&str>, verbose: bool) -> (String, i3
     let mut report = String::new();
     if !dir.is_dir() {
         let what = if dir.exists() { "is not a directory" } else { "does not exist" };
-        return (format!("Error: {} {what}; give the configuration directory: aigw test DIR\n", dir.display()), 1, Vec::new());
+        return (
+            format!("Error: {} {what}; give the configuration directory: aigw test DIR\n", dir.display()),
+            1,
+            Vec::new(),
+        );
     }
     let files = file::find(dir);
     if files.is_empty() {

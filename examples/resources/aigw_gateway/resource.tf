@@ -1,3 +1,9 @@
+terraform {
+  required_providers {
+    aigw = { source = "aigw/aigw" }
+  }
+}
+
 resource "aigw_gateway" "example" {
   account_id              = "0123456789abcdef0123456789abcdef"
   id                      = "support-bot"
