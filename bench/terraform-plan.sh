@@ -7,8 +7,8 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 runs="${1:-10}"
 cd "$root"
 . scripts/lib.sh
-cp examples/quickstart/*.tf "$work/"
-tf() { terraform -chdir="$work" "$@" -no-color -var "base_url=http://$addr/client/v4" >/dev/null 2>&1; }
+cp examples/quickstart/*.tf examples/quickstart/terraform.tfvars "$work/"
+tf() { terraform -chdir="$work" "$@" -no-color -var "base_url=http://$addr/client/v4" -var "api_token=bench" >/dev/null 2>&1; }
 tf apply -auto-approve
 times=()
 for _ in $(seq "$runs"); do

@@ -8,8 +8,8 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 . scripts/lib.sh
 echo "emulator: http://$addr"
-cp examples/quickstart/*.tf "$work/"
-tf() { terraform -chdir="$work" "$@" -var "base_url=http://$addr/client/v4"; }
+cp examples/quickstart/*.tf examples/quickstart/terraform.tfvars "$work/"
+tf() { terraform -chdir="$work" "$@" -var "base_url=http://$addr/client/v4" -var "api_token=demo"; }
 
 tf apply -auto-approve
 echo; echo "The emulator's API now lists:"

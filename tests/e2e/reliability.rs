@@ -167,8 +167,9 @@ fn a_corrupt_state_file_is_reported_and_left_alone() {
     let w = Workdir::new(tf);
     w.write("main.tf", &quickstart(&emu));
     for broken in [
+        // (An empty file is no state, to Terraform and to aigw, unless a
+        // backup shows a state was there.)
         "{\"version\": 4, \"resou",
-        "",
         "{\"version\": 3, \"serial\": 1, \"lineage\": \"x\", \"terraform_version\": \"0.11\"}",
     ] {
         std::fs::write(w.path().join("terraform.tfstate"), broken).unwrap();
