@@ -218,7 +218,9 @@ fn nothing_is_left_behind_and_the_provider_dies_with_aigw() {
 
 /// The README's first command, exactly as the README spells it, on a fresh
 /// clone with a fresh target directory and no Terraform CLI configuration.
+/// A cold release build: `.ci/run` runs it on its own, after the rest.
 #[test]
+#[ignore = "a cold release build (minutes): .ci/run runs it alone with --ignored"]
 fn the_readme_first_command_works_on_a_fresh_clone() {
     let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
     let command = readme
