@@ -194,3 +194,22 @@ where
 {
     Emulator::open(config).await?.serve(listener, shutdown).await
 }
+
+/// The token of an `Authorization: Bearer TOKEN` value; the scheme is
+/// case-insensitive (RFC 9110), so `bearer` and `BEARER` work too.
+pub fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim_start().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bearer_schemes_are_case_insensitive() {
+        assert_eq!(super::bearer_token("Bearer abc"), Some("abc"));
+        assert_eq!(super::bearer_token("bearer abc"), Some("abc"));
+        assert_eq!(super::bearer_token("BEARER  abc "), Some("abc"));
+        assert_eq!(super::bearer_token("Basic abc"), None);
+        assert_eq!(super::bearer_token("Bearer "), None);
+    }
+}

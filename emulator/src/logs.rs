@@ -61,9 +61,58 @@ pub struct LogEntry {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogBody(pub bytes::Bytes);
 
+/// A header that carries a credential: its value is never stored.
+pub fn is_credential_header(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    matches!(n.as_str(), "authorization" | "proxy-authorization" | "cookie" | "api-key")
+        || n.ends_with("-api-key")
+        || n.ends_with("-key")
+        || n.contains("token")
+        || n.contains("secret")
+        || n == "cf-aig-authorization"
+}
+
+/// Replaces credential values in every `headers` object of `v`; true if any was.
+fn redact_headers(v: &mut serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::Object(m) => {
+            let mut changed = false;
+            for (k, x) in m.iter_mut() {
+                if k == "headers"
+                    && let serde_json::Value::Object(h) = x
+                {
+                    for (name, value) in h.iter_mut() {
+                        if is_credential_header(name) && *value != "[REDACTED]" {
+                            *value = serde_json::Value::String("[REDACTED]".into());
+                            changed = true;
+                        }
+                    }
+                } else {
+                    changed |= redact_headers(x);
+                }
+            }
+            changed
+        }
+        serde_json::Value::Array(a) => a.iter_mut().fold(false, |c, x| redact_headers(x) | c),
+        _ => false,
+    }
+}
+
 impl LogBody {
     pub fn capture(b: &bytes::Bytes) -> LogBody {
         LogBody(b.slice(..b.len().min(MAX_BODY)))
+    }
+
+    /// A request body as logged: credentials inside it (the universal
+    /// endpoint's per-step `headers`) are redacted before it is stored.
+    pub fn capture_request(b: &bytes::Bytes) -> LogBody {
+        if let Ok(mut v) = serde_json::from_slice::<serde_json::Value>(b)
+            && redact_headers(&mut v)
+            && let Ok(text) = serde_json::to_vec(&v)
+        {
+            return LogBody::capture(&bytes::Bytes::from(text));
+        }
+        LogBody::capture(b)
     }
     pub fn text(&self) -> std::borrow::Cow<'_, str> {
         String::from_utf8_lossy(&self.0)
@@ -246,6 +295,18 @@ impl Logs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_in_logged_bodies_are_redacted() {
+        let body = bytes::Bytes::from_static(
+            br#"[{"provider":"openai","headers":{"Authorization":"Bearer sk-secret","Content-Type":"application/json","x-api-key":"k"},"query":{}}]"#,
+        );
+        let logged = LogBody::capture_request(&body).text().into_owned();
+        assert!(!logged.contains("sk-secret") && !logged.contains("\"k\""), "{logged}");
+        assert!(logged.contains("application/json") && logged.contains("[REDACTED]"), "{logged}");
+        let plain = bytes::Bytes::from_static(b"{\"model\":\"m\"}");
+        assert_eq!(LogBody::capture_request(&plain).0, plain);
+    }
 
     fn entry(id: &str) -> LogEntry {
         LogEntry {

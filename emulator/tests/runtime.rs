@@ -386,3 +386,115 @@ async fn logs_survive_a_restart_and_metrics_count() {
     assert_eq!(analytics["result"]["by_provider_model"][0]["model"], "gpt-4o-mini");
     emu.stop().await;
 }
+
+#[tokio::test]
+async fn cache_keys_include_the_method_and_the_query_string() {
+    let emu = start(Config::default()).await;
+    emu.gateway("mq", json!({"cache_ttl": 600})).await;
+    let url = |p: &str| format!("{}/v1/{ACCT}/mq/openai/{p}", emu.base);
+    let first = emu.http.get(url("models?limit=1")).send().await.unwrap();
+    assert_eq!((first.status().as_u16(), header(&first, "cf-aig-cache-status")), (200, "MISS".into()));
+    let again = emu.http.get(url("models?limit=1")).send().await.unwrap();
+    assert_eq!(header(&again, "cf-aig-cache-status"), "HIT");
+    let other = emu.http.get(url("models?limit=2")).send().await.unwrap();
+    assert_eq!(header(&other, "cf-aig-cache-status"), "MISS", "another query string is another key");
+    let delete = emu.http.delete(url("models?limit=1")).send().await.unwrap();
+    assert_ne!(header(&delete, "cf-aig-cache-status"), "HIT", "another method is another key");
+    assert_eq!(delete.status(), 404, "the simulated OpenAI serves no DELETE models");
+    emu.stop().await;
+}
+
+#[tokio::test]
+async fn a_client_that_leaves_still_gets_its_request_finished_cached_and_logged() {
+    let emu = start(Config { faults: vec![fault("openai=latency:300")], ..Config::default() }).await;
+    emu.gateway("gone", json!({"cache_ttl": 600})).await;
+    let left = emu.chat("gone", "question").timeout(Duration::from_millis(50)).send().await;
+    assert!(left.is_err(), "the client gave up before the upstream answered");
+    let logs = emu.logs("gone", 1).await;
+    assert_eq!(logs[0]["status_code"], 200, "logged once the upstream answered: {}", logs[0]);
+    let r = emu.chat("gone", "question").send().await.unwrap();
+    assert_eq!(header(&r, "cf-aig-cache-status"), "HIT", "the answer it fetched was cached");
+    assert_eq!(emu.calls("openai").await, 1);
+    emu.stop().await;
+}
+
+#[tokio::test]
+async fn waiting_requests_share_the_leaders_error_instead_of_each_asking_again() {
+    let slow_outage = Fault { latency_ms: 150, ..fault("openai=503") };
+    let emu = start(Config { faults: vec![slow_outage], ..Config::default() }).await;
+    emu.gateway("herd", json!({"cache_ttl": 600, "retry_max_attempts": 1})).await;
+    let resps = futures_util::future::join_all((0..20).map(|_| emu.chat("herd", "same").send())).await;
+    for r in resps {
+        assert_eq!(r.unwrap().status(), 503);
+    }
+    assert_eq!(emu.calls("openai").await, 1, "one upstream call for 20 waiting requests");
+    // The error was not stored: the next request asks again.
+    emu.chat("herd", "same").send().await.unwrap();
+    assert_eq!(emu.calls("openai").await, 2);
+    emu.stop().await;
+}
+
+#[tokio::test]
+async fn hostile_provider_paths_are_refused_with_cloudflares_error() {
+    let emu = start(Config::default()).await;
+    emu.gateway("h", json!({})).await;
+    let chat = json!({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "x"}]});
+    for path in [
+        "azure-openai/127.0.0.1:47001%23/dep/chat/completions",
+        "openai/..%2f..%2fetc/passwd",
+        "openai/v1%2f%2e%2e%2f%2e%2e/x",
+    ] {
+        let r = emu.http.post(format!("{}/v1/{ACCT}/h/{path}", emu.base)).json(&chat).send().await.unwrap();
+        assert_eq!(r.status(), 400, "{path}");
+        assert_eq!(error_code(r).await, 2002, "{path}");
+    }
+    // Raw `..` segments (HTTP clients normalise them away; an attacker does not).
+    let mut raw = tokio::net::TcpStream::connect(emu.base.trim_start_matches("http://")).await.unwrap();
+    let body = chat.to_string();
+    let req = format!(
+        "POST /v1/{ACCT}/h/openai/../../../etc/passwd HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    tokio::io::AsyncWriteExt::write_all(&mut raw, req.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    tokio::io::AsyncReadExt::read_to_string(&mut raw, &mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400") && answer.contains("\"code\":2002"), "{answer}");
+    // A universal step's endpoint cannot leave its provider either.
+    let steps = json!([{"provider": "openai", "endpoint": "../../../x", "headers": {}, "query": chat}]);
+    let r = emu.http.post(format!("{}/v1/{ACCT}/h", emu.base)).json(&steps).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(emu.calls("openai").await, 0, "nothing went upstream");
+    emu.stop().await;
+}
+
+#[tokio::test]
+async fn credentials_never_reach_the_logs_and_bearer_is_case_insensitive() {
+    let emu = start(Config::default()).await;
+    emu.gateway("sec", json!({"authentication": true})).await;
+    let chat = json!({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "x"}]});
+    let steps = json!([{"provider": "openai", "endpoint": "chat/completions",
+                        "headers": {"Authorization": "Bearer sk-live-secret", "Content-Type": "application/json"},
+                        "query": chat}]);
+    let r = emu
+        .http
+        .post(format!("{}/v1/{ACCT}/sec", emu.base))
+        .header("cf-aig-authorization", format!("bearer {}", emu.token))
+        .json(&steps)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "a lower-case bearer scheme is accepted");
+    let id = emu.logs("sec", 1).await[0]["id"].as_str().unwrap().to_string();
+    let body = emu
+        .http
+        .get(format!("{}/client/v4/accounts/{ACCT}/ai-gateway/gateways/sec/logs/{id}/request", emu.base))
+        .bearer_auth(&emu.token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!body.contains("sk-live-secret") && body.contains("[REDACTED]"), "{body}");
+    emu.stop().await;
+}

@@ -15,7 +15,7 @@ fn aigw_test(dir: &std::path::Path) -> (i32, String) {
 }
 
 /// A copy of examples/quickstart with `edit` applied to its main.tf.
-fn broken_quickstart(edit: impl Fn(String) -> String) -> tempfile::TempDir {
+pub fn broken_quickstart(edit: impl Fn(String) -> String) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let src = repo().join("examples/quickstart");
     std::fs::write(dir.path().join("main.tf"), edit(std::fs::read_to_string(src.join("main.tf")).unwrap())).unwrap();

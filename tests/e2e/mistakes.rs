@@ -5,25 +5,14 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::aigw_test::repo;
+use crate::aigw_test::{broken_quickstart, repo};
 use crate::cli::run_in;
 use crate::util::{ACCOUNT, Emulator, bin};
-
-/// A directory holding the quickstart (and its tests), main.tf edited.
-fn quickstart_copy(edit: impl Fn(String) -> String) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let src = repo().join("examples/quickstart");
-    std::fs::write(dir.path().join("main.tf"), edit(std::fs::read_to_string(src.join("main.tf")).unwrap())).unwrap();
-    std::fs::copy(src.join("terraform.tfvars"), dir.path().join("terraform.tfvars")).unwrap();
-    std::fs::create_dir(dir.path().join("tests")).unwrap();
-    std::fs::copy(src.join("tests/quickstart.aigwtest.hcl"), dir.path().join("tests/quickstart.aigwtest.hcl")).unwrap();
-    dir
-}
 
 #[test]
 fn a_wrong_provider_source_is_refused_by_every_command() {
     for wrong in ["aigw/aigateway", "cloudflare/aigw"] {
-        let dir = quickstart_copy(|tf| tf.replace("source = \"aigw/aigw\"", &format!("source = \"{wrong}\"")));
+        let dir = broken_quickstart(|tf| tf.replace("source = \"aigw/aigw\"", &format!("source = \"{wrong}\"")));
         for args in [&["validate"][..], &["plan"], &["init"], &["test"]] {
             let out = run_in(dir.path(), args, "");
             assert_ne!(out.code, 0, "aigw {args:?} with source {wrong}: {}", out.all());
@@ -40,7 +29,7 @@ fn a_wrong_provider_source_is_refused_by_every_command() {
 #[test]
 fn apply_with_no_emulator_says_connection_refused_once() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let dir = quickstart_copy(|tf| tf);
+    let dir = broken_quickstart(|tf| tf);
     let base = format!("base_url=http://127.0.0.1:{port}/client/v4");
     let started = std::time::Instant::now();
     let out = run_in(dir.path(), &["apply", "-auto-approve", "-var", &base, "-var", "api_token=t"], "");
@@ -56,8 +45,8 @@ fn apply_with_no_emulator_says_connection_refused_once() {
 fn a_busy_port_names_the_address_and_the_flag() {
     let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = held.local_addr().unwrap().to_string();
-    let dir = tempfile::tempdir().unwrap();
-    for cmd in ["emulator"] {
+    let dir = broken_quickstart(|tf| tf);
+    for cmd in ["emulator", "dev"] {
         let out = run_in(dir.path(), &[cmd, "-listen", &addr], "");
         assert_eq!(out.code, 1, "{}", out.all());
         assert!(
@@ -72,7 +61,7 @@ fn a_busy_port_names_the_address_and_the_flag() {
 
 #[test]
 fn test_file_mistakes_point_at_their_line_and_column() {
-    let dir = quickstart_copy(|tf| tf);
+    let dir = broken_quickstart(|tf| tf);
     let test = dir.path().join("tests/quickstart.aigwtest.hcl");
     let good = std::fs::read_to_string(&test).unwrap();
     // A syntax error: the place of the mistake, not the end of the file.
@@ -98,7 +87,7 @@ fn test_file_mistakes_point_at_their_line_and_column() {
     let out = run_in(dir.path(), &["test"], "");
     assert!(out.stdout.contains("unknown request argument \"pth\"; did you mean \"path\"?"), "{}", out.stdout);
     // A misspelt resource argument, through validate.
-    let dir = quickstart_copy(|tf| tf.replace("retry_delay        = 500", "retry_dely         = 500"));
+    let dir = broken_quickstart(|tf| tf.replace("retry_delay        = 500", "retry_dely         = 500"));
     let out = run_in(dir.path(), &["validate"], "");
     assert_eq!(out.code, 1);
     assert!(
@@ -111,7 +100,7 @@ fn test_file_mistakes_point_at_their_line_and_column() {
 
 #[test]
 fn aigw_test_that_would_run_nothing_is_an_error_that_says_why() {
-    let dir = quickstart_copy(|tf| tf);
+    let dir = broken_quickstart(|tf| tf);
     let out = run_in(dir.path(), &["test", "-filter", "NOMATCH"], "");
     assert_eq!(out.code, 1, "{}", out.all());
     assert!(out.stdout.contains("-filter=\"NOMATCH\" matches no scenario"), "{}", out.stdout);
@@ -180,7 +169,7 @@ fn alive(pid: u32) -> bool {
 #[test]
 fn nothing_is_left_behind_and_the_provider_dies_with_aigw() {
     let emu = Emulator::start_with("litter", &["--api-latency", "400ms"]);
-    let dir = quickstart_copy(|tf| tf);
+    let dir = broken_quickstart(|tf| tf);
     let vars = [format!("base_url={}", emu.base_url()), format!("api_token={}", emu.token)];
     let args = ["apply", "-auto-approve", "-var", &vars[0], "-var", &vars[1]];
     let out = run_in(dir.path(), &args, "");

@@ -77,9 +77,7 @@ async fn authenticated(state: &AppState, req: Request, next: Next) -> Response {
         .headers()
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
+        .and_then(crate::bearer_token)
         .map(str::to_owned);
     match (token, &state.config.api_token) {
         (None, _) => {

@@ -2,7 +2,10 @@
 //! body) or on `cf-aig-cache-key`, bounded in bytes with least-recently-used
 //! eviction, with TTLs read on the emulator's clock. Identical concurrent
 //! misses are coalesced: the first makes the upstream call and the others
-//! wait for its answer.
+//! wait for its answer: a cacheable one is stored, and an error is shared
+//! with them without being stored. A leader that ends with no answer at
+//! all releases its flight, and one of the waiting requests becomes the
+//! next leader: never a herd, never a key that stays uncacheable.
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
@@ -61,11 +64,20 @@ impl Inner {
     }
 }
 
-type Flight = watch::Receiver<Option<Arc<Cached>>>;
+/// A leader's answer as its followers get it; `stored` when it went into the cache.
+#[derive(Debug, Clone)]
+pub struct Landing {
+    pub value: Arc<Cached>,
+    pub stored: bool,
+}
+
+type Flight = watch::Receiver<Option<Landing>>;
+
+type Flights = Arc<Mutex<HashMap<Key, Flight>>>;
 
 pub struct Cache {
     inner: Mutex<Inner>,
-    inflight: Mutex<HashMap<Key, Flight>>,
+    inflight: Flights,
     max_bytes: usize,
 }
 
@@ -79,14 +91,27 @@ pub enum Lookup {
 }
 
 /// The request that fetches a missed key for everyone waiting on it.
+/// Dropped without [`Cache::finish`] (its client went away, or its answer
+/// is not cacheable), it releases the flight so a follower takes over.
 pub struct Leader {
     key: Key,
-    tx: watch::Sender<Option<Arc<Cached>>>,
+    tx: watch::Sender<Option<Landing>>,
+    flights: Flights,
+}
+
+impl Drop for Leader {
+    fn drop(&mut self) {
+        let mut flights = lock(&self.flights);
+        if flights.get(&self.key).is_some_and(|rx| rx.same_channel(&self.tx.subscribe())) {
+            flights.remove(&self.key);
+        }
+        // Followers see the sender go and look the key up again.
+    }
 }
 
 impl Cache {
     pub fn new(max_bytes: usize) -> Cache {
-        Cache { inner: Mutex::default(), inflight: Mutex::default(), max_bytes }
+        Cache { inner: Mutex::default(), inflight: Flights::default(), max_bytes }
     }
 
     fn get(&self, k: &Key, now_ms: u64) -> Option<Arc<Cached>> {
@@ -124,20 +149,21 @@ impl Cache {
         }
         let (tx, rx) = watch::channel(None);
         flights.insert(k, rx);
-        Lookup::Leader(Leader { key: k, tx })
+        Lookup::Leader(Leader { key: k, tx, flights: self.inflight.clone() })
     }
 
-    /// Stores a response (if it fits) and wakes the followers.
-    pub fn finish(&self, leader: Leader, value: Option<Cached>) {
-        let value = value.filter(|v| v.body.len() <= MAX_ENTRY_BYTES.min(self.max_bytes)).map(Arc::new);
-        if let Some(v) = &value {
+    /// Stores a cacheable response (if it fits) and hands it to the followers.
+    pub fn finish(&self, leader: Leader, value: Cached) {
+        let value = Arc::new(value);
+        let stored = value.body.len() <= MAX_ENTRY_BYTES.min(self.max_bytes);
+        if stored {
             let mut inner = lock(&self.inner);
             inner.remove(&leader.key);
             inner.tick += 1;
             let tick = inner.tick;
-            inner.bytes += v.body.len();
+            inner.bytes += value.body.len();
             inner.order.insert(tick, leader.key);
-            inner.entries.insert(leader.key, Entry { value: v.clone(), tick });
+            inner.entries.insert(leader.key, Entry { value: value.clone(), tick });
             while inner.bytes > self.max_bytes {
                 let Some((_, oldest)) = inner.order.pop_first() else { break };
                 if let Some(e) = inner.entries.remove(&oldest) {
@@ -145,13 +171,14 @@ impl Cache {
                 }
             }
         }
-        lock(&self.inflight).remove(&leader.key);
-        let _ = leader.tx.send(value);
+        let _ = leader.tx.send(Some(Landing { value, stored }));
+        // Dropping the leader releases the flight.
     }
 
-    /// Abandons a flight without a cacheable answer; followers fetch for themselves.
-    pub fn abandon(&self, leader: Leader) {
-        self.finish(leader, None);
+    /// Hands an answer that is not cached (an error) to the followers, so
+    /// they do not each ask again.
+    pub fn share(&self, leader: Leader, value: Cached) {
+        let _ = leader.tx.send(Some(Landing { value: Arc::new(value), stored: false }));
     }
 
     pub fn stored_bytes(&self) -> usize {
@@ -159,8 +186,9 @@ impl Cache {
     }
 }
 
-/// Waits for a leader's answer; `None` if it had nothing cacheable.
-pub async fn wait(mut rx: Flight) -> Option<Arc<Cached>> {
+/// Waits for a leader's answer; `None` if it ended without one (then look
+/// the key up again: this request may be the next leader).
+pub async fn wait(mut rx: Flight) -> Option<Landing> {
     loop {
         if let Some(v) = rx.borrow().clone() {
             return Some(v);
@@ -190,7 +218,7 @@ mod tests {
 
     fn fill(c: &Cache, k: Key, v: Cached) {
         match c.lookup(k, 0) {
-            Lookup::Leader(l) => c.finish(l, Some(v)),
+            Lookup::Leader(l) => c.finish(l, v),
             _ => panic!("expected a miss"),
         }
     }
@@ -231,15 +259,24 @@ mod tests {
                 _ => panic!("others follow"),
             })
             .collect();
-        c.finish(leader, Some(cached("shared", u64::MAX)));
+        c.finish(leader, cached("shared", u64::MAX));
         for f in followers {
-            assert_eq!(f.await.unwrap().unwrap().body, "shared");
+            assert_eq!(f.await.unwrap().unwrap().value.body, "shared");
         }
-        // A leader that gets nothing cacheable releases its followers empty-handed.
+        // A leader that gets nothing cacheable (or whose client left)
+        // releases its followers, and the next lookup leads.
         let k2 = key(&[b"other"]);
         let Lookup::Leader(leader) = c.lookup(k2, 0) else { panic!() };
         let Lookup::Follower(rx) = c.lookup(k2, 0) else { panic!() };
-        c.abandon(leader);
+        drop(leader);
         assert!(wait(rx).await.is_none());
+        let Lookup::Leader(next) = c.lookup(k2, 0) else { panic!("a follower becomes the next leader") };
+        let Lookup::Follower(rx) = c.lookup(k2, 0) else { panic!() };
+        c.share(next, cached("an error", u64::MAX));
+        let shared = wait(rx).await.unwrap();
+        assert!(!shared.stored && shared.value.body == "an error", "followers share the error");
+        let Lookup::Leader(last) = c.lookup(k2, 0) else { panic!("an error is not stored") };
+        c.finish(last, cached("later", u64::MAX));
+        assert!(matches!(c.lookup(k2, 0), Lookup::Hit(_)), "the key is cacheable again");
     }
 }

@@ -40,9 +40,14 @@ impl RuntimeError {
     }
 }
 
-impl IntoResponse for RuntimeError {
-    fn into_response(self) -> Response {
-        let body = json!({
+impl RuntimeError {
+    /// The body [`IntoResponse`] sends.
+    pub fn into_response_body(self) -> Vec<u8> {
+        self.body().to_string().into_bytes()
+    }
+
+    fn body(&self) -> serde_json::Value {
+        json!({
             "success": false,
             "result": [],
             "messages": [],
@@ -50,7 +55,13 @@ impl IntoResponse for RuntimeError {
             "name": "AiGatewayError",
             "httpCode": self.status.as_u16(),
             "internalCode": self.code,
-        });
+        })
+    }
+}
+
+impl IntoResponse for RuntimeError {
+    fn into_response(self) -> Response {
+        let body = self.body();
         (self.status, axum::Json(body)).into_response()
     }
 }

@@ -9,6 +9,7 @@ pub mod ratelimit;
 pub mod request;
 pub mod steps;
 mod stream;
+pub mod target;
 pub mod upstream;
 pub mod usage;
 
@@ -68,7 +69,7 @@ async fn provider_endpoint(
     } else {
         Target::Provider { provider, path, method }
     };
-    handle(st, account, gateway, target, uri.path().to_string(), headers, body).await
+    detached(handle(st, account, gateway, target, uri.path().to_string(), headers, body)).await
 }
 
 async fn universal(
@@ -78,7 +79,19 @@ async fn universal(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    handle(st, account, gateway, Target::Universal, uri.path().to_string(), headers, body).await
+    detached(handle(st, account, gateway, Target::Universal, uri.path().to_string(), headers, body)).await
+}
+
+/// Runs a request to its end even if the client goes away first, as
+/// Cloudflare does: the upstream call finishes, the cache is filled and
+/// the request is logged.
+async fn detached(work: impl Future<Output = Response> + Send + 'static) -> Response {
+    match tokio::spawn(work).await {
+        Ok(r) => r,
+        Err(e) => {
+            RuntimeError::new(StatusCode::INTERNAL_SERVER_ERROR, 2000, format!("Internal error: {e}")).into_response()
+        }
+    }
 }
 
 /// A log entry being filled in as the request moves through the phases.
@@ -157,7 +170,7 @@ impl Draft {
             event_id: self.controls.event_id.clone(),
             user_agent: self.controls.user_agent.clone(),
             stream: e.stream,
-            request_body: payload.then(|| LogBody::capture(&self.request_body)),
+            request_body: payload.then(|| LogBody::capture_request(&self.request_body)),
             response_body: payload.then(|| LogBody::capture(&e.response_body)),
         };
         let ret = Retention::from_gateway(self.gateway.log_management, self.gateway.log_management_strategy.as_deref());
@@ -201,10 +214,10 @@ fn set(h: &mut HeaderMap, name: &'static str, value: &str) {
 }
 
 fn authorized(c: &Controls, api_token: Option<&str>) -> bool {
-    let Some(token) = c.authorization.as_deref().and_then(|a| a.strip_prefix("Bearer ")).map(str::trim) else {
+    let Some(token) = c.authorization.as_deref().and_then(crate::bearer_token) else {
         return false;
     };
-    !token.is_empty() && api_token.is_none_or(|want| want == token)
+    api_token.is_none_or(|want| want == token)
 }
 
 #[allow(clippy::too_many_lines)]
@@ -301,33 +314,51 @@ async fn handle(
     let Some(ttl) = ttl else {
         return run_steps(&draft, &steps, dynamic, None).await;
     };
+    // Exact match: the method, the path with its query string, and the body.
+    let (method, target_path) = match &target {
+        Target::Provider { path, method, .. } => (method.as_str(), path.as_str()),
+        _ => ("POST", draft.path.as_str()),
+    };
     let key = match &draft.controls.cache_key {
         Some(k) => cache::key(&[account.as_bytes(), g.id.as_bytes(), b"custom", k.as_bytes()]),
-        None => cache::key(&[account.as_bytes(), g.id.as_bytes(), label.as_bytes(), draft.path.as_bytes(), &body]),
+        None => cache::key(&[
+            account.as_bytes(),
+            g.id.as_bytes(),
+            label.as_bytes(),
+            method.as_bytes(),
+            target_path.as_bytes(),
+            &body,
+        ]),
     };
-    match rt.cache.lookup(key, rt.clock.now_ms()) {
-        Lookup::Hit(c) => serve_cached(&draft, &c),
-        Lookup::Follower(rx) => match cache::wait(rx).await {
-            Some(c) => serve_cached(&draft, &c),
-            None => run_steps(&draft, &steps, dynamic, Some(CacheFill::Miss)).await,
-        },
-        Lookup::Leader(leader) => {
-            let fill = CacheFill::Leader { leader, expires_ms: rt.clock.now_ms() + ttl * 1000 };
-            run_steps(&draft, &steps, dynamic, Some(fill)).await
+    loop {
+        match rt.cache.lookup(key, rt.clock.now_ms()) {
+            Lookup::Hit(c) => return serve_cached(&draft, &c, true),
+            Lookup::Follower(rx) => {
+                if let Some(landing) = cache::wait(rx).await {
+                    return serve_cached(&draft, &landing.value, landing.stored);
+                }
+                // The leader ended without a cacheable answer: look again (this may lead now).
+            }
+            Lookup::Leader(leader) => {
+                let fill = CacheFill { leader, expires_ms: rt.clock.now_ms() + ttl * 1000 };
+                return run_steps(&draft, &steps, dynamic, Some(fill)).await;
+            }
         }
     }
 }
 
-/// The request's part in caching: it fills the cache, or it is a plain miss.
-enum CacheFill {
-    Leader { leader: cache::Leader, expires_ms: u64 },
-    Miss,
+/// The request that fills the cache for a missed key.
+struct CacheFill {
+    leader: cache::Leader,
+    expires_ms: u64,
 }
 
-fn serve_cached(draft: &Draft, c: &Cached) -> Response {
+/// An answer another request fetched: from the cache (`hit`), or shared
+/// with the requests that waited for it without being stored (an error).
+fn serve_cached(draft: &Draft, c: &Cached, hit: bool) -> Response {
     draft.finish(Ending {
         status: c.status,
-        cached: true,
+        cached: hit,
         provider: &c.provider,
         model: &c.model,
         step: 0,
@@ -341,7 +372,7 @@ fn serve_cached(draft: &Draft, c: &Cached) -> Response {
     *r.status_mut() = StatusCode::from_u16(c.status).unwrap_or(StatusCode::OK);
     let h = r.headers_mut();
     set(h, "content-type", &c.content_type);
-    set(h, "cf-aig-cache-status", "HIT");
+    set(h, "cf-aig-cache-status", if hit { "HIT" } else { "MISS" });
     set(h, "cf-aig-step", "0");
     set(h, "cf-aig-provider", &c.provider);
     set(h, "cf-aig-model", &c.model);
@@ -373,9 +404,7 @@ async fn run_steps(draft: &Draft, steps: &[Step], dynamic: bool, fill: Option<Ca
         }
         return respond(draft, step, i as u32, total_attempts, outcome, extra, fill).await;
     }
-    if let Some(CacheFill::Leader { leader, .. }) = fill {
-        rt.cache.abandon(leader);
-    }
+    drop(fill);
     draft.refuse(RuntimeError::bad_request("No steps to run"), "")
 }
 
@@ -391,11 +420,21 @@ async fn respond(
     let rt = &draft.st.runtime;
     match outcome {
         Outcome::Failed { error } => {
-            if let Some(CacheFill::Leader { leader, .. }) = fill {
-                rt.cache.abandon(leader);
-            }
             let err = RuntimeError::provider_failed(&error);
             let body = serde_json::json!({"error": [{"code": err.code, "message": err.message}]}).to_string();
+            if let Some(CacheFill { leader, expires_ms }) = fill {
+                let answer = Cached {
+                    status: err.status.as_u16(),
+                    content_type: "application/json".into(),
+                    body: Bytes::from(err.clone().into_response_body()),
+                    expires_ms,
+                    tokens_in: None,
+                    tokens_out: None,
+                    model: step.model.clone(),
+                    provider: step.provider.clone(),
+                };
+                rt.cache.share(leader, answer);
+            }
             draft.finish(Ending {
                 status: err.status.as_u16(),
                 cached: false,
@@ -416,21 +455,23 @@ async fn respond(
             let usage = Usage::from_body(&body);
             let content_type =
                 headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("application/json").to_string();
-            if let Some(CacheFill::Leader { leader, expires_ms }) = fill {
-                let ok = (200..300).contains(&status);
-                rt.cache.finish(
-                    leader,
-                    ok.then(|| Cached {
-                        status,
-                        content_type: content_type.clone(),
-                        body: body.clone(),
-                        expires_ms,
-                        tokens_in: usage.tokens_in,
-                        tokens_out: usage.tokens_out,
-                        model: step.model.clone(),
-                        provider: step.provider.clone(),
-                    }),
-                );
+            if let Some(CacheFill { leader, expires_ms }) = fill {
+                let answer = Cached {
+                    status,
+                    content_type: content_type.clone(),
+                    body: body.clone(),
+                    expires_ms,
+                    tokens_in: usage.tokens_in,
+                    tokens_out: usage.tokens_out,
+                    model: step.model.clone(),
+                    provider: step.provider.clone(),
+                };
+                // Only a success is stored; an error is shared with the waiting requests.
+                if (200..300).contains(&status) {
+                    rt.cache.finish(leader, answer);
+                } else {
+                    rt.cache.share(leader, answer);
+                }
             }
             draft.finish(Ending {
                 status,

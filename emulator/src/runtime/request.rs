@@ -3,7 +3,7 @@
 use axum::http::HeaderMap;
 use serde_json::{Map, Value};
 
-use super::upstream::{Backoff, Policy};
+use super::upstream::{Backoff, MAX_RETRY_DELAY_MS, Policy};
 use aigw_cloudflare::Gateway;
 
 /// The request's gateway controls.
@@ -53,9 +53,10 @@ impl Controls {
             cache_ttl_s: num("cf-aig-cache-ttl").or_else(|| num("cf-cache-ttl")),
             skip_cache: flag(h, "cf-aig-skip-cache").or_else(|| flag(h, "cf-skip-cache")).unwrap_or(false),
             max_attempts: num("cf-aig-max-attempts").map(|n| n.clamp(1, 5) as u32),
-            retry_delay_ms: num("cf-aig-retry-delay"),
+            // Cloudflare documents the delay as 0-5000 ms; a timeout of 0 is no timeout.
+            retry_delay_ms: num("cf-aig-retry-delay").map(|d| d.min(MAX_RETRY_DELAY_MS)),
             backoff: text(h, "cf-aig-backoff").and_then(Backoff::parse),
-            request_timeout_ms: num("cf-aig-request-timeout"),
+            request_timeout_ms: num("cf-aig-request-timeout").filter(|t| *t > 0),
             collect_log: flag(h, "cf-aig-collect-log"),
             collect_log_payload: flag(h, "cf-aig-collect-log-payload"),
             metadata: text(h, "cf-aig-metadata").and_then(metadata),
@@ -69,7 +70,9 @@ impl Controls {
     pub fn policy(&self, g: &Gateway) -> Policy {
         Policy {
             max_attempts: self.max_attempts.unwrap_or_else(|| g.retry_max_attempts.unwrap_or(1).clamp(1, 5) as u32),
-            delay_ms: self.retry_delay_ms.unwrap_or_else(|| g.retry_delay.unwrap_or(0).max(0) as u64),
+            delay_ms: self
+                .retry_delay_ms
+                .unwrap_or_else(|| g.retry_delay.unwrap_or(0).clamp(0, MAX_RETRY_DELAY_MS as i64) as u64),
             backoff: self
                 .backoff
                 .or_else(|| g.retry_backoff.as_deref().and_then(Backoff::parse))
@@ -141,5 +144,11 @@ mod tests {
         assert_eq!(Controls::read(&h).cache_ttl_s(&g), Some(300));
         h.insert("cf-aig-skip-cache", "true".parse().unwrap());
         assert_eq!(Controls::read(&h).cache_ttl_s(&g), None);
+        // Out-of-range values are clamped as Cloudflare documents, deterministically.
+        h.insert("cf-aig-retry-delay", "99999999999".parse().unwrap());
+        h.insert("cf-aig-request-timeout", "0".parse().unwrap());
+        let p = Controls::read(&h).policy(&g);
+        assert_eq!((p.delay_ms, p.timeout_ms), (5000, None));
+        assert_eq!(p.delay(20), std::time::Duration::from_secs(60), "no single wait exceeds a minute");
     }
 }

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use serde_json::Value;
 
 use super::error::RuntimeError;
-use super::upstream::{Backoff, Call, Policy, Upstreams, forwardable};
+use super::upstream::{Backoff, Call, MAX_RETRY_DELAY_MS, Policy, Upstreams, forwardable};
 use crate::simulator::formats::model_of;
 use crate::store::Store;
 
@@ -194,13 +194,13 @@ pub fn universal_steps(
             let num = |k: &str| cfg.and_then(|c| c.get(k)).and_then(Value::as_u64);
             let policy = Policy {
                 max_attempts: num("maxAttempts").map_or(policy.max_attempts, |n| n.clamp(1, 5) as u32),
-                delay_ms: num("retryDelay").unwrap_or(policy.delay_ms),
+                delay_ms: num("retryDelay").map_or(policy.delay_ms, |d| d.min(MAX_RETRY_DELAY_MS)),
                 backoff: cfg
                     .and_then(|c| c.get("backoff"))
                     .and_then(Value::as_str)
                     .and_then(Backoff::parse)
                     .unwrap_or(policy.backoff),
-                timeout_ms: num("requestTimeout").or(policy.timeout_ms),
+                timeout_ms: num("requestTimeout").filter(|t| *t > 0).or(policy.timeout_ms),
             };
             if !providers::is_known(provider) {
                 return Err(RuntimeError::bad_request(format!("step {i}: unknown provider '{provider}'")));

@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, HeaderName, Method};
 use bytes::Bytes;
 
 use super::error::RuntimeError;
+use super::target;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backoff {
@@ -28,6 +29,11 @@ impl Backoff {
         }
     }
 }
+
+/// The longest base retry delay Cloudflare accepts (header, gateway, step).
+pub const MAX_RETRY_DELAY_MS: u64 = 5000;
+/// The longest single wait between attempts, however the backoff grows.
+pub const MAX_WAIT_MS: u64 = 60_000;
 
 /// How one step is attempted.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -48,7 +54,7 @@ impl Policy {
             Backoff::Linear => self.delay_ms.saturating_mul(u64::from(retry)),
             Backoff::Exponential => self.delay_ms.saturating_mul(1u64 << (retry - 1).min(20)),
         };
-        Duration::from_millis(ms)
+        Duration::from_millis(ms.min(MAX_WAIT_MS))
     }
 }
 
@@ -124,33 +130,47 @@ impl Upstreams {
     /// The upstream URL for `path` (what follows `/{provider}/` in the
     /// gateway URL, with its query string).
     pub fn url(&self, provider: &str, account: &str, path: &str) -> Result<String, RuntimeError> {
-        let path = path.trim_start_matches('/');
+        let (mut segs, query) = target::parse(path)?;
+        let query = query.as_deref();
         if let Some(base) = self.overrides.get(provider) {
-            return Ok(format!("{}/{path}", base.trim_end_matches('/')));
+            return target::join(base, &segs, query);
         }
         if let Some(sim) = &self.simulator {
-            return Ok(format!("{sim}/{provider}/{path}"));
+            segs.insert(0, provider.to_string());
+            return target::join(sim, &segs, query);
         }
         let p = providers::get(provider)
             .ok_or_else(|| RuntimeError::bad_request(format!("Unknown provider '{provider}'")))?;
+        let base = if p.base_url.contains("{account_id}") {
+            if !target::is_account(account) {
+                return Err(RuntimeError::bad_request(format!("Invalid account id {account:?}")));
+            }
+            p.base_url.replace("{account_id}", account)
+        } else {
+            p.base_url.to_string()
+        };
         match provider {
-            "workers-ai" if !path.starts_with("v1/") => {
-                Ok(format!("{}/run/{path}", p.base_url.replace("{account_id}", account)))
+            "workers-ai" if segs.first().is_none_or(|s| s != "v1") => {
+                segs.insert(0, "run".into());
+                target::join(&base, &segs, query)
             }
             "azure-openai" => {
-                // azure-openai/{resource}/{deployment}/{rest}
-                let mut parts = path.splitn(3, '/');
-                match (parts.next(), parts.next(), parts.next()) {
-                    (Some(res), Some(dep), Some(rest)) if !res.is_empty() => {
-                        Ok(format!("{}/{dep}/{rest}", p.base_url.replace("{resource}", res)))
-                    }
-                    _ => Err(RuntimeError::bad_request("azure-openai paths are {resource}/{deployment}/...")),
+                // azure-openai/{resource}/{deployment}/{rest}: the resource is a host name.
+                if segs.len() < 3 {
+                    return Err(RuntimeError::bad_request("azure-openai paths are {resource}/{deployment}/..."));
                 }
+                let resource = segs.remove(0);
+                if !target::is_dns_label(&resource) {
+                    return Err(RuntimeError::bad_request(format!(
+                        "Invalid azure-openai resource name {resource:?}: it must be a DNS label (letters, digits, hyphens)"
+                    )));
+                }
+                target::join(&base.replace("{resource}", &resource), &segs, query)
             }
-            _ if p.base_url.contains('{') && provider != "workers-ai" => Err(RuntimeError::bad_request(format!(
-                "The emulator cannot call {provider} directly; use --upstream {provider}=URL or --simulate"
+            _ if p.base_url.contains('{') => Err(RuntimeError::bad_request(format!(
+                "The emulator cannot call {provider} directly; use -upstream {provider}=URL or the simulator"
             ))),
-            _ => Ok(format!("{}/{path}", p.base_url.replace("{account_id}", account))),
+            _ => target::join(&base, &segs, query),
         }
     }
 
@@ -239,6 +259,19 @@ mod tests {
         );
         assert_eq!(u.url("groq", "a", "chat/completions").unwrap(), "http://127.0.0.1:9/x/chat/completions");
         assert!(u.url("nope", "a", "x").is_err());
+        // Hostile segments never choose the host or leave the base path.
+        for (provider, path) in [
+            ("azure-openai", "127.0.0.1:47001%23/dep/chat/completions"),
+            ("azure-openai", "evil.com/dep/chat/completions"),
+            ("openai", "../../../etc/passwd"),
+            ("openai", "..%2f..%2fetc/passwd"),
+            ("anthropic", "v1/%2e%2e/%2e%2e/x"),
+            ("workers-ai", "../../../../x"),
+            ("groq", "../admin"),
+        ] {
+            assert!(u.url(provider, "acct", path).is_err(), "{provider} {path}");
+        }
+        assert!(u.url("workers-ai", "../evil", "@cf/m").is_err());
         let sim = Upstreams::new(HashMap::new(), Some("http://127.0.0.1:1".into())).unwrap();
         assert_eq!(sim.url("openai", "a", "/chat/completions").unwrap(), "http://127.0.0.1:1/openai/chat/completions");
     }
