@@ -11,6 +11,8 @@ pub enum Error {
     Db(#[from] rusqlite::Error),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    #[error("data directory {0} is in use by another emulator (pid {1}); stop it, or give this one another -data-dir")]
+    DataDirInUse(String, String),
 }
 
 /// A management API error: HTTP status plus Cloudflare's error envelope.

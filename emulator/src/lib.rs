@@ -110,6 +110,35 @@ pub fn router(state: AppState) -> axum::Router {
 pub struct Emulator {
     state: AppState,
     simulator_listener: Option<TcpListener>,
+    /// Held while the emulator runs: one emulator per data directory.
+    _data_dir_lock: Option<std::fs::File>,
+}
+
+/// An OS lock on `DIR/aigw-emulator.lock`: two emulators on one data
+/// directory would each accept the same create.
+fn lock_data_dir(dir: &std::path::Path) -> Result<std::fs::File, Error> {
+    use std::io::{Read, Seek, Write};
+    std::fs::create_dir_all(dir)?;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(dir.join("aigw-emulator.lock"))?;
+    match f.try_lock() {
+        Ok(()) => {
+            f.set_len(0)?;
+            f.rewind()?;
+            write!(f, "{}", std::process::id())?;
+            Ok(f)
+        }
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut pid = String::new();
+            let _ = f.read_to_string(&mut pid);
+            Err(Error::DataDirInUse(dir.display().to_string(), pid.trim().to_string()))
+        }
+        Err(std::fs::TryLockError::Error(e)) => Err(e.into()),
+    }
 }
 
 impl Emulator {
@@ -122,6 +151,7 @@ impl Emulator {
 
     /// As [`Emulator::open`], on a clock the caller controls.
     pub async fn open_with_clock(config: Config, clock: Arc<Clock>) -> Result<Emulator, Error> {
+        let data_dir_lock = config.data_dir.as_deref().map(lock_data_dir).transpose()?;
         let (store, loaded, sink) = match &config.data_dir {
             Some(dir) => {
                 let store = Store::open(dir)?;
@@ -152,6 +182,7 @@ impl Emulator {
         Ok(Emulator {
             state: AppState { store: Arc::new(store), config: Arc::new(config), runtime: Arc::new(runtime) },
             simulator_listener,
+            _data_dir_lock: data_dir_lock,
         })
     }
 

@@ -110,6 +110,19 @@ async fn auth_errors_have_cloudflares_shape() {
 }
 
 #[tokio::test]
+async fn large_and_oversized_bodies_get_the_v4_envelope() {
+    let emu = start(aigw_emulator::Config::default()).await;
+    let mut big = gw("big");
+    big["description"] = json!("d".repeat(3 * 1024 * 1024));
+    let (s, b) = call(reqwest::Method::POST, &format!("{}/gateways", emu.base), Some("t"), Some(big)).await;
+    assert!(b.get("success").is_some(), "a 3 MB body gets a v4 answer ({s}): {b}");
+    let huge = json!({"id": "huge", "x": "d".repeat(33 * 1024 * 1024)});
+    let (s, b) = call(reqwest::Method::POST, &format!("{}/gateways", emu.base), Some("t"), Some(huge)).await;
+    assert_eq!((s, b["success"].clone(), b["errors"][0]["code"].clone()), (413, json!(false), json!(10013)));
+    emu.stop().await;
+}
+
+#[tokio::test]
 async fn data_dir_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let config = aigw_emulator::Config { data_dir: Some(dir.path().to_path_buf()), ..Default::default() };
@@ -117,9 +130,12 @@ async fn data_dir_survives_a_restart() {
     let (s, _) = call(reqwest::Method::POST, &format!("{}/gateways", emu.base), Some("t"), Some(gw("kept"))).await;
     assert_eq!(s, 200);
     emu.stop().await;
-    let emu = start(config).await;
+    let emu = start(config.clone()).await;
     let (s, b) = call(reqwest::Method::GET, &format!("{}/gateways/kept", emu.base), Some("t"), None).await;
     assert_eq!((s, b["result"]["id"].clone()), (200, json!("kept")));
+    // A second emulator on the same directory is refused while the first runs.
+    let second = aigw_emulator::Emulator::open(config).await.err().expect("refused");
+    assert!(second.to_string().contains("in use by another emulator"), "{second}");
     emu.stop().await;
 }
 

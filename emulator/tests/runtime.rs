@@ -283,6 +283,10 @@ async fn refusals_use_cloudflares_error_body() {
     let r =
         emu.http.post(format!("{}/v1/{ACCT}/auth/openai/chat/completions", emu.base)).body(big).send().await.unwrap();
     assert_eq!(r.status(), 413);
+    // A 3 MB prompt (under the runtime's 32 MB) reaches the simulated provider.
+    let prompt = "x".repeat(3 * 1024 * 1024);
+    let r = emu.chat("auth", &prompt).header("cf-aig-authorization", "Bearer secret").send().await.unwrap();
+    assert_eq!(r.status(), 200);
     emu.stop().await;
 }
 

@@ -1,5 +1,6 @@
 //! Gateway endpoints: list (paged), create, fetch, full PUT, delete, and the
 //! per-provider runtime URL.
+use super::RawBody;
 use aigw_cloudflare::{ApiMessage, Envelope, Gateway, ResultInfo};
 use axum::Json;
 use axum::body::Bytes;
@@ -82,7 +83,11 @@ pub async fn list(
     Ok(Json(env))
 }
 
-pub async fn create(State(st): State<AppState>, Path(account): Path<String>, body: Bytes) -> ApiResult<Gateway> {
+pub async fn create(
+    State(st): State<AppState>,
+    Path(account): Path<String>,
+    RawBody(body): RawBody,
+) -> ApiResult<Gateway> {
     let body = parse_json(&body)?;
     let mut fields = validate::gateway_body(&body, Mode::Create).map_err(ApiError::validation)?;
     let id = match fields.remove("id") {
@@ -104,7 +109,7 @@ pub async fn fetch(State(st): State<AppState>, Path((account, id)): Path<(String
 pub async fn update(
     State(st): State<AppState>,
     Path((account, id)): Path<(String, String)>,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> ApiResult<Gateway> {
     let body = parse_json(&body)?;
     let fields = validate::gateway_body(&body, Mode::Update).map_err(ApiError::validation)?;

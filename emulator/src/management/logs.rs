@@ -3,9 +3,9 @@
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
+use super::RawBody;
 use aigw_cloudflare::{ApiMessage, Envelope, ResultInfo};
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
@@ -210,7 +210,7 @@ pub async fn delete(
     State(st): State<AppState>,
     Path((account, gateway)): Path<(String, String)>,
     Query(q): Query<BTreeMap<String, String>>,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Json<Value>, ApiError> {
     require_gateway(&st, &account, &gateway)?;
     let from_body: Value =

@@ -49,6 +49,26 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(&format!("{base}/gateways/{{gateway}}/analytics"), get(logs::analytics))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), auth))
+        .layer(axum::extract::DefaultBodyLimit::max(crate::runtime::MAX_BODY))
+}
+
+/// A request body, refused in the v4 envelope (never axum's plain text)
+/// when it is over [`crate::runtime::MAX_BODY`] or cannot be read.
+pub struct RawBody(pub axum::body::Bytes);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<RawBody, ApiError> {
+        axum::body::Bytes::from_request(req, state).await.map(RawBody).map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                // Cloudflare documents no code for this; 413/10013 is the emulator's choice.
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, 10013, "Request body too large (limit 32 MB)")
+            } else {
+                ApiError::new(StatusCode::BAD_REQUEST, 10013, format!("Cannot read the request body: {e}"))
+            }
+        })
+    }
 }
 
 pub async fn no_route() -> ApiError {

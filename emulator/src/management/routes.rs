@@ -1,6 +1,7 @@
 //! Dynamic routes of a gateway, with versions and deployments. Lists answer
 //! `{success, data: {..., routes|versions|deployments}}` with no `result`,
 //! as Cloudflare does; everything else uses the usual envelope.
+use super::RawBody;
 use aigw_cloudflare::{ApiMessage, Deployment, Element, Envelope, Route, Version};
 use axum::Json;
 use axum::body::Bytes;
@@ -115,7 +116,7 @@ pub async fn list(
 pub async fn create(
     State(st): State<AppState>,
     Path((account, gateway)): Path<(String, String)>,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> ApiResult<Route> {
     let body = body_json(&body)?;
     let name = name_of(&body);
@@ -163,7 +164,7 @@ pub async fn fetch(State(st): State<AppState>, Path(key): Path<RouteKey>) -> Api
 }
 
 /// PATCH takes `{name}` only.
-pub async fn rename(State(st): State<AppState>, Path(key): Path<RouteKey>, body: Bytes) -> ApiResult<Route> {
+pub async fn rename(State(st): State<AppState>, Path(key): Path<RouteKey>, RawBody(body): RawBody) -> ApiResult<Route> {
     let name = name_of(&body_json(&body)?)?;
     let r = st.store.write_route(&key, |d| {
         let mut rec = route(d, &key)?.clone();
@@ -186,7 +187,11 @@ pub async fn delete(State(st): State<AppState>, Path(key): Path<RouteKey>) -> Ap
     Ok(Json(Envelope::ok(r)))
 }
 
-pub async fn create_version(State(st): State<AppState>, Path(key): Path<RouteKey>, body: Bytes) -> ApiResult<Version> {
+pub async fn create_version(
+    State(st): State<AppState>,
+    Path(key): Path<RouteKey>,
+    RawBody(body): RawBody,
+) -> ApiResult<Version> {
     let elements: Vec<Element> =
         route_graph::validate(body_json(&body)?.get("elements")).map_err(ApiError::validation)?;
     let v = st.store.write_route(&key, |d| {
@@ -228,7 +233,11 @@ pub async fn fetch_version(
 }
 
 /// Deploys a version: `{version_id}`.
-pub async fn deploy(State(st): State<AppState>, Path(key): Path<RouteKey>, body: Bytes) -> ApiResult<Deployment> {
+pub async fn deploy(
+    State(st): State<AppState>,
+    Path(key): Path<RouteKey>,
+    RawBody(body): RawBody,
+) -> ApiResult<Deployment> {
     let body = body_json(&body)?;
     let Some(version_id) = body.get("version_id").and_then(Value::as_str).map(str::to_owned) else {
         return Err(ApiError::validation(vec![ApiMessage::at(VALIDATION_CODE, "Required", "version_id")]));

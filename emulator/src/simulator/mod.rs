@@ -122,7 +122,11 @@ impl Simulator {
     }
 
     pub fn router(self: Arc<Self>) -> Router {
-        Router::new().route("/{provider}/{*rest}", axum::routing::any(serve)).with_state(self)
+        // Sized like the runtime, so what the gateway accepts reaches the provider.
+        Router::new()
+            .route("/{provider}/{*rest}", axum::routing::any(serve))
+            .layer(axum::extract::DefaultBodyLimit::max(crate::runtime::MAX_BODY))
+            .with_state(self)
     }
 }
 

@@ -8,8 +8,19 @@ use anyhow::Context;
 pub async fn emulator(listen: SocketAddr, config: aigw_emulator::Config) -> anyhow::Result<i32> {
     let listener = aigw::dev::bind(listen).await?;
     let addr = listener.local_addr()?;
+    // Ctrl-C and SIGTERM both drain: requests in flight finish and are logged.
     let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
     };
     let upstreams =
         if config.simulate { "simulated upstreams (-real calls the real providers)" } else { "real upstreams" };
