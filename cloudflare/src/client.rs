@@ -51,6 +51,20 @@ impl std::fmt::Debug for Client {
     }
 }
 
+/// A URL as errors show it: credentials written into it (`https://user:pass@host`) are dropped.
+pub fn shown(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut u) if !u.username().is_empty() || u.password().is_some() => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.to_string()
+        }
+        Ok(_) => url.to_string(),
+        Err(_) if url.contains('@') => "<a URL with credentials>".to_string(),
+        Err(_) => url.to_string(),
+    }
+}
+
 /// The connection was refused: nothing listens there, so retrying is pointless.
 fn refused(e: &reqwest::Error) -> bool {
     let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
@@ -79,14 +93,14 @@ impl Client {
     pub fn new(base_url: &str, token: &str, opts: ClientOptions) -> Result<Client, Error> {
         let base = base_url.trim_end_matches('/').to_string();
         if !(base.starts_with("http://") || base.starts_with("https://")) {
-            return Err(Error::BaseUrl(base_url.to_string()));
+            return Err(Error::BaseUrl(shown(base_url)));
         }
         let http = reqwest::Client::builder()
             .timeout(opts.request_timeout)
             .connect_timeout(opts.connect_timeout)
             .user_agent(concat!("terraform-provider-aigw/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| Error::Http { url: base.clone(), reason: e.to_string() })?;
+            .map_err(|e| Error::Http { url: shown(&base), reason: e.to_string() })?;
         Ok(Client { http, base, token: token.to_string(), opts })
     }
 
@@ -127,7 +141,7 @@ impl Client {
                         tokio::time::sleep(self.backoff(attempt, None)).await;
                         continue;
                     }
-                    return Err(Error::Http { url: url.to_string(), reason: e.without_url().to_string() });
+                    return Err(Error::Http { url: shown(url), reason: e.without_url().to_string() });
                 }
             };
             let status = resp.status();
@@ -145,13 +159,11 @@ impl Client {
                 tokio::time::sleep(wait).await;
                 continue;
             }
-            let bytes = resp
-                .bytes()
-                .await
-                .map_err(|e| Error::Http { url: url.to_string(), reason: e.without_url().to_string() })?;
+            let bytes =
+                resp.bytes().await.map_err(|e| Error::Http { url: shown(url), reason: e.without_url().to_string() })?;
             let env: Envelope<T> = serde_json::from_slice(&bytes).map_err(|e| {
                 if status.is_success() {
-                    Error::Decode { url: url.to_string(), reason: e.to_string() }
+                    Error::Decode { url: shown(url), reason: e.to_string() }
                 } else {
                     let text = String::from_utf8_lossy(&bytes).chars().take(200).collect::<String>();
                     Error::Api { status: status.as_u16(), errors: vec![crate::ApiMessage::new(0, text)] }
@@ -160,8 +172,7 @@ impl Client {
             if !status.is_success() || !env.success {
                 return Err(Error::Api { status: status.as_u16(), errors: env.errors });
             }
-            let result =
-                env.result.ok_or_else(|| Error::Decode { url: url.to_string(), reason: "no result".into() })?;
+            let result = env.result.ok_or_else(|| Error::Decode { url: shown(url), reason: "no result".into() })?;
             return Ok((result, env.result_info));
         }
     }
@@ -220,6 +231,14 @@ impl Client {
         Ok(self.send(reqwest::Method::POST, &self.routes_url(account, gateway), Some(&body)).await?.0)
     }
 
+    /// Every route of a gateway.
+    pub async fn list_routes(&self, account: &str, gateway: &str) -> Result<Vec<Route>, Error> {
+        let url = self.routes_url(account, gateway);
+        let (page, _): (Json, _) = self.send(reqwest::Method::GET, &url, None).await?;
+        let routes = page.get("routes").cloned().unwrap_or(Json::Array(Vec::new()));
+        serde_json::from_value(routes).map_err(|e| Error::Decode { url: shown(&url), reason: e.to_string() })
+    }
+
     pub async fn get_route(&self, account: &str, gateway: &str, id: &str) -> Result<Route, Error> {
         let url = format!("{}/{id}", self.routes_url(account, gateway));
         Ok(self.send(reqwest::Method::GET, &url, None).await?.0)
@@ -273,5 +292,16 @@ impl Client {
             .transpose()
             .map_err(|e| Error::Decode { url: path.to_string(), reason: e.to_string() })?;
         Ok(self.send(method, &format!("{}{path}", self.base), body.as_ref()).await?.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn credentials_in_urls_never_reach_errors() {
+        assert_eq!(super::shown("https://user:hunter2@api.example.com/v4/x"), "https://api.example.com/v4/x");
+        assert_eq!(super::shown("http://127.0.0.1:8787/client/v4"), "http://127.0.0.1:8787/client/v4");
+        let e = super::Client::new("ftp://user:hunter2@h/", "t", Default::default()).unwrap_err();
+        assert!(!e.to_string().contains("hunter2"), "{e}");
     }
 }

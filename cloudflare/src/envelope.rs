@@ -9,7 +9,8 @@ pub struct Envelope<T> {
     pub errors: Vec<ApiMessage>,
     #[serde(default)]
     pub messages: Vec<ApiMessage>,
-    #[serde(default = "Option::default")]
+    /// Route lists answer under `data` instead.
+    #[serde(default = "Option::default", alias = "data")]
     pub result: Option<T>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<ResultInfo>,

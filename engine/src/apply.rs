@@ -344,6 +344,9 @@ pub async fn apply(
             finished.push(o);
         }
         let mut batch = Vec::new();
+        // Reported complete only once on disk: a failed state write stops
+        // the apply before anything else is said to be done.
+        let mut completed = Vec::new();
         for o in finished {
             let c = &plan.changes[o.idx];
             let took = started.remove(&o.idx).map(|(t, _)| t.elapsed()).unwrap_or_default();
@@ -371,14 +374,15 @@ pub async fn apply(
                 Some(e) => errors.push(e.to_string()),
                 None => {
                     let after = o.steps.last().map(|(v, _)| v.clone()).unwrap_or(Value::Null);
-                    for line in crate::progress::complete(c, took, &after) {
-                        progress(&line);
-                    }
+                    completed.extend(crate::progress::complete(c, took, &after));
                     schedule.done(c);
                 }
             }
         }
         journal.commit(state, batch)?;
+        for line in completed {
+            progress(&line);
+        }
     }
     // With -target the plan did not evaluate every output; keep the ones state has.
     if errors.is_empty() && !cancelled() && !plan.targeted {

@@ -102,7 +102,7 @@ pub fn recover(state_path: &Path, state: &mut State) -> Result<Vec<Entry>, Error
         }
         if replayed > 0 {
             state.save(state_path).map_err(|e| err(format!("replaying the journal: {e}")))?;
-            tracing::warn!("recovered {replayed} completed operation(s) from the journal of an interrupted apply");
+            eprintln!("Note: recovered {replayed} completed operation(s) from the journal of an interrupted apply.");
         }
     }
     let pending: Vec<Entry> = pending.into_values().collect();
@@ -140,7 +140,7 @@ fn start(state_path: &Path, state: &State, entries: &[Entry]) -> Result<std::fs:
 }
 
 /// Replaces the journal with one that holds just `intents` (none: removes it).
-fn rewrite(state_path: &Path, state: &State, intents: &[Entry]) -> Result<Option<std::fs::File>, Error> {
+pub fn rewrite(state_path: &Path, state: &State, intents: &[Entry]) -> Result<Option<std::fs::File>, Error> {
     if !intents.is_empty() {
         return start(state_path, state, intents).map(Some);
     }

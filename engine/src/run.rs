@@ -51,8 +51,11 @@ pub fn read_state(path: &Path) -> Result<State, Error> {
 }
 
 /// Creates an interrupted apply started but never heard back from: each is
-/// read back through its provider, and adopted into the state if it
-/// exists, so running again neither orphans nor duplicates it.
+/// read back through its provider and settled only by a definite answer.
+/// Found: adopted into the state, so running again neither orphans nor
+/// duplicates it. Not found: dropped, and planned again. Anything else (the
+/// API unreachable, an error): kept pending in the journal, and the command
+/// stops, since planning now could create it a second time.
 pub async fn adopt_pending(
     state: &mut State,
     state_path: &Path,
@@ -62,28 +65,68 @@ pub async fn adopt_pending(
     if pending.is_empty() {
         return Ok(());
     }
+    let mut unsettled: Vec<(Entry, String)> = Vec::new();
+    let mut adopted = false;
     for e in pending {
         let addr = crate::instance::address(&e.resource.base_address(), &e.key);
-        let Ok((_, client)) = providers.get(&crate::providers::config_key(&e.resource.provider)) else { continue };
-        let Some(schema) = client.schemas().resources.get(&e.resource.type_name).cloned() else { continue };
-        let planned = decode_json(&e.intent.unwrap_or_default(), &schema.value_type())?;
-        let read = client
-            .read_resource(ReadRequest {
-                type_name: e.resource.type_name.clone(),
-                current_state: planned,
-                private: Vec::new(),
-            })
-            .await?;
-        if read.diagnostics.has_errors() || read.new_state.is_null() {
-            tracing::warn!("{addr}: an interrupted apply started creating it; it does not exist");
-            continue;
+        match read_back(providers, &e).await {
+            Ok(Some((schema, read))) => {
+                eprintln!("Note: {addr} was created by an interrupted apply; it is now in the state.");
+                let instance = Instance::new(&e.key, &schema, &read.new_state, &read.private, Vec::new())?;
+                state.put_instance(&e.resource, &e.key, Some(instance));
+                adopted = true;
+            }
+            Ok(None) => {
+                eprintln!(
+                    "Note: {addr}: an interrupted apply started creating it and the API says it does not exist; it will be planned again."
+                );
+            }
+            Err(why) => unsettled.push((e, format!("{addr}: {why}"))),
         }
-        eprintln!("Note: {addr} was created by an interrupted apply; it is now in the state.");
-        let instance = Instance::new(&e.key, &schema, &read.new_state, &read.private, Vec::new())?;
-        state.put_instance(&e.resource, &e.key, Some(instance));
     }
-    state.save(state_path)?;
-    crate::journal::recover(state_path, state).map(|_| ())
+    if adopted {
+        state.save(state_path)?;
+    }
+    let keep: Vec<Entry> = unsettled.iter().map(|(e, _)| e.clone()).collect();
+    crate::journal::rewrite(state_path, state, &keep)?;
+    if unsettled.is_empty() {
+        return Ok(());
+    }
+    let why: Vec<String> = unsettled.into_iter().map(|(_, w)| w).collect();
+    Err(Error::State {
+        path: state_path.display().to_string(),
+        message: format!(
+            "an interrupted apply started {} create(s) whose outcome is still unknown, so nothing was planned \
+             (it could create them twice):\n  {}\nRun the command again once the API answers; they stay recorded in the journal.",
+            why.len(),
+            why.join("\n  ")
+        ),
+    })
+}
+
+/// What the API holds for a pending create: `Some` (found), `None` (a
+/// definite not-found), or why there is no definite answer.
+async fn read_back(
+    providers: &Providers,
+    e: &Entry,
+) -> Result<Option<(tfplugin::Schema, tfplugin::provider::ReadResponse)>, String> {
+    let (_, client) = providers.get(&crate::providers::config_key(&e.resource.provider)).map_err(|x| x.to_string())?;
+    let schema = client
+        .schemas()
+        .resources
+        .get(&e.resource.type_name)
+        .cloned()
+        .ok_or_else(|| format!("provider has no resource type {}", e.resource.type_name))?;
+    let planned =
+        decode_json(&e.intent.clone().unwrap_or_default(), &schema.value_type()).map_err(|x| x.to_string())?;
+    let request = ReadRequest { type_name: e.resource.type_name.clone(), current_state: planned, private: Vec::new() };
+    let read = client.read_resource(request).await.map_err(|x| x.to_string())?;
+    if read.diagnostics.has_errors() {
+        let text: Vec<String> =
+            read.diagnostics.iter().map(|d| d.to_string().trim_start_matches("Error: ").to_string()).collect();
+        return Err(text.join("; "));
+    }
+    Ok((!read.new_state.is_null()).then_some((schema, read)))
 }
 
 /// `path.module`, `path.root` and `path.cwd` for the configuration in `dir`.

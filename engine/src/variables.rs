@@ -134,7 +134,10 @@ fn read_file(cfg: &Config, path: &Path, out: &mut BTreeMap<String, (Value, Loc)>
                 return Err(Error::config(&loc, format!("no variable {:?} is declared", a.key())));
             }
             // Terraform only warns for undeclared values in automatic files.
-            tracing::warn!("{loc}: value for undeclared variable {:?}", a.key());
+            eprintln!(
+                "Warning: {loc}: a value for undeclared variable {:?} (declare it with a variable block, or remove it)",
+                a.key()
+            );
             continue;
         }
         let v = eval(a.expr(), &Scope::default()).map_err(|m| Error::config(&loc, m))?;

@@ -180,3 +180,70 @@ fn a_corrupt_state_file_is_reported_and_left_alone() {
         assert!(emu.gateway_ids().is_empty(), "nothing was applied");
     }
 }
+
+/// `n` gateways, each with a fallback route.
+fn gateways_with_routes(emu: &Emulator, n: usize) -> String {
+    format!(
+        "{}resource \"aigw_fallback\" \"f\" {{\n  count      = {n}\n  account_id = \"{ACCOUNT}\"\n  gateway_id = aigw_gateway.g[count.index].id\n  name       = \"chat\"\n  steps      = [{{ provider = \"openai\", model = \"gpt-4o-mini\" }}]\n}}\n",
+        gateways(emu, n)
+    )
+}
+
+fn routes_of(emu: &Emulator, gateway: &str) -> usize {
+    let (_, b) = emu.api(reqwest::Method::GET, &format!("/gateways/{gateway}/routes"), None);
+    b["data"]["routes"].as_array().map_or(0, Vec::len)
+}
+
+#[test]
+#[cfg_attr(not(has_terraform), ignore = "needs terraform-1.11: run scripts/install-clis.sh")]
+fn a_pending_create_is_settled_only_by_a_definite_answer() {
+    let Some(tf) = cli("terraform-1.11") else { return };
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().to_str().unwrap().to_string();
+    // The API does the work, then answers slowly: a create killed in flight
+    // has made its object.
+    let emu = Emulator::start_with("t", &["--api-latency", "300ms", "--data-dir", &dir]);
+    let addr = emu.addr.clone();
+    let w = Workdir::new(tf);
+    w.write("main.tf", &gateways_with_routes(&emu, 4));
+    let mut child = Command::new(bin("aigw"))
+        .args(["apply", "-auto-approve", "-parallelism=4"])
+        .current_dir(w.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let journal = w.path().join("terraform.tfstate.journal");
+    let started = Instant::now();
+    while !std::fs::read_to_string(&journal).unwrap_or_default().contains("\"aigw_fallback\"") {
+        assert!(started.elapsed() < Duration::from_secs(60), "no fallback create started");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // The API goes away: the pending creates cannot be settled, so nothing is planned.
+    drop(emu);
+    let started = Instant::now();
+    let out = aigw(&w, &["plan"]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(
+        out.stderr.contains("whose outcome is still unknown") && out.stderr.contains("aigw_fallback.f["),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("connection refused"), "{}", out.stderr);
+    assert!(!out.stderr.contains("WARN"), "{}", out.stderr);
+    assert!(started.elapsed() < Duration::from_secs(5), "an unreachable API is reported at once");
+    assert!(journal.exists(), "the pending creates stay recorded");
+    // Back again: each pending create is adopted or planned, never made twice.
+    let emu = Emulator::start_on(&addr, "t", &["--data-dir", &dir]);
+    let out = expect(&w, 0, &["apply", "-auto-approve"]);
+    assert!(out.stdout.contains("Apply complete!"), "{}", out.stdout);
+    for i in 0..4 {
+        assert_eq!(routes_of(&emu, &format!("gw-{i}")), 1, "gw-{i} has exactly one route");
+    }
+    assert!(!journal.exists());
+    expect(&w, 0, &["plan", "-detailed-exitcode"]);
+    w.expect(0, &["plan", "-detailed-exitcode", "-no-color"]);
+}

@@ -35,8 +35,13 @@ impl Emulator {
 
     /// An emulator started with extra flags (`--api-latency 50ms`, ...).
     pub fn start_with(token: &str, flags: &[&str]) -> Emulator {
+        Emulator::start_on("127.0.0.1:0", token, flags)
+    }
+
+    /// An emulator on `listen` (an address an earlier one had, to restart it).
+    pub fn start_on(listen: &str, token: &str, flags: &[&str]) -> Emulator {
         let mut child = Command::new(bin("aigw"))
-            .args(["emulator", "--listen", "127.0.0.1:0", "--api-token", token])
+            .args(["emulator", "--listen", listen, "--api-token", token])
             .args(flags)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

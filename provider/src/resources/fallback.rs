@@ -238,6 +238,19 @@ impl Resource for FallbackResource {
     }
 
     async fn read(&self, api: &Api, state: &Value) -> Result<Option<Value>, Diagnostics> {
+        // A create whose answer never arrived has no id yet: find the route
+        // by its name, which is unique in its gateway.
+        if state.attr("id").as_str().is_none() {
+            let (account, gateway) = keys(state)?;
+            let name = state.attr("name").as_str().unwrap_or_default();
+            return match api.client.list_routes(&account, &gateway).await {
+                Ok(routes) => {
+                    Ok(routes.iter().find(|r| r.name == name).map(|r| state_of(&account, &gateway, r, state)))
+                }
+                Err(e) if e.is_not_found() => Ok(None),
+                Err(e) => Err(crate::Error::from(e).to_diagnostics("Failed to read fallback route", &[])),
+            };
+        }
         let (account, gateway, id) = route_keys(state)?;
         match api.client.get_route(&account, &gateway, &id).await {
             Ok(r) => Ok(Some(state_of(&account, &gateway, &r, state))),
