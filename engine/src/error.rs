@@ -119,7 +119,13 @@ impl Error {
         let Error::Config { loc, message } = self else {
             return serde_json::json!({"severity": "error", "summary": self.to_string(), "detail": ""});
         };
-        let (summary, detail) = message.split_once(": ").map_or((message.as_str(), ""), |(a, b)| (a, b));
+        // "ADDRESS: what is wrong: why" → summary "what is wrong", detail the whole message.
+        let after_address = match message.split_once(": ") {
+            Some((head, rest)) if !head.contains(' ') => rest,
+            _ => message.as_str(),
+        };
+        let summary = after_address.split([':', ';']).next().unwrap_or(after_address).trim();
+        let detail = message.as_str();
         let start_col = loc.col;
         let word = loc.text.chars().skip(start_col - 1).take_while(|c| !c.is_whitespace()).count().max(1);
         let start_off: usize = loc.text.chars().take(start_col - 1).map(char::len_utf8).sum();

@@ -169,8 +169,15 @@ pub fn plan_json(plan: &Plan, state: &State, provider_of: &dyn Fn(&str) -> Strin
             );
         }
     }
-    let variables: Map<String, Json> =
-        plan.variables.iter().map(|(k, v)| (k.clone(), json!({"value": known(v)}))).collect();
+    let variables: Map<String, Json> = plan
+        .variables
+        .iter()
+        .map(|(k, v)| {
+            // A sensitive variable's value is never printed (not even in -json).
+            let shown = if plan.sensitive_variables.contains(k) { json!({}) } else { json!({"value": known(v)}) };
+            (k.clone(), shown)
+        })
+        .collect();
     json!({
         "format_version": "1.2",
         "terraform_version": TERRAFORM_VERSION,

@@ -106,6 +106,11 @@ pub struct Plan {
     pub lineage: String,
     pub serial: u64,
     pub variables: BTreeMap<String, Value>,
+    /// Variables declared `sensitive`: their values are never printed.
+    pub sensitive_variables: BTreeSet<String>,
+    /// Managed instances in state that refresh found deleted outside aigw
+    /// and nothing recreates: apply drops them from the state, as Terraform does.
+    pub gone: Vec<(crate::state::ResourceState, Option<serde_json::Value>)>,
 }
 
 impl Plan {
@@ -234,6 +239,7 @@ pub async fn plan(
         lineage: state.lineage.clone(),
         serial: state.serial,
         variables: scope.vars.clone(),
+        sensitive_variables: cfg.variables.iter().filter(|(_, v)| v.sensitive).map(|(k, _)| k.clone()).collect(),
         ..Plan::default()
     };
     let by_addr: BTreeMap<String, &Resource> = cfg.resources.iter().map(|r| (r.address(), r)).collect();
@@ -428,7 +434,9 @@ pub async fn plan(
             plan.changes.push(c);
         }
     }
-    plan.changes.extend(deletions(state, providers, &order, &wanted, &mut priors, opts, &instance_selected)?);
+    let (deletes, gone) = deletions(state, providers, &order, &wanted, &mut priors, opts, &instance_selected)?;
+    plan.changes.extend(deletes);
+    plan.gone = gone;
     Ok(plan)
 }
 
@@ -451,8 +459,9 @@ fn deletions(
     priors: &mut BTreeMap<String, Prior>,
     opts: &Options,
     selected: &dyn Fn(&str, &str) -> bool,
-) -> Result<Vec<Change>, Error> {
+) -> Result<(Vec<Change>, Vec<(crate::state::ResourceState, Option<serde_json::Value>)>), Error> {
     let mut deletes = Vec::new();
+    let mut gone = Vec::new();
     for rs in state.resources.iter().filter(|r| r.mode == "managed") {
         let base = format!("{}.{}", rs.type_name, rs.name);
         let provider = config_key(&rs.provider);
@@ -465,6 +474,7 @@ fn deletions(
             }
             let Some((stored, prior, private)) = priors.remove(&addr) else { continue };
             if prior.is_null() {
+                gone.push((rs.clone(), inst.index_key.clone()));
                 continue;
             }
             deletes.push(Change {
@@ -494,5 +504,5 @@ fn deletions(
     }
     let position = |c: &Change| order.iter().position(|n| *n == c.base()).unwrap_or(usize::MAX);
     deletes.sort_by_key(|c| std::cmp::Reverse(position(c)));
-    Ok(deletes)
+    Ok((deletes, gone))
 }

@@ -113,6 +113,14 @@ impl SavedPlan {
     }
 
     /// Refuses the plan if what it was made from changed.
+    /// A plan made before any state existed is for a state that still does
+    /// not exist: that state takes the plan's lineage, so it applies.
+    pub fn adopt_into_fresh(&self, state: &mut crate::state::State) {
+        if self.serial == 0 && state.serial == 0 && state.resources.is_empty() {
+            state.lineage = self.lineage.clone();
+        }
+    }
+
     pub fn check_current(&self, path: &Path, dir: &Path, lineage: &str, serial: u64) -> Result<(), Error> {
         if lineage != self.lineage || serial != self.serial {
             return Err(self.err(

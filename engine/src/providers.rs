@@ -84,33 +84,36 @@ impl Providers {
     }
 
     /// Every resource and data source checked against its provider's
-    /// schema (`validate`: the providers are launched, not configured).
-    pub async fn check_shapes(cfg: &Config) -> Result<(), Error> {
+    /// schema and its provider's own validation, as `terraform validate`
+    /// does (the providers are launched, not configured; variables and
+    /// other resources are unknown). Every error is returned, not the first.
+    pub async fn validate(cfg: &Config) -> Vec<Error> {
+        let scope = validation_scope(cfg);
+        let mut errors = Vec::new();
         let locals: BTreeSet<&str> = cfg.resources.iter().map(|r| r.provider()).collect();
         for local in locals {
             let source = cfg.source_of(local);
-            let client = find_provider(cfg, local)?.launch().await?;
-            let schemas = client.schemas().clone();
-            let _ = client.shutdown().await;
-            for r in cfg.resources.iter().filter(|r| r.provider() == local) {
-                let schema = match r.mode {
-                    crate::config::Mode::Managed => schemas.resources.get(&r.type_name),
-                    crate::config::Mode::Data => schemas.data_sources.get(&r.type_name),
+            let client = match crate::discovery::find_provider(cfg, local) {
+                Ok(command) => match command.launch().await {
+                    Ok(c) => c,
+                    Err(e) => {
+                        errors.push(e);
+                        continue;
+                    }
+                },
+                Err(e) => {
+                    errors.push(e);
+                    continue;
                 }
-                .ok_or_else(|| {
-                    Error::config(
-                        &r.loc,
-                        format!(
-                            "provider {source} has no {} {:?}",
-                            if r.mode == crate::config::Mode::Data { "data source" } else { "resource type" },
-                            r.type_name
-                        ),
-                    )
-                })?;
-                crate::instance::check_shape(r, schema)?;
+            };
+            for r in cfg.resources.iter().filter(|r| r.provider() == local) {
+                if let Err(e) = validate_one(&client, &source, r, &scope).await {
+                    errors.push(e);
+                }
             }
+            let _ = client.shutdown().await;
         }
-        Ok(())
+        errors
     }
 
     /// The state address and client of a provider configuration.
@@ -125,6 +128,58 @@ impl Providers {
     pub async fn stop(self) {
         futures_util::future::join_all(self.clients.into_values().map(|(_, c)| c.shutdown())).await;
     }
+}
+
+/// What validation evaluates against: every variable, local and resource unknown.
+fn validation_scope(cfg: &Config) -> Scope {
+    let mut scope = Scope::default();
+    for name in cfg.variables.keys() {
+        scope.vars.insert(name.clone(), Value::unknown());
+    }
+    for name in cfg.locals.keys() {
+        scope.locals.insert(name.clone(), Value::unknown());
+    }
+    for r in &cfg.resources {
+        let (ty, name) = match r.mode {
+            crate::config::Mode::Data => ("data".to_string(), r.type_name.clone()),
+            crate::config::Mode::Managed => (r.type_name.clone(), r.name.clone()),
+        };
+        scope.resources.entry(ty).or_default().insert(name, Value::unknown());
+    }
+    scope.extra.insert("count".into(), Value::object([("index", Value::unknown())]));
+    scope.extra.insert("each".into(), Value::object([("key", Value::unknown()), ("value", Value::unknown())]));
+    scope.extra.insert("path".into(), crate::run::path_value(&cfg.dir));
+    scope
+}
+
+/// One resource or data source: its shape, its values' types, and the provider's checks.
+async fn validate_one(
+    client: &PluginClient,
+    source: &str,
+    r: &crate::config::Resource,
+    scope: &Scope,
+) -> Result<(), Error> {
+    let schemas = client.schemas();
+    let data = r.mode == crate::config::Mode::Data;
+    let schema = if data { schemas.data_sources.get(&r.type_name) } else { schemas.resources.get(&r.type_name) };
+    let schema = schema.ok_or_else(|| {
+        let kind = if data { "data source" } else { "resource type" };
+        let names: Vec<&str> = if data {
+            schemas.data_sources.keys().map(String::as_str).collect()
+        } else {
+            schemas.resources.keys().map(String::as_str).collect()
+        };
+        let hint = crate::error::did_you_mean(&r.type_name, names);
+        Error::config(&r.loc, format!("provider {source} has no {kind} {:?}{hint}", r.type_name))
+    })?;
+    crate::instance::check_shape(r, schema)?;
+    let config = crate::instance::resource_config(r, schema, scope)?;
+    let d = if data {
+        client.validate_data_source_config(&r.type_name, &config).await?
+    } else {
+        client.validate_resource_config(&r.type_name, &config).await?
+    };
+    crate::error::check_resource(&d, r, &r.address())
 }
 
 #[cfg(test)]

@@ -169,6 +169,19 @@ impl Run {
         apply(&self.cfg, plan, &mut self.state, &self.state_path, &self.providers, &mut scope, opts, progress).await
     }
 
+    /// Drops what refresh found deleted outside aigw (and nothing recreates)
+    /// from the state, and saves it: apply does this even when there is
+    /// nothing else to do, as Terraform's apply persists its refresh.
+    pub fn forget_gone(&mut self, plan: &Plan) -> Result<(), Error> {
+        if plan.gone.is_empty() {
+            return Ok(());
+        }
+        for (r, key) in &plan.gone {
+            self.state.put_instance(r, key, None);
+        }
+        self.state.save(&self.state_path)
+    }
+
     /// `plan` in Terraform's JSON plan format.
     pub fn plan_json(&self, plan: &Plan) -> serde_json::Value {
         let provider_of = |k: &str| self.providers.get(k).map(|(a, _)| a.to_string()).unwrap_or_default();

@@ -140,6 +140,22 @@ impl State {
         if s.version != 4 {
             return Err(err(format!("state format version {} is not supported (only 4)", s.version)));
         }
+        // As Terraform: one entry per resource, one instance per key.
+        let mut seen = std::collections::BTreeSet::new();
+        for r in &s.resources {
+            if !seen.insert((r.mode.as_str(), r.type_name.as_str(), r.name.as_str())) {
+                return Err(err(format!("duplicate resource {} in the state; it was left as it is", r.base_address())));
+            }
+            let mut keys = std::collections::BTreeSet::new();
+            for i in &r.instances {
+                if !keys.insert(i.index_key.as_ref().map(ToString::to_string)) {
+                    return Err(err(format!(
+                        "duplicate instance of {} in the state; it was left as it is",
+                        r.base_address()
+                    )));
+                }
+            }
+        }
         Ok(s)
     }
 
@@ -269,5 +285,19 @@ mod tests {
         let e = State::load(&p).unwrap_err().to_string();
         assert!(e.contains("not a valid state file"), "{e}");
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "{\"version\": 4, \"serial\": ");
+        // Duplicate entries are refused, as Terraform refuses them.
+        let r = r#"{"mode":"managed","type":"aigw_gateway","name":"g","provider":"p","instances":[]}"#;
+        let dup = format!(
+            r#"{{"version":4,"terraform_version":"1.0.0","serial":1,"lineage":"l","outputs":{{}},"resources":[{r},{r}]}}"#
+        );
+        std::fs::write(&p, &dup).unwrap();
+        let e = State::load(&p).unwrap_err().to_string();
+        assert!(e.contains("duplicate resource aigw_gateway.g"), "{e}");
+        // An empty file is no state, unless the backup shows one was lost.
+        std::fs::write(&p, "").unwrap();
+        std::fs::remove_file(backup_path(&p)).unwrap();
+        assert!(State::load(&p).unwrap().resources.is_empty());
+        std::fs::write(backup_path(&p), &dup).unwrap();
+        assert!(State::load(&p).unwrap_err().to_string().contains("restore it"));
     }
 }

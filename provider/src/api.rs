@@ -16,7 +16,8 @@ pub struct Api {
 impl Api {
     pub fn new(client: Client) -> Api {
         let runtime_base = runtime_base(client.base_url());
-        Api { client, runtime_base, locks: GatewayLocks::default() }
+        let locks = GatewayLocks::new(client.base_url());
+        Api { client, runtime_base, locks }
     }
 
     /// The base URL apps use for a gateway: `{runtime}/v1/{account}/{gateway}`.
@@ -28,7 +29,9 @@ impl Api {
 /// Cloudflare's API lives on api.cloudflare.com and its runtime on
 /// gateway.ai.cloudflare.com; an emulator serves both from one address.
 pub fn runtime_base(api_base: &str) -> String {
-    let trimmed = api_base.trim_end_matches('/');
+    // Apps get the endpoint: credentials written into base_url stay out of it.
+    let shown = aigw_cloudflare::client::shown(api_base);
+    let trimmed = shown.trim_end_matches('/');
     if trimmed.starts_with("https://api.cloudflare.com") {
         return "https://gateway.ai.cloudflare.com".to_string();
     }
@@ -41,5 +44,6 @@ mod tests {
     fn runtime_base_follows_the_api() {
         assert_eq!(super::runtime_base(super::DEFAULT_BASE_URL), "https://gateway.ai.cloudflare.com");
         assert_eq!(super::runtime_base("http://127.0.0.1:8787/client/v4/"), "http://127.0.0.1:8787");
+        assert_eq!(super::runtime_base("http://u:secret@127.0.0.1:8787/client/v4"), "http://127.0.0.1:8787");
     }
 }

@@ -86,6 +86,22 @@ impl AigwProvider {
     }
 }
 
+/// A required argument written as `null` is missing, as Terraform says.
+fn required_set(block: &tfplugin::Block, config: &Value) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    for a in block.attributes.iter().filter(|a| a.required) {
+        let v = config.attr(&a.name);
+        if v.is_null() && !v.is_unknown() {
+            d.attribute_error(
+                AttributePath::root(&a.name),
+                "Missing required argument",
+                format!("The argument {:?} is required, but it is null.", a.name),
+            );
+        }
+    }
+    d
+}
+
 /// A provider setting from config, else from the environment.
 fn setting(config: &Value, name: &str, env: &str, d: &mut Diagnostics) -> Option<String> {
     let v = config.attr(name);
@@ -104,6 +120,34 @@ fn setting(config: &Value, name: &str, env: &str, d: &mut Diagnostics) -> Option
 impl Provider for AigwProvider {
     fn schemas(&self) -> &ProviderSchemas {
         &self.schemas
+    }
+
+    /// Values wrong on their face are caught at validate and plan time,
+    /// before any API call: an empty token, a base_url that is not a URL.
+    async fn validate_provider_config(&self, config: Value) -> Diagnostics {
+        let mut d = Diagnostics::new();
+        if let Some(t) = config.attr("api_token").as_str()
+            && t.trim().is_empty()
+        {
+            d.attribute_error(
+                AttributePath::root("api_token"),
+                "Empty API token",
+                "api_token is set to an empty string. Set it to a token with AI Gateway Read and Write, or leave it out to use CLOUDFLARE_API_TOKEN.",
+            );
+        }
+        if let Some(b) = config.attr("base_url").as_str()
+            && !(b.starts_with("http://") || b.starts_with("https://"))
+        {
+            d.attribute_error(
+                AttributePath::root("base_url"),
+                "Invalid base_url",
+                format!(
+                    "base_url must be an http:// or https:// URL such as {DEFAULT_BASE_URL}, not {:?}.",
+                    aigw_cloudflare::client::shown(b)
+                ),
+            );
+        }
+        d
     }
 
     async fn configure(&self, req: ConfigureRequest) -> Diagnostics {
@@ -133,7 +177,11 @@ impl Provider for AigwProvider {
 
     async fn validate_resource_config(&self, type_name: &str, config: Value) -> Diagnostics {
         match self.resource(type_name) {
-            Ok(r) => r.validate(&config),
+            Ok(r) => {
+                let mut d = required_set(&r.schema().block, &config);
+                d.extend(r.validate(&config));
+                d
+            }
             Err(d) => d,
         }
     }

@@ -343,3 +343,32 @@ fn fmt_writes_what_terraform_fmt_writes() {
     assert_eq!(read(&ours), read(&theirs));
     assert_ne!(read(&ours), messy);
 }
+
+/// A cache on one provider configuration and a rate limit on another, for
+/// the same 20 gateways, applied 40 at a time: two provider processes
+/// read-modify-write each gateway, and neither loses the other's write.
+#[test]
+#[cfg_attr(not(has_terraform), ignore = "needs terraform-1.11: run scripts/install-clis.sh")]
+fn settings_on_two_provider_configurations_never_lose_each_other() {
+    let Some(tf) = cli("terraform-1.11") else { return };
+    let emu = Emulator::start_with("t", &["--api-latency", "5ms"]);
+    let w = Workdir::new(tf);
+    w.write(
+        "main.tf",
+        &format!(
+            "terraform {{\n  required_providers {{\n    aigw = {{ source = \"aigw/aigw\" }}\n  }}\n}}\n\
+             provider \"aigw\" {{\n  base_url  = \"{base}\"\n  api_token = \"t\"\n}}\n\
+             provider \"aigw\" {{\n  alias     = \"b\"\n  base_url  = \"{base}\"\n  api_token = \"t\"\n}}\n\
+             resource \"aigw_gateway\" \"g\" {{\n  count      = 20\n  account_id = \"{ACCOUNT}\"\n  id         = \"gw-${{count.index}}\"\n}}\n\
+             resource \"aigw_cache\" \"c\" {{\n  count      = 20\n  account_id = \"{ACCOUNT}\"\n  gateway_id = aigw_gateway.g[count.index].id\n  ttl        = 600\n}}\n\
+             resource \"aigw_rate_limit\" \"r\" {{\n  provider   = aigw.b\n  count      = 20\n  account_id = \"{ACCOUNT}\"\n  gateway_id = aigw_gateway.g[count.index].id\n  limit      = 50\n  interval   = 60\n}}\n",
+            base = emu.base_url()
+        ),
+    );
+    expect(&w, 0, &["apply", "-auto-approve", "-parallelism=40"]);
+    for i in 0..20 {
+        let g = emu.gateway(&format!("gw-{i}")).unwrap();
+        assert_eq!((g["cache_ttl"].as_i64(), g["rate_limiting_limit"].as_i64()), (Some(600), Some(50)), "gw-{i}: {g}");
+    }
+    expect(&w, 0, &["plan", "-detailed-exitcode"]);
+}

@@ -23,5 +23,7 @@ mod golden;
 mod dev;
 // The command line as Terraform users know it.
 mod cli;
+// Regression tests for defects found by trying it as a new user would.
+mod defects;
 // A newcomer's mistakes, the examples alone, litter, the README on a fresh clone.
 mod mistakes;

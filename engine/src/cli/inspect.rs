@@ -7,29 +7,50 @@ use anyhow::Context;
 use super::args::{StateCommand, StateFlags, VarFlags};
 use super::workflow::{lock_options, options, state_path};
 
-/// Everything `validate` checks, in order; the first error stops it.
-async fn check_config(dir: &Path) -> Result<(), aigw::Error> {
-    let cfg = aigw::config::Config::load(dir)?;
-    aigw::graph::sorted(&cfg)?;
+/// Everything `validate` checks. A configuration that cannot be read stops
+/// at its first error; past that, every error is reported.
+async fn check_config(dir: &Path) -> Vec<aigw::Error> {
+    let cfg = match aigw::config::Config::load(dir) {
+        Ok(c) => c,
+        Err(e) => return vec![e],
+    };
+    let mut errors = Vec::new();
+    if let Err(e) = aigw::graph::sorted(&cfg) {
+        errors.push(e);
+    }
     for v in cfg.variables.values() {
-        if let Some(t) = &v.type_expr {
-            aigw::variables::type_of(t).map_err(|m| aigw::Error::config(&v.loc, m))?;
+        if let Some(t) = &v.type_expr
+            && let Err(m) = aigw::variables::type_of(t)
+        {
+            errors.push(aigw::Error::config(&v.loc, m));
         }
     }
-    aigw::discovery::check_all(&cfg)?;
-    aigw::providers::Providers::check_shapes(&cfg).await
+    if let Err(e) = cfg.check_backend() {
+        errors.push(e);
+    }
+    if let Err(e) = aigw::discovery::check_all(&cfg) {
+        errors.push(e);
+        return errors;
+    }
+    errors.extend(aigw::providers::Providers::validate(&cfg).await);
+    errors
 }
 
 pub async fn validate(dir: &Path, json: bool) -> anyhow::Result<i32> {
-    let result = check_config(dir).await;
+    let errors = check_config(dir).await;
     if json {
-        let errors: Vec<&aigw::Error> = result.as_ref().err().into_iter().collect();
-        println!("{}", serde_json::to_string_pretty(&aigw::error::validate_json(&errors))?);
-        return Ok(if result.is_ok() { 0 } else { 1 });
+        let refs: Vec<&aigw::Error> = errors.iter().collect();
+        println!("{}", serde_json::to_string_pretty(&aigw::error::validate_json(&refs))?);
+        return Ok(i32::from(!errors.is_empty()));
     }
-    result?;
-    println!("Success! The configuration is valid.");
-    Ok(0)
+    if errors.is_empty() {
+        println!("Success! The configuration is valid.");
+        return Ok(0);
+    }
+    for e in &errors {
+        eprintln!("\nError: {e}");
+    }
+    Ok(1)
 }
 
 /// `init`: the backend and every provider, found and started once.

@@ -190,6 +190,7 @@ pub async fn apply(
     let mut run = aigw::run::Run::open(dir, &opts).await?;
     let result = async {
         if let Some((p, s)) = &saved {
+            s.adopt_into_fresh(&mut run.state);
             s.check_current(p, dir, &run.state.lineage, run.state.serial)?;
         }
         let plan = run.plan(&opts).await?;
@@ -199,6 +200,7 @@ pub async fn apply(
             print!("{}", aigw::render::plan_text(&plan));
         }
         let mut sum = aigw::apply::Summary::default();
+        run.forget_gone(&plan)?;
         if plan.has_changes() {
             // A saved plan was reviewed when it was made.
             if saved.is_none() && !auto_approve && !confirm(opts.destroy, input)? {
