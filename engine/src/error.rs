@@ -88,6 +88,9 @@ pub enum Error {
          Wait for it to finish, or retry with -lock-timeout=60s to wait for it."
     )]
     Locked { path: String, holder: String },
+    /// Several mistakes, each shown as its own error.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n\nError: "))]
+    Many(Vec<Error>),
     /// A server address that cannot be bound.
     #[error("{0}")]
     Listen(String),

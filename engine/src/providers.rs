@@ -116,6 +116,20 @@ impl Providers {
         errors
     }
 
+    /// Every resource checked by its own configured provider before a plan,
+    /// so a plan reports every mistake at once, as validate does.
+    pub async fn validate_configured(&self, cfg: &Config) -> Vec<Error> {
+        use futures_util::StreamExt;
+        let scope = validation_scope(cfg);
+        let checks = cfg.resources.iter().filter_map(|r| {
+            let (_, client) = self.get(&r.provider_config()).ok()?;
+            let source = cfg.source_of(r.provider());
+            let scope = &scope;
+            Some(async move { validate_one(client, &source, r, scope).await.err() })
+        });
+        futures_util::stream::iter(checks).buffered(16).filter_map(|e| async move { e }).collect().await
+    }
+
     /// The state address and client of a provider configuration.
     pub fn get(&self, key: &str) -> Result<(&str, &PluginClient), Error> {
         self.clients

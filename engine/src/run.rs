@@ -45,7 +45,9 @@ pub fn read_state(path: &Path) -> Result<State, Error> {
     let opts = LockOptions { operation: "OperationTypeInvalid", ..LockOptions::default() };
     match load_state(path, &opts) {
         Ok((state, _lock, _)) => Ok(state),
-        Err(Error::Locked { .. }) => State::load(path),
+        // Held by another command, or no room to write the lock (a full
+        // disk): reading needs neither.
+        Err(Error::Locked { .. } | Error::Io(_)) => State::load(path),
         Err(e) => Err(e),
     }
 }
@@ -156,6 +158,13 @@ impl Run {
     }
 
     pub async fn plan(&mut self, opts: &Options) -> Result<Plan, Error> {
+        let mut errors = self.providers.validate_configured(&self.cfg).await;
+        if errors.len() > 1 {
+            return Err(Error::Many(errors));
+        }
+        if let Some(e) = errors.pop() {
+            return Err(e);
+        }
         plan(&self.cfg, &self.state, &self.providers, &mut self.scope, opts).await
     }
 

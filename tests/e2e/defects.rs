@@ -28,6 +28,13 @@ fn validate_catches_bad_values_and_reports_every_error() {
         assert!(out.stderr.contains(want), "{want} in:\n{}", out.stderr);
     }
     assert_eq!(out.stderr.matches("Error:").count(), 3, "{}", out.stderr);
+    // plan says the same, every mistake at once, before calling any API.
+    w.write(
+        "provider.tf",
+        "provider \"aigw\" {\n  base_url  = \"http://127.0.0.1:1/client/v4\"\n  api_token = \"t\"\n}\n",
+    );
+    let out = expect(&w, 1, &["plan"]);
+    assert_eq!(out.stderr.matches("Error:").count(), 3, "{}", out.stderr);
     let theirs = w.expect(1, &["validate", "-no-color"]);
     assert!(theirs.all().contains("Error"), "terraform agrees it is invalid");
 }
