@@ -274,12 +274,21 @@ impl Config {
         if files.is_empty() {
             return Err(Error::Syntax(format!("{}: no .tf files", dir.display())));
         }
-        let mut cfg = Config { dir: dir.to_path_buf(), ..Config::default() };
+        let mut sources = Vec::new();
         for f in files {
             let src = std::fs::read_to_string(&f)?;
             let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let body = parse(&name, &src)?;
-            cfg.add(&mut Src { file: name, text: &src, cursor: 0 }, &body)?;
+            sources.push((name, src));
+        }
+        Config::from_sources(dir, &sources)
+    }
+
+    /// The configuration of `dir` made of these `(file name, text)` files.
+    pub fn from_sources(dir: &Path, sources: &[(String, String)]) -> Result<Config, Error> {
+        let mut cfg = Config { dir: dir.to_path_buf(), ..Config::default() };
+        for (name, src) in sources {
+            let body = parse(name, src)?;
+            cfg.add(&mut Src { file: name.clone(), text: src, cursor: 0 }, &body)?;
         }
         Ok(cfg)
     }

@@ -22,7 +22,15 @@ pub struct ProviderCommand {
     pub origin: String,
 }
 
+/// How [`ProviderCommand::origin`] names the provider `aigw` carries.
+const BUILT_IN_ORIGIN: &str = "built into aigw";
+
 impl ProviderCommand {
+    /// The provider `aigw` carries (so its version is aigw's).
+    pub fn is_built_in(&self) -> bool {
+        self.origin == BUILT_IN_ORIGIN
+    }
+
     pub async fn launch(&self) -> Result<PluginClient, Error> {
         Ok(PluginClient::launch_with_args(&self.program, &self.args, &[]).await?)
     }
@@ -131,7 +139,7 @@ pub fn find_provider(cfg: &Config, local: &str) -> Result<ProviderCommand, Error
     }
     if source == BUILT_IN {
         let program = std::env::current_exe()?;
-        return Ok(ProviderCommand { program, args: vec!["provider".into()], origin: "built into aigw".into() });
+        return Ok(ProviderCommand { program, args: vec!["provider".into()], origin: BUILT_IN_ORIGIN.into() });
     }
     let message = format!(
         "provider {source} is not available: aigw has {BUILT_IN} built in; for any other provider run \

@@ -92,7 +92,13 @@ impl SavedPlan {
     pub fn load(path: &Path) -> Result<SavedPlan, Error> {
         let err = |m: String| Error::PlanFile { path: path.display().to_string(), message: m };
         let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
-        let p: SavedPlan = serde_json::from_str(&text).map_err(|e| err(format!("not an aigw plan file ({e})")))?;
+        SavedPlan::parse(path, &text)
+    }
+
+    /// A plan file's text.
+    pub fn parse(path: &Path, text: &str) -> Result<SavedPlan, Error> {
+        let err = |m: String| Error::PlanFile { path: path.display().to_string(), message: m };
+        let p: SavedPlan = serde_json::from_str(text).map_err(|e| err(format!("not an aigw plan file ({e})")))?;
         if p.format != FORMAT {
             return Err(err(format!("format {:?} is not supported", p.format)));
         }

@@ -126,6 +126,13 @@ impl State {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::empty()),
             Err(e) => return Err(err(e.to_string())),
         };
+        State::parse(path, &text)
+    }
+
+    /// A state file's text, checked as Terraform checks it. An empty one is
+    /// no state unless the backup beside `path` holds one.
+    pub fn parse(path: &Path, text: &str) -> Result<State, Error> {
+        let err = |message: String| Error::State { path: path.display().to_string(), message };
         if text.trim().is_empty() {
             // Terraform reads an empty file as no state (its lock creates one);
             // with a backup that holds a state, it is a state that was lost.

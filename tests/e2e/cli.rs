@@ -43,6 +43,10 @@ fn version_prints_as_terraform_does() {
     for key in ["platform", "provider_selections", "terraform_outdated"] {
         assert!(json.get(key).is_some(), "terraform version -json has {key}: {json}");
     }
+    for shell in ["bash", "zsh", "fish"] {
+        let out = run_in(dir.path(), &["completions", shell], "");
+        assert!(out.code == 0 && out.stdout.contains("aigw") && out.stdout.contains("apply"), "{shell}: {}", out.all());
+    }
 }
 
 #[test]

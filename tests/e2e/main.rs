@@ -25,5 +25,7 @@ mod dev;
 mod cli;
 // Regression tests for defects found by trying it as a new user would.
 mod defects;
+// Generated configurations: apply, then plan, is empty.
+mod properties;
 // A newcomer's mistakes, the examples alone, litter, the README on a fresh clone.
 mod mistakes;

@@ -68,11 +68,7 @@ pub async fn init(dir: &Path, state: &StateFlags) -> anyhow::Result<i32> {
     for (source, command) in aigw::discovery::check_all(&cfg)? {
         let client = command.launch().await.with_context(|| format!("starting provider {source}"))?;
         let _ = client.shutdown().await;
-        let version = if command.origin == "built into aigw" {
-            format!(" v{}", env!("CARGO_PKG_VERSION"))
-        } else {
-            String::new()
-        };
+        let version = if command.is_built_in() { format!(" v{}", env!("CARGO_PKG_VERSION")) } else { String::new() };
         println!("- Using {source}{version} ({})", command.origin);
     }
     println!(
@@ -262,7 +258,7 @@ pub fn version(dir: &Path, json: bool) -> anyhow::Result<i32> {
         && let Ok(found) = aigw::discovery::check_all(&cfg)
     {
         for (source, command) in found {
-            let v = if command.origin == "built into aigw" { version.to_string() } else { command.origin };
+            let v = if command.is_built_in() { version.to_string() } else { command.origin };
             selections.insert(source, v.into());
         }
     }

@@ -234,9 +234,17 @@ impl TestFile {
     pub fn load(path: &Path) -> Result<TestFile, Error> {
         let text = std::fs::read_to_string(path)?;
         let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let body = crate::config::parse(&file, &text)?;
-        let src = Src { file, text: &text };
-        let mut t = TestFile { path: path.to_path_buf(), ..TestFile::default() };
+        let mut t = TestFile::parse(&file, &text)?;
+        t.path = path.to_path_buf();
+        Ok(t)
+    }
+
+    /// A test file's text; `file` names it in errors.
+    pub fn parse(file: &str, text: &str) -> Result<TestFile, Error> {
+        let file = file.to_string();
+        let body = crate::config::parse(&file, text)?;
+        let src = Src { file: file.clone(), text };
+        let mut t = TestFile { path: PathBuf::from(&file), ..TestFile::default() };
         for st in body.iter() {
             let Structure::Block(b) = st else {
                 let loc = src.loc("=", 0);
