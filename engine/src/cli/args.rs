@@ -59,7 +59,7 @@ pub struct StateFlags {
 #[derive(clap::Args, Debug, Clone)]
 pub struct InputFlag {
     /// Ask for input where needed (-input=false never asks: apply then needs -auto-approve).
-    #[arg(long = "input", default_value_t = true, num_args = 0..=1, require_equals = true, default_missing_value = "true", action = clap::ArgAction::Set)]
+    #[arg(long = "input", env = "TF_INPUT", default_value_t = true, num_args = 0..=1, require_equals = true, default_missing_value = "true", action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]
     pub input: bool,
 }
 

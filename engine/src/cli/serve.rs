@@ -27,7 +27,9 @@ pub async fn emulator(listen: SocketAddr, config: aigw_emulator::Config) -> anyh
     let emulator = aigw_emulator::Emulator::open(config).await.context("cannot start the emulator")?;
     // Bound and loaded: from here on requests are served.
     println!("listening on http://{addr}");
-    eprintln!("aigw emulator: {upstreams}");
+    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        eprintln!("aigw emulator: {upstreams}");
+    }
     emulator.serve(listener, shutdown).await.context("emulator failed")?;
     Ok(0)
 }
