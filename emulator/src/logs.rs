@@ -99,8 +99,10 @@ fn redact_headers(v: &mut serde_json::Value) -> bool {
 }
 
 impl LogBody {
+    /// A copy: a slice would keep alive the whole buffer it came from (a
+    /// connection's read buffer), and a log holds thousands of bodies.
     pub fn capture(b: &bytes::Bytes) -> LogBody {
-        LogBody(b.slice(..b.len().min(MAX_BODY)))
+        LogBody(bytes::Bytes::copy_from_slice(&b[..b.len().min(MAX_BODY)]))
     }
 
     /// A request body as logged: credentials inside it (the universal
