@@ -299,6 +299,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_logged_body_does_not_keep_its_source_buffer_alive() {
+        let buffer = bytes::Bytes::from(vec![b'x'; 64 * 1024]);
+        let body = buffer.slice(..100);
+        let logged = LogBody::capture(&body);
+        let range = buffer.as_ptr() as usize..buffer.as_ptr() as usize + buffer.len();
+        assert!(!range.contains(&(logged.0.as_ptr() as usize)), "a copy, not a view into the 64 KiB buffer");
+        assert_eq!(logged.0, body);
+    }
+
+    #[test]
     fn credentials_in_logged_bodies_are_redacted() {
         let body = bytes::Bytes::from_static(
             br#"[{"provider":"openai","headers":{"Authorization":"Bearer sk-secret","Content-Type":"application/json","x-api-key":"k"},"query":{}}]"#,
