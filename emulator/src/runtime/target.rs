@@ -84,6 +84,9 @@ mod tests {
         ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
+        // Dot segments in the query string are data, not path (found by the fuzzer).
+        let (s, q) = parse("v1?a/../b").unwrap();
+        assert_eq!((s, q.as_deref()), (vec!["v1".to_string()], Some("a/../b")));
         let (s, q) = parse("@cf/meta/llama?x=1").unwrap();
         assert_eq!((s, q.as_deref()), (vec!["@cf".to_string(), "meta".into(), "llama".into()], Some("x=1")));
         assert_eq!(join("https://h/v1", &["a b".into()], None).unwrap(), "https://h/v1/a%20b");
