@@ -6,6 +6,10 @@ use crate::util::{ACCOUNT, Emulator, Workdir, cli};
 
 const HEADER: &str = "terraform {\n  required_providers {\n    aigw = { source = \"aigw/aigw\" }\n  }\n}\n";
 
+/// One gateway, `aigw_gateway.g`.
+const GATEWAY: &str =
+    "resource \"aigw_gateway\" \"g\" {\n  account_id = \"0123456789abcdef0123456789abcdef\"\n  id = \"g\"\n}\n";
+
 fn provider(emu: &Emulator) -> String {
     format!("provider \"aigw\" {{\n  base_url  = \"{}\"\n  api_token = \"{}\"\n}}\n", emu.base_url(), emu.token)
 }
@@ -49,7 +53,7 @@ fn mistakes_in_provider_and_required_values_fail_at_plan() {
         "main.tf",
         &format!(
             "{HEADER}provider \"aigw\" {{\n  base_url  = \"{}\"\n  api_token = \"\"\n}}\n\
-             resource \"aigw_gateway\" \"g\" {{\n  account_id = \"{ACCOUNT}\"\n  id = \"g\"\n}}\n",
+             {GATEWAY}",
             emu.base_url()
         ),
     );
@@ -58,7 +62,7 @@ fn mistakes_in_provider_and_required_values_fail_at_plan() {
     w.write(
         "main.tf",
         &format!(
-            "{HEADER}{}resource \"aigw_gateway\" \"g\" {{\n  account_id = \"{ACCOUNT}\"\n  id = \"g\"\n}}\n\
+            "{HEADER}{}{GATEWAY}\
              resource \"aigw_cache\" \"c\" {{\n  account_id = \"{ACCOUNT}\"\n  gateway_id = aigw_gateway.g.id\n  ttl = null\n}}\n",
             provider(&emu)
         ),
@@ -87,13 +91,7 @@ fn destroy_forgets_what_was_already_deleted() {
     let Some(tf) = cli("terraform-1.11") else { return };
     let emu = Emulator::start("t");
     let w = Workdir::new(tf);
-    w.write(
-        "main.tf",
-        &format!(
-            "{HEADER}{}resource \"aigw_gateway\" \"g\" {{\n  account_id = \"{ACCOUNT}\"\n  id = \"g\"\n}}\n",
-            provider(&emu)
-        ),
-    );
+    w.write("main.tf", &format!("{HEADER}{}{GATEWAY}", provider(&emu)));
     expect(&w, 0, &["apply", "-auto-approve"]);
     emu.api(reqwest::Method::DELETE, "/gateways/g", None);
     expect(&w, 0, &["destroy", "-auto-approve"]);
@@ -111,7 +109,7 @@ fn plan_json_never_prints_a_sensitive_variable() {
         "main.tf",
         &format!(
             "{HEADER}{}variable \"secret\" {{\n  sensitive = true\n  default   = \"hunter2-value\"\n}}\n\
-             resource \"aigw_gateway\" \"g\" {{\n  account_id = \"{ACCOUNT}\"\n  id = \"g\"\n}}\n",
+             {GATEWAY}",
             provider(&emu)
         ),
     );
@@ -131,7 +129,7 @@ fn credentials_in_the_base_url_are_never_echoed() {
         "main.tf",
         &format!(
             "{HEADER}provider \"aigw\" {{\n  base_url  = \"http://user:hunter2@127.0.0.1:{port}/client/v4\"\n  api_token = \"t\"\n}}\n\
-             resource \"aigw_gateway\" \"g\" {{\n  account_id = \"{ACCOUNT}\"\n  id = \"g\"\n}}\n"
+             {GATEWAY}"
         ),
     );
     let out = expect(&w, 1, &["apply", "-auto-approve"]);

@@ -33,6 +33,17 @@ fn state_addresses(w: &Workdir) -> Vec<String> {
     out
 }
 
+/// `aigw apply` with 4 operations at a time, left running.
+fn background_apply(w: &Workdir) -> std::process::Child {
+    Command::new(bin("aigw"))
+        .args(["apply", "-auto-approve", "-parallelism=4"])
+        .current_dir(w.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
 fn sorted(mut v: Vec<String>) -> Vec<String> {
     v.sort();
     v
@@ -87,13 +98,7 @@ fn an_apply_killed_outright_converges_with_no_orphan_and_no_duplicate() {
     let emu = Emulator::start_with("t", &["--api-latency", "60ms"]);
     let w = Workdir::new(tf);
     w.write("main.tf", &gateways(&emu, 50));
-    let mut child = Command::new(bin("aigw"))
-        .args(["apply", "-auto-approve", "-parallelism=4"])
-        .current_dir(w.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = background_apply(&w);
     let started = Instant::now();
     while emu.gateway_ids().len() < 12 {
         assert!(started.elapsed() < Duration::from_secs(60), "the apply made no progress");
@@ -206,13 +211,7 @@ fn a_pending_create_is_settled_only_by_a_definite_answer() {
     let addr = emu.addr.clone();
     let w = Workdir::new(tf);
     w.write("main.tf", &gateways_with_routes(&emu, 4));
-    let mut child = Command::new(bin("aigw"))
-        .args(["apply", "-auto-approve", "-parallelism=4"])
-        .current_dir(w.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = background_apply(&w);
     let journal = w.path().join("terraform.tfstate.journal");
     let started = Instant::now();
     while !std::fs::read_to_string(&journal).unwrap_or_default().contains("\"aigw_fallback\"") {
