@@ -93,6 +93,9 @@ impl Change {
     }
 }
 
+/// An instance in state that refresh found deleted: its resource and key.
+pub type Gone = (crate::state::ResourceState, Option<serde_json::Value>);
+
 #[derive(Debug, Default)]
 pub struct Plan {
     /// Creates, updates, replaces and reads in dependency order, then deletes.
@@ -110,7 +113,7 @@ pub struct Plan {
     pub sensitive_variables: BTreeSet<String>,
     /// Managed instances in state that refresh found deleted outside aigw
     /// and nothing recreates: apply drops them from the state, as Terraform does.
-    pub gone: Vec<(crate::state::ResourceState, Option<serde_json::Value>)>,
+    pub gone: Vec<Gone>,
 }
 
 impl Plan {
@@ -459,7 +462,7 @@ fn deletions(
     priors: &mut BTreeMap<String, Prior>,
     opts: &Options,
     selected: &dyn Fn(&str, &str) -> bool,
-) -> Result<(Vec<Change>, Vec<(crate::state::ResourceState, Option<serde_json::Value>)>), Error> {
+) -> Result<(Vec<Change>, Vec<Gone>), Error> {
     let mut deletes = Vec::new();
     let mut gone = Vec::new();
     for rs in state.resources.iter().filter(|r| r.mode == "managed") {

@@ -142,7 +142,7 @@ impl State {
             }
             return Err(err("the file is empty; restore it from terraform.tfstate.backup".into()));
         }
-        let s: State = serde_json::from_str(&text)
+        let s: State = serde_json::from_str(text)
             .map_err(|e| err(format!("not a valid state file ({e}); it was left as it is")))?;
         if s.version != 4 {
             return Err(err(format!("state format version {} is not supported (only 4)", s.version)));

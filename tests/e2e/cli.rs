@@ -152,7 +152,7 @@ fn help_texts_use_terraforms_spellings_and_describe_every_flag() {
     for (c, page) in &pages {
         assert!(!page.contains(" --"), "{c}: a flag spelled with two dashes:\n{page}");
         for line in page.lines().filter(|l| l.trim_start().starts_with('-')) {
-            let described = line.trim_start().splitn(2, "  ").nth(1).is_some_and(|d| !d.trim().is_empty());
+            let described = line.trim_start().split_once("  ").is_some_and(|(_, d)| !d.trim().is_empty());
             assert!(described, "aigw {c}: flag without a description: {line:?}");
         }
     }
