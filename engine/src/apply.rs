@@ -246,20 +246,20 @@ impl Schedule {
 }
 
 /// Applies `plan`, recording every completed operation in `state` (and on
-/// disk at `state_path`).
+/// durably in `store`).
 #[allow(clippy::too_many_arguments, reason = "the run's parts, passed as borrowed")]
 pub async fn apply(
     cfg: &Config,
     plan: &Plan,
     state: &mut State,
-    state_path: &std::path::Path,
+    store: &crate::backend::Store,
     providers: &Providers,
     scope: &mut Scope,
     opts: &ApplyOptions,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Summary, Error> {
     let mut sum = Summary::default();
-    let mut journal = Journal::new(state_path);
+    let mut journal = Journal::new(store);
     let mut schedule = Schedule::new(&plan.changes);
     let mut running: Running<'_> = FuturesUnordered::new();
     let mut errors: Vec<String> = Vec::new();

@@ -7,6 +7,7 @@ use std::path::Path;
 use serde_json::Value as Json;
 use tfplugin::provider::ReadRequest;
 
+use crate::backend::{Store, StoreLock};
 use crate::error::{Error, check};
 use crate::instance::address;
 use crate::plan::Options;
@@ -124,11 +125,11 @@ fn strip_nulls(v: &Json) -> Json {
 
 /// The state, for a command that rewrites it: refused while an interrupted
 /// apply's creates are unsettled (saving would drop what settles them).
-fn load_for_edit(state_path: &Path, lock: &crate::lock::LockOptions) -> Result<(State, crate::run::StateLock), Error> {
-    let (state, lock, pending) = load_state(state_path, lock)?;
+fn load_for_edit(store: &Store, lock: &crate::lock::LockOptions) -> Result<(State, StoreLock), Error> {
+    let (state, lock, pending) = load_state(store, lock)?;
     if !pending.is_empty() {
         return Err(Error::State {
-            path: state_path.display().to_string(),
+            path: store.shown.clone(),
             message: "an interrupted apply left creates to settle; run aigw plan (or apply) first".into(),
         });
     }
@@ -136,8 +137,8 @@ fn load_for_edit(state_path: &Path, lock: &crate::lock::LockOptions) -> Result<(
 }
 
 /// `state rm ADDR...`: forgets instances without destroying them.
-pub fn rm(state_path: &Path, addrs: &[String], lock: &crate::lock::LockOptions) -> Result<Vec<String>, Error> {
-    let (mut state, _lock) = load_for_edit(state_path, lock)?;
+pub fn rm(store: &Store, addrs: &[String], lock: &crate::lock::LockOptions) -> Result<Vec<String>, Error> {
+    let (mut state, _lock) = load_for_edit(store, lock)?;
     let mut removed = Vec::new();
     for addr in addrs {
         let targets: Vec<(ResourceState, Option<Json>)> =
@@ -147,7 +148,7 @@ pub fn rm(state_path: &Path, addrs: &[String], lock: &crate::lock::LockOptions) 
             remove(&mut state, &r, &key);
         }
     }
-    state.save(state_path)?;
+    store.save(&mut state)?;
     Ok(removed)
 }
 
@@ -161,8 +162,8 @@ fn remove(state: &mut State, r: &ResourceState, key: &Option<Json>) {
 }
 
 /// `state mv SRC DST`: renames a resource or moves one instance.
-pub fn mv(state_path: &Path, src: &str, dst: &str, lock: &crate::lock::LockOptions) -> Result<(), Error> {
-    let (mut state, _lock) = load_for_edit(state_path, lock)?;
+pub fn mv(store: &Store, src: &str, dst: &str, lock: &crate::lock::LockOptions) -> Result<(), Error> {
+    let (mut state, _lock) = load_for_edit(store, lock)?;
     let (sbase, skey) = parse_address(src)?;
     let (dbase, dkey) = parse_address(dst)?;
     let (dt, dn, dmode) = split_base(&dbase);
@@ -192,7 +193,7 @@ pub fn mv(state_path: &Path, src: &str, dst: &str, lock: &crate::lock::LockOptio
         let template = ResourceState { name: dn.clone(), each, instances: Vec::new(), ..r };
         state.put_instance(&template, &inst.index_key.clone(), Some(inst));
     }
-    state.save(state_path)
+    store.save(&mut state)
 }
 
 /// `output`: the root outputs in state.
@@ -279,7 +280,7 @@ pub async fn import(dir: &Path, opts: &Options, addr: &str, id: &str) -> Result<
         };
         let inst = Instance::new(&key, &schema, &read.new_state, &read.private, Vec::new())?;
         run.state.put_instance(&template, &key, Some(inst));
-        run.state.save(&run.state_path)
+        run.store.save(&mut run.state)
     }
     .await;
     run.close().await;
@@ -309,7 +310,7 @@ pub async fn refresh(dir: &Path, opts: &Options) -> Result<Vec<String>, Error> {
             let e = crate::apply::entry(c, provider, refreshed, &c.private)?;
             run.state.put_instance(&e.resource, &e.key, e.instance);
         }
-        run.state.save(&run.state_path)?;
+        run.store.save(&mut run.state)?;
         Ok(notes)
     }
     .await;

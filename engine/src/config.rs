@@ -156,11 +156,12 @@ pub struct ProviderBlock {
     pub loc: Loc,
 }
 
-/// A `backend` block: its type, `path` (for `local`) and place.
+/// A `backend` block: its type, literal arguments (each with its place)
+/// and place.
 #[derive(Debug, Clone)]
 pub struct Backend {
     pub kind: String,
-    pub path: Option<String>,
+    pub attrs: BTreeMap<String, (serde_json::Value, Loc)>,
     pub loc: Loc,
 }
 
@@ -242,27 +243,6 @@ impl Config {
         self.required_providers.get(local).cloned().unwrap_or_else(|| format!("hashicorp/{local}"))
     }
 
-    /// The state file a `backend "local" { path = ... }` names.
-    pub fn state_path(&self) -> Option<PathBuf> {
-        self.backend.as_ref().and_then(|b| b.path.as_ref()).map(|p| self.dir.join(p))
-    }
-
-    /// The state lives in a backend aigw does not keep yet: refuse, rather
-    /// than write a local state the team's backend never sees.
-    pub fn check_backend(&self) -> Result<(), Error> {
-        match &self.backend {
-            Some(b) if b.kind != "local" => Err(Error::config(
-                &b.loc,
-                format!(
-                    "backend {:?} is not supported by aigw yet (only \"local\"); run this configuration with \
-                     terraform, or remove the backend block to keep the state in terraform.tfstate",
-                    b.kind
-                ),
-            )),
-            _ => Ok(()),
-        }
-    }
-
     /// Loads every `*.tf` file in `dir`, in name order.
     pub fn load(dir: &Path) -> Result<Config, Error> {
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -314,12 +294,23 @@ impl Config {
                 "terraform" => {
                     for bb in b.body().blocks().filter(|x| x.identifier() == "backend") {
                         let kind = bb.labels().first().map(|l| l.as_str().to_string()).unwrap_or_default();
-                        let path = bb.body().attributes().find(|a| a.key() == "path").and_then(|a| match a.expr() {
-                            Expression::String(s) => Some(s.clone()),
-                            _ => None,
-                        });
                         let at = Loc::find(&src.file, src.text, src.cursor, "backend");
-                        self.backend = Some(Backend { kind, path, loc: at });
+                        let mut attrs = BTreeMap::new();
+                        for a in bb.body().attributes() {
+                            let place = Loc::find(&src.file, src.text, at.byte, a.key());
+                            let v = crate::backend::settings::literal(a.expr()).ok_or_else(|| {
+                                Error::config(
+                                    &place,
+                                    format!(
+                                        "backend {kind:?}: {} must be a literal value (backend settings cannot use \
+                                         variables, as in Terraform; pass secrets with -backend-config or the environment)",
+                                        a.key()
+                                    ),
+                                )
+                            })?;
+                            attrs.insert(a.key().to_string(), (v, place));
+                        }
+                        self.backend = Some(Backend { kind, attrs, loc: at });
                     }
                     for rp in b.body().blocks().filter(|x| x.identifier() == "required_providers") {
                         for a in rp.body().attributes() {

@@ -15,12 +15,13 @@ pub struct Console {
 }
 
 impl Console {
-    /// The scope of the configuration in `dir` and the state at `state_path`.
-    pub fn open(dir: &Path, var_args: &[VarArg], state_path: &Path) -> Result<Console, Error> {
+    /// The scope of the configuration in `dir` and the state of `store`.
+    pub fn open(dir: &Path, var_args: &[VarArg], store: &crate::backend::Store) -> Result<Console, Error> {
         let cfg = Config::load(dir)?;
         let mut scope = Scope { vars: crate::variables::values(&cfg, var_args)?, ..Scope::default() };
         scope.extra.insert("path".into(), crate::run::path_value(dir));
-        let state = crate::run::read_state(state_path)?;
+        scope.extra.insert("terraform".into(), crate::run::terraform_value(dir, false));
+        let state = crate::run::read_state(store)?;
         for r in &state.resources {
             let ty = if r.mode == "data" { format!("data.{}", r.type_name) } else { r.type_name.clone() };
             for i in &r.instances {

@@ -81,6 +81,8 @@ pub enum Error {
     Cycle(String),
     #[error("{context}: {message}")]
     Diagnostics { context: String, message: String },
+    #[error("backend {backend}: {message}")]
+    Backend { backend: String, message: String },
     #[error("state file {path}: {message}")]
     State { path: String, message: String },
     #[error(

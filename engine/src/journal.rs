@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::backend::Store;
 use crate::error::Error;
 use crate::state::{Instance, ResourceState, State};
 
@@ -63,8 +64,8 @@ pub fn journal_path(state_path: &Path) -> PathBuf {
 /// and returns the creates whose outcome is unknown. The journal is then
 /// removed, or rewritten to hold just those. A journal written against
 /// another state (already folded in) is removed.
-pub fn recover(state_path: &Path, state: &mut State) -> Result<Vec<Entry>, Error> {
-    let path = journal_path(state_path);
+pub fn recover(store: &Store, state: &mut State) -> Result<Vec<Entry>, Error> {
+    let path = store.journal_path().to_path_buf();
     let file = match std::fs::File::open(&path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -81,13 +82,19 @@ pub fn recover(state_path: &Path, state: &mut State) -> Result<Vec<Entry>, Error
     // The first apply on a directory journals before any state file exists:
     // the journal then says what the state's lineage is.
     if let Some(h) = &header
-        && std::fs::metadata(state_path).map_or(true, |m| m.len() == 0)
+        && state.serial == 0
         && state.resources.is_empty()
     {
         state.lineage = h.lineage.clone();
         state.serial = h.serial;
     }
-    if header.is_some_and(|h| h.lineage == state.lineage && h.serial == state.serial) {
+    // The same lineage: the creates it started stay pending even if the
+    // state moved on (a write that landed though its answer was lost);
+    // the completed operations replay only onto the state they follow.
+    let same_lineage = header.as_ref().is_some_and(|h| h.lineage == state.lineage);
+    let follows = header.as_ref().is_some_and(|h| same_lineage && h.serial == state.serial);
+    if same_lineage {
+        let mut completed = Vec::new();
         for line in lines {
             let line = line?;
             // A torn last line is an operation whose write never finished.
@@ -97,16 +104,21 @@ pub fn recover(state_path: &Path, state: &mut State) -> Result<Vec<Entry>, Error
                 continue;
             }
             pending.remove(&e.slot());
-            state.put_instance(&e.resource, &e.key, e.instance);
-            replayed += 1;
+            completed.push(e);
+        }
+        if follows {
+            for e in completed {
+                state.put_instance(&e.resource, &e.key, e.instance);
+                replayed += 1;
+            }
         }
         if replayed > 0 {
-            state.save(state_path).map_err(|e| err(format!("replaying the journal: {e}")))?;
+            store.save(state).map_err(|e| err(format!("replaying the journal: {e}")))?;
             eprintln!("Note: recovered {replayed} completed operation(s) from the journal of an interrupted apply.");
         }
     }
     let pending: Vec<Entry> = pending.into_values().collect();
-    rewrite(state_path, state, &pending)?;
+    rewrite(store, state, &pending)?;
     Ok(pending)
 }
 
@@ -124,8 +136,11 @@ fn lines(entries: &[Entry], path: &Path) -> Result<String, Error> {
 
 /// A new journal for `state` holding `entries`, written atomically; the
 /// handle appends to it.
-fn start(state_path: &Path, state: &State, entries: &[Entry]) -> Result<std::fs::File, Error> {
-    let path = journal_path(state_path);
+fn start(store: &Store, state: &State, entries: &[Entry]) -> Result<std::fs::File, Error> {
+    let path = store.journal_path().to_path_buf();
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
     let header = Header { lineage: state.lineage.clone(), serial: state.serial };
     let mut text = serde_json::to_string(&header)
         .map_err(|e| Error::State { path: path.display().to_string(), message: e.to_string() })?;
@@ -140,11 +155,11 @@ fn start(state_path: &Path, state: &State, entries: &[Entry]) -> Result<std::fs:
 }
 
 /// Replaces the journal with one that holds just `intents` (none: removes it).
-pub fn rewrite(state_path: &Path, state: &State, intents: &[Entry]) -> Result<Option<std::fs::File>, Error> {
+pub fn rewrite(store: &Store, state: &State, intents: &[Entry]) -> Result<Option<std::fs::File>, Error> {
     if !intents.is_empty() {
-        return start(state_path, state, intents).map(Some);
+        return start(store, state, intents).map(Some);
     }
-    match std::fs::remove_file(journal_path(state_path)) {
+    match std::fs::remove_file(store.journal_path()) {
         Ok(()) => Ok(None),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e.into()),
@@ -152,8 +167,8 @@ pub fn rewrite(state_path: &Path, state: &State, intents: &[Entry]) -> Result<Op
 }
 
 /// The journal of one apply.
-pub struct Journal {
-    state_path: PathBuf,
+pub struct Journal<'a> {
+    store: &'a Store,
     file: Option<std::fs::File>,
     /// Completed entries since the state file was last written.
     entries: usize,
@@ -161,9 +176,9 @@ pub struct Journal {
     intents: std::collections::BTreeMap<String, Entry>,
 }
 
-impl Journal {
-    pub fn new(state_path: &Path) -> Journal {
-        Journal { state_path: state_path.to_path_buf(), file: None, entries: 0, intents: Default::default() }
+impl Journal<'_> {
+    pub fn new(store: &Store) -> Journal<'_> {
+        Journal { store, file: None, entries: 0, intents: Default::default() }
     }
 
     /// Applies `batch` to `state` and makes it durable: appended and fsynced,
@@ -174,7 +189,7 @@ impl Journal {
         if batch.is_empty() {
             return Ok(());
         }
-        let text = lines(&batch, &journal_path(&self.state_path))?;
+        let text = lines(&batch, self.store.journal_path())?;
         for e in batch {
             if e.intent.is_some() {
                 self.intents.insert(e.slot(), e);
@@ -185,11 +200,11 @@ impl Journal {
             self.entries += 1;
         }
         let instances: usize = state.resources.iter().map(|r| r.instances.len()).sum();
-        if self.entries >= 64.max(instances / 2) {
+        if self.store.writes_every_commit() || self.entries >= 64.max(instances / 2) {
             return self.snapshot(state);
         }
         if self.file.is_none() {
-            self.file = Some(start(&self.state_path, state, &[])?);
+            self.file = Some(start(self.store, state, &[])?);
         }
         if let Some(f) = &mut self.file {
             f.write_all(text.as_bytes())?;
@@ -200,10 +215,10 @@ impl Journal {
 
     /// Writes the whole state; the journal keeps only the creates still running.
     pub fn snapshot(&mut self, state: &mut State) -> Result<(), Error> {
-        state.save(&self.state_path)?;
+        self.store.save(state)?;
         self.entries = 0;
         let intents: Vec<Entry> = self.intents.values().cloned().collect();
-        self.file = rewrite(&self.state_path, state, &intents)?;
+        self.file = rewrite(self.store, state, &intents)?;
         Ok(())
     }
 }
@@ -240,41 +255,42 @@ mod tests {
     fn a_crash_after_commit_loses_nothing_and_snapshots_stay_linear() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("terraform.tfstate");
+        let store = Store::file(p.clone());
         let mut state = State::empty();
         state.save(&p).unwrap();
-        let mut j = Journal::new(&p);
+        let mut j = Journal::new(&store);
         j.commit(&mut state, vec![entry("a"), entry("b")]).unwrap();
         j.commit(&mut state, vec![entry("c")]).unwrap();
         // "Crash": the state file still has nothing, the journal has three.
         drop(j);
         let mut again = State::load(&p).unwrap();
         assert!(again.resources.is_empty());
-        assert!(recover(&p, &mut again).unwrap().is_empty());
+        assert!(recover(&store, &mut again).unwrap().is_empty());
         assert_eq!(State::load(&p).unwrap().resources.len(), 3);
         assert!(!journal_path(&p).exists());
         // A stale journal (state saved after it) is dropped, not replayed.
-        let mut j = Journal::new(&p);
+        let mut j = Journal::new(&store);
         j.commit(&mut again, vec![entry("d")]).unwrap();
         again.save(&p).unwrap();
         let mut loaded = State::load(&p).unwrap();
-        assert!(recover(&p, &mut loaded).unwrap().is_empty());
+        assert!(recover(&store, &mut loaded).unwrap().is_empty());
         assert!(!journal_path(&p).exists(), "a stale journal is removed");
         // A create that started and never finished comes back as pending,
         // and stays pending across a recovery that has nothing else to do.
-        let mut j = Journal::new(&p);
+        let mut j = Journal::new(&store);
         let mut intent = entry("e");
         intent.instance = None;
         intent.intent = Some(serde_json::json!({"id": "e"}));
         j.commit(&mut loaded, vec![intent, entry("f")]).unwrap();
         drop(j);
         let mut after = State::load(&p).unwrap();
-        let pending = recover(&p, &mut after).unwrap();
+        let pending = recover(&store, &mut after).unwrap();
         assert_eq!(pending.iter().map(|e| e.resource.name.as_str()).collect::<Vec<_>>(), ["e"]);
         assert!(after.find("aigw_gateway", "f").is_some() && after.find("aigw_gateway", "e").is_none());
-        assert_eq!(recover(&p, &mut State::load(&p).unwrap()).unwrap().len(), 1);
+        assert_eq!(recover(&store, &mut State::load(&p).unwrap()).unwrap().len(), 1);
         // 1,000 operations rewrite the state file a handful of times, not 1,000.
         let serial = loaded.serial;
-        let mut j = Journal::new(&p);
+        let mut j = Journal::new(&store);
         for i in 0..1000 {
             j.commit(&mut loaded, vec![entry(&format!("g{i}"))]).unwrap();
         }

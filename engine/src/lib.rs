@@ -5,6 +5,7 @@
 //! with unknowns; [`render`] shows plans as Terraform does; [`discovery`]
 //! finds provider binaries.
 pub mod apply;
+pub mod backend;
 pub mod commands;
 pub mod config;
 pub mod console;

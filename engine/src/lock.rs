@@ -137,6 +137,32 @@ fn holder(state_path: &Path) -> String {
     }
 }
 
+/// `force-unlock` on a local state: a lock whose holder is gone is only a
+/// stale info file (the OS released the lock with the process), removed
+/// here if its ID is `id`; a live holder's OS lock cannot be taken away.
+pub fn force_unlock(state_path: &str, id: &str) -> Result<String, Error> {
+    let path = Path::new(state_path);
+    let info: Option<LockInfo> =
+        std::fs::read_to_string(info_path(path)).ok().and_then(|t| serde_json::from_str(&t).ok());
+    let fail = |message: String| Error::State { path: state_path.to_string(), message };
+    let Some(info) = info else { return Err(fail("the state is not locked (no lock info)".into())) };
+    if info.id != id {
+        return Err(fail(format!("lock ID {id:?} does not match the lock held ({:?})", info.id)));
+    }
+    match StateLock::take(path, &LockOptions { operation: "OperationTypeInvalid", ..LockOptions::default() }) {
+        Ok(lock) => {
+            drop(lock);
+            Ok("a stale lock (its holder had exited) was removed".into())
+        }
+        Err(Error::Locked { .. }) => Err(fail(format!(
+            "lock {id} is held by a running process ({} for {}); it is released when that process exits: stop it \
+             (an interrupted aigw apply keeps what it completed)",
+            info.who, info.operation
+        ))),
+        Err(e) => Err(e),
+    }
+}
+
 impl Drop for StateLock {
     fn drop(&mut self) {
         let Some(file) = self.file.take() else { return };

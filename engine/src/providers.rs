@@ -163,6 +163,7 @@ fn validation_scope(cfg: &Config) -> Scope {
     scope.extra.insert("count".into(), Value::object([("index", Value::unknown())]));
     scope.extra.insert("each".into(), Value::object([("key", Value::unknown()), ("value", Value::unknown())]));
     scope.extra.insert("path".into(), crate::run::path_value(&cfg.dir));
+    scope.extra.insert("terraform".into(), Value::object([("workspace", Value::unknown())]));
     scope
 }
 

@@ -2,7 +2,7 @@
 //! load the state (replaying a journal an interrupted apply left), start
 //! the providers, plan, and (for apply and destroy) apply. The CLI in
 //! `main.rs` only parses flags and prints.
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::apply::{ApplyOptions, Summary, apply};
 use crate::config::Config;
@@ -13,6 +13,7 @@ use crate::providers::Providers;
 use tfplugin::provider::ReadRequest;
 use tfplugin::value::decode_json;
 
+use crate::backend::{Store, StoreLock};
 use crate::journal::Entry;
 use crate::state::{Instance, State};
 
@@ -21,35 +22,45 @@ pub use crate::lock::{LockOptions, StateLock};
 pub struct Run {
     pub cfg: Config,
     pub state: State,
-    pub state_path: PathBuf,
+    pub store: Store,
     pub providers: Providers,
     pub scope: Scope,
-    _lock: StateLock,
+    _lock: StoreLock,
 }
 
-/// Loads the state at `path` under its lock, replaying a journal an
+/// Loads the state of `store` under its lock, replaying a journal an
 /// interrupted apply left behind. Also returns the creates whose outcome
 /// that apply never learned ([`adopt_pending`] settles them).
-pub fn load_state(path: &Path, lock: &LockOptions) -> Result<(State, StateLock, Vec<Entry>), Error> {
-    let lock = StateLock::take(path, lock)?;
-    let mut state = if lock.state_is_new() { State::empty() } else { State::load(path)? };
-    let pending = crate::journal::recover(path, &mut state)?;
+pub fn load_state(store: &Store, lock: &LockOptions) -> Result<(State, StoreLock, Vec<Entry>), Error> {
+    let lock = store.lock(lock)?;
+    let mut state = store.load_locked(&lock)?;
+    let pending = crate::journal::recover(store, &mut state)?;
     Ok((state, lock, pending))
 }
 
 /// The state for a command that only reads it (`show`, `output`, `state
 /// list`): as [`load_state`] when the lock is free (so a journal is
-/// replayed), or the file as it is while another command holds it, as
+/// replayed), or the state as it is while another command holds it, as
 /// Terraform reads without locking.
-pub fn read_state(path: &Path) -> Result<State, Error> {
+pub fn read_state(store: &Store) -> Result<State, Error> {
     let opts = LockOptions { operation: "OperationTypeInvalid", ..LockOptions::default() };
-    match load_state(path, &opts) {
+    match load_state(store, &opts) {
         Ok((state, _lock, _)) => Ok(state),
         // Held by another command, or no room to write the lock (a full
         // disk): reading needs neither.
-        Err(Error::Locked { .. } | Error::Io(_)) => State::load(path),
+        Err(Error::Locked { .. } | Error::Io(_)) => store.load(),
         Err(e) => Err(e),
     }
+}
+
+/// The store of the configuration in `dir` (its backend's current
+/// workspace), or the file `-state` names; for read-only commands.
+pub fn store_for(dir: &Path, state_flag: Option<&Path>) -> Result<Store, Error> {
+    if let Some(p) = state_flag {
+        return Ok(Store::file(p.to_path_buf()));
+    }
+    let cfg = Config::load(dir)?;
+    crate::backend::open_store(&cfg, None)
 }
 
 /// Creates an interrupted apply started but never heard back from: each is
@@ -60,7 +71,7 @@ pub fn read_state(path: &Path) -> Result<State, Error> {
 /// stops, since planning now could create it a second time.
 pub async fn adopt_pending(
     state: &mut State,
-    state_path: &Path,
+    store: &Store,
     providers: &Providers,
     pending: Vec<Entry>,
 ) -> Result<(), Error> {
@@ -71,6 +82,10 @@ pub async fn adopt_pending(
     let mut adopted = false;
     for e in pending {
         let addr = crate::instance::address(&e.resource.base_address(), &e.key);
+        if state.instance(&e.resource.type_name, &e.resource.name, &e.key).is_some() {
+            // Its outcome reached the state after all (a write whose answer was lost).
+            continue;
+        }
         match read_back(providers, &e).await {
             Ok(Some((schema, read))) => {
                 eprintln!("Note: {addr} was created by an interrupted apply; it is now in the state.");
@@ -87,16 +102,16 @@ pub async fn adopt_pending(
         }
     }
     if adopted {
-        state.save(state_path)?;
+        store.save(state)?;
     }
     let keep: Vec<Entry> = unsettled.iter().map(|(e, _)| e.clone()).collect();
-    crate::journal::rewrite(state_path, state, &keep)?;
+    crate::journal::rewrite(store, state, &keep)?;
     if unsettled.is_empty() {
         return Ok(());
     }
     let why: Vec<String> = unsettled.into_iter().map(|(_, w)| w).collect();
     Err(Error::State {
-        path: state_path.display().to_string(),
+        path: store.shown.clone(),
         message: format!(
             "an interrupted apply started {} create(s) whose outcome is still unknown, so nothing was planned \
              (it could create them twice):\n  {}\nRun the command again once the API answers; they stay recorded in the journal.",
@@ -131,6 +146,14 @@ async fn read_back(
     Ok((!read.new_state.is_null()).then_some((schema, read)))
 }
 
+/// `terraform.workspace`: the current workspace (`default` for a state
+/// given with `-state`, or a throwaway one).
+pub fn terraform_value(dir: &Path, own_state: bool) -> tfplugin::Value {
+    let ws =
+        if own_state { crate::backend::DEFAULT_WORKSPACE.to_string() } else { crate::backend::current_workspace(dir) };
+    tfplugin::Value::object([("workspace", ws.as_str().into())])
+}
+
 /// `path.module`, `path.root` and `path.cwd` for the configuration in `dir`.
 pub fn path_value(dir: &Path) -> tfplugin::Value {
     let here = dir.display().to_string();
@@ -141,20 +164,15 @@ impl Run {
     pub async fn open(dir: &Path, opts: &Options) -> Result<Run, Error> {
         let cfg = Config::load(dir)?;
         crate::discovery::check_all(&cfg)?;
-        let state_path = match &opts.state_path {
-            Some(p) => p.clone(),
-            None => {
-                cfg.check_backend()?;
-                cfg.state_path().unwrap_or_else(|| dir.join("terraform.tfstate"))
-            }
-        };
+        let store = crate::backend::open_store(&cfg, opts.state_path.as_deref())?;
         let mut scope = Scope { vars: crate::variables::values(&cfg, &opts.var_args)?, ..Scope::default() };
         scope.extra.insert("path".into(), path_value(dir));
+        scope.extra.insert("terraform".into(), terraform_value(dir, opts.state_path.is_some()));
         crate::graph::sorted(&cfg)?;
-        let (mut state, lock, pending) = load_state(&state_path, &opts.lock)?;
+        let (mut state, lock, pending) = load_state(&store, &opts.lock)?;
         let providers = Providers::start(&cfg, &state, &scope, &opts.provider_overrides).await?;
-        adopt_pending(&mut state, &state_path, &providers, pending).await?;
-        Ok(Run { cfg, state, state_path, providers, scope, _lock: lock })
+        adopt_pending(&mut state, &store, &providers, pending).await?;
+        Ok(Run { cfg, state, store, providers, scope, _lock: lock })
     }
 
     pub async fn plan(&mut self, opts: &Options) -> Result<Plan, Error> {
@@ -175,7 +193,12 @@ impl Run {
         progress: &mut dyn FnMut(&str),
     ) -> Result<Summary, Error> {
         let mut scope = Scope { vars: self.scope.vars.clone(), locals: self.scope.locals.clone(), ..Scope::default() };
-        apply(&self.cfg, plan, &mut self.state, &self.state_path, &self.providers, &mut scope, opts, progress).await
+        for k in ["path", "terraform"] {
+            if let Some(v) = self.scope.extra.get(k) {
+                scope.extra.insert(k.into(), v.clone());
+            }
+        }
+        apply(&self.cfg, plan, &mut self.state, &self.store, &self.providers, &mut scope, opts, progress).await
     }
 
     /// Drops what refresh found deleted outside aigw (and nothing recreates)
@@ -188,7 +211,7 @@ impl Run {
         for (r, key) in &plan.gone {
             self.state.put_instance(r, key, None);
         }
-        self.state.save(&self.state_path)
+        self.store.save(&mut self.state)
     }
 
     /// `plan` in Terraform's JSON plan format.

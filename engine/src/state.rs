@@ -168,11 +168,7 @@ impl State {
 
     /// Writes atomically, bumping the serial and keeping a `.backup`.
     pub fn save(&mut self, path: &Path) -> Result<(), Error> {
-        self.serial += 1;
-        self.resources.sort_by(|a, b| (&a.mode, &a.type_name, &a.name).cmp(&(&b.mode, &b.type_name, &b.name)));
-        let mut text = serde_json::to_string_pretty(self)
-            .map_err(|e| Error::State { path: path.display().to_string(), message: e.to_string() })?;
-        text.push('\n');
+        let text = self.render(path)?;
         if std::fs::metadata(path).is_ok_and(|m| m.len() > 0) {
             std::fs::copy(path, backup_path(path))?;
         }
@@ -193,6 +189,16 @@ impl State {
             return Err(Error::State { path: path.display().to_string(), message: format!("write failed: {e}") });
         }
         Ok(())
+    }
+
+    /// The next version's text: serial bumped, resources in Terraform's order.
+    pub fn render(&mut self, path: &Path) -> Result<String, Error> {
+        self.serial += 1;
+        self.resources.sort_by(|a, b| (&a.mode, &a.type_name, &a.name).cmp(&(&b.mode, &b.type_name, &b.name)));
+        let mut text = serde_json::to_string_pretty(self)
+            .map_err(|e| Error::State { path: path.display().to_string(), message: e.to_string() })?;
+        text.push('\n');
+        Ok(text)
     }
 
     pub fn find(&self, type_name: &str, name: &str) -> Option<&ResourceState> {

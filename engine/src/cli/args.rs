@@ -127,16 +127,88 @@ pub enum StateCommand {
         /// The address it gets.
         destination: String,
     },
+    /// Print the current workspace's state (from its backend) as JSON.
+    Pull,
+    /// Replace the current workspace's state with a state file (checked: same lineage, not older).
+    Push {
+        #[command(flatten)]
+        state: StateFlags,
+        /// Write it even if its lineage differs or its serial is older (dangerous).
+        #[arg(long)]
+        force: bool,
+        /// The state file to push (- reads standard input).
+        path: PathBuf,
+    },
+}
+
+/// `aigw workspace ...`: Terraform's workspaces, one state each.
+#[derive(Subcommand)]
+pub enum WorkspaceCommand {
+    /// List the workspaces; the current one is marked with *.
+    List,
+    /// Print the current workspace's name.
+    Show,
+    /// Create a workspace and select it.
+    New {
+        #[command(flatten)]
+        state: StateFlags,
+        /// The new workspace's name.
+        name: String,
+    },
+    /// Select a workspace.
+    Select {
+        /// Create it when it does not exist.
+        #[arg(long = "or-create")]
+        or_create: bool,
+        /// The workspace to select.
+        name: String,
+    },
+    /// Delete a workspace and its state.
+    Delete {
+        #[command(flatten)]
+        state: StateFlags,
+        /// Delete it even if its state still tracks resources (they are left running, unmanaged).
+        #[arg(long)]
+        force: bool,
+        /// The workspace to delete.
+        name: String,
+    },
 }
 
 #[derive(Subcommand)]
 pub enum Command {
-    /// Check the providers this configuration needs and the state backend.
+    /// Check the providers this configuration needs and configure the state backend.
     Init {
         #[command(flatten)]
         input: InputFlag,
         #[command(flatten)]
         state: StateFlags,
+        /// A backend setting, KEY=VALUE, or a file of them (repeatable; partial backend configuration).
+        #[arg(long = "backend-config", value_name = "KEY=VALUE|FILE")]
+        backend_config: Vec<String>,
+        /// Copy the state from the backend used before to the one configured now.
+        #[arg(long = "migrate-state")]
+        migrate_state: bool,
+        /// Answer yes to the migration's questions (implies -migrate-state).
+        #[arg(long = "force-copy")]
+        force_copy: bool,
+        /// Use the configured backend as it is, leaving the previous one's state behind.
+        #[arg(long)]
+        reconfigure: bool,
+    },
+    /// Manage workspaces (several states for one configuration).
+    Workspace {
+        #[command(subcommand)]
+        command: WorkspaceCommand,
+    },
+    /// Release a state lock left by a command that can no longer release it.
+    #[command(name = "force-unlock")]
+    ForceUnlock {
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        force: bool,
+        /// The lock ID the lock error printed.
+        id: String,
     },
     /// Check the configuration against the provider schemas (no credentials needed).
     Validate {

@@ -1,11 +1,11 @@
-//! The commands that read and report: `init`, `validate`, `show`,
+//! The commands that read and report: `validate`, `show`,
 //! `output`, `state`, `graph`, `fmt`, `console`, `version`.
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
 use super::args::{StateCommand, StateFlags, VarFlags};
-use super::workflow::{lock_options, options, state_path};
+use super::workflow::{lock_options, options, store};
 
 /// Everything `validate` checks. A configuration that cannot be read stops
 /// at its first error; past that, every error is reported.
@@ -25,7 +25,7 @@ async fn check_config(dir: &Path) -> Vec<aigw::Error> {
             errors.push(aigw::Error::config(&v.loc, m));
         }
     }
-    if let Err(e) = cfg.check_backend() {
+    if let Err(e) = aigw::backend::Settings::resolve(&cfg) {
         errors.push(e);
     }
     if let Err(e) = aigw::discovery::check_all(&cfg) {
@@ -53,30 +53,6 @@ pub async fn validate(dir: &Path, json: bool) -> anyhow::Result<i32> {
     Ok(1)
 }
 
-/// `init`: the backend and every provider, found and started once.
-pub async fn init(dir: &Path, state: &StateFlags) -> anyhow::Result<i32> {
-    let cfg = aigw::config::Config::load(dir)?;
-    println!("Initializing the backend...");
-    let path = cfg.state_path().unwrap_or_else(|| state_path(dir, state.state.clone()));
-    if cfg.backend.is_some() {
-        println!("\nSuccessfully configured the backend \"local\"! aigw will keep its state in {}.", path.display());
-    }
-    // The state must be readable (and its journal settled) before anything runs on it.
-    let (_, lock, _) = aigw::run::load_state(&path, &lock_options(state, "OperationTypeInvalid"))?;
-    drop(lock);
-    println!("\nInitializing provider plugins...");
-    for (source, command) in aigw::discovery::check_all(&cfg)? {
-        let client = command.launch().await.with_context(|| format!("starting provider {source}"))?;
-        let _ = client.shutdown().await;
-        let version = if command.is_built_in() { format!(" v{}", env!("CARGO_PKG_VERSION")) } else { String::new() };
-        println!("- Using {source}{version} ({})", command.origin);
-    }
-    println!(
-        "\naigw has been successfully initialized!\n\nYou may now begin working with aigw. Try running \"aigw plan\" to see\nany changes that are required for your infrastructure. All aigw commands\nshould now work."
-    );
-    Ok(0)
-}
-
 pub fn show(dir: &Path, json: bool, plan_file: Option<PathBuf>) -> anyhow::Result<i32> {
     if let Some(p) = plan_file {
         let p = if p.is_absolute() { p } else { dir.join(p) };
@@ -90,7 +66,7 @@ pub fn show(dir: &Path, json: bool, plan_file: Option<PathBuf>) -> anyhow::Resul
         }
         return Ok(0);
     }
-    let state = aigw::run::read_state(&state_path(dir, None))?;
+    let state = aigw::run::read_state(&store(dir, None)?)?;
     if json {
         println!("{}", aigw::json::state_json(&state));
     } else if state.resources.is_empty() {
@@ -108,7 +84,7 @@ pub fn show(dir: &Path, json: bool, plan_file: Option<PathBuf>) -> anyhow::Resul
 }
 
 pub fn output(dir: &Path, json: bool, raw: bool, state: Option<PathBuf>, name: Option<String>) -> anyhow::Result<i32> {
-    let state = aigw::run::read_state(&state_path(dir, state))?;
+    let state = aigw::run::read_state(&store(dir, state)?)?;
     print!("{}", aigw::commands::outputs(&state, name.as_deref(), json, raw)?);
     Ok(0)
 }
@@ -116,7 +92,7 @@ pub fn output(dir: &Path, json: bool, raw: bool, state: Option<PathBuf>, name: O
 pub fn state(dir: &Path, command: StateCommand) -> anyhow::Result<i32> {
     match command {
         StateCommand::List { state, addresses } => {
-            let state = aigw::run::read_state(&state_path(dir, state.state))?;
+            let state = aigw::run::read_state(&store(dir, state.state)?)?;
             for a in aigw::commands::list(&state) {
                 if addresses.is_empty() || addresses.iter().any(|x| a == *x || a.starts_with(&format!("{x}["))) {
                     println!("{a}");
@@ -124,12 +100,12 @@ pub fn state(dir: &Path, command: StateCommand) -> anyhow::Result<i32> {
             }
         }
         StateCommand::Show { state, address } => {
-            let state = aigw::run::read_state(&state_path(dir, state.state))?;
+            let state = aigw::run::read_state(&store(dir, state.state)?)?;
             print!("{}", aigw::commands::show(&state, &address)?);
         }
         StateCommand::Rm { state, addresses } => {
             let lock = lock_options(&state, "OperationTypeInvalid");
-            let removed = aigw::commands::rm(&state_path(dir, state.state), &addresses, &lock)?;
+            let removed = aigw::commands::rm(&store(dir, state.state)?, &addresses, &lock)?;
             for r in &removed {
                 println!("Removed {r}");
             }
@@ -137,9 +113,11 @@ pub fn state(dir: &Path, command: StateCommand) -> anyhow::Result<i32> {
         }
         StateCommand::Mv { state, source, destination } => {
             let lock = lock_options(&state, "OperationTypeInvalid");
-            aigw::commands::mv(&state_path(dir, state.state), &source, &destination, &lock)?;
+            aigw::commands::mv(&store(dir, state.state)?, &source, &destination, &lock)?;
             println!("Move \"{source}\" to \"{destination}\"\nSuccessfully moved 1 object(s).");
         }
+        StateCommand::Pull => return super::backend::pull(dir),
+        StateCommand::Push { state, force, path } => return super::backend::push(dir, &state, force, &path),
     }
     Ok(0)
 }
@@ -219,7 +197,7 @@ pub fn console(dir: &Path, vars: &VarFlags, state: Option<PathBuf>) -> anyhow::R
     use std::io::{BufRead, IsTerminal, Write};
     let no_lock = StateFlags { state: None, lock: false, lock_timeout: std::time::Duration::ZERO };
     let opts = options(dir, vars, &no_lock, None, None, "OperationTypeInvalid")?;
-    let console = aigw::console::Console::open(dir, &opts.var_args, &state_path(dir, state))?;
+    let console = aigw::console::Console::open(dir, &opts.var_args, &store(dir, state)?)?;
     let interactive = std::io::stdin().is_terminal();
     let mut last = None;
     let stdin = std::io::stdin();

@@ -3,6 +3,7 @@
 //! clap's and back in help and errors, sets up logging, and dispatches.
 //! [`workflow`], [`inspect`] and [`serve`] run the commands.
 mod args;
+mod backend;
 mod inspect;
 mod serve;
 mod workflow;
@@ -102,7 +103,18 @@ pub fn main() -> i32 {
 async fn dispatch(dir: &Path, command: Command) -> anyhow::Result<i32> {
     use workflow::{options, planning_options};
     match command {
-        Command::Init { state, .. } => inspect::init(dir, &state).await,
+        Command::Init { state, input, backend_config, migrate_state, force_copy, reconfigure } => {
+            let opts = aigw::backend::init::InitOptions {
+                backend_config,
+                migrate_state,
+                force_copy,
+                reconfigure,
+                lock: workflow::lock_options(&state, "OperationTypeInvalid"),
+            };
+            backend::init(dir, &state, &input, opts).await
+        }
+        Command::Workspace { command } => backend::workspace(dir, command),
+        Command::ForceUnlock { force, id } => backend::force_unlock(dir, force, &id),
         Command::Validate { json } => inspect::validate(dir, json).await,
         Command::Plan { planning, change, detailed_exitcode, destroy, out, json } => {
             let mut opts = planning_options(dir, &planning, Some(&change), "OperationTypePlan")?;

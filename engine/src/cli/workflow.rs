@@ -40,6 +40,13 @@ pub fn state_path(dir: &Path, given: Option<PathBuf>) -> PathBuf {
     }
 }
 
+/// The state a command reads: the `-state` file, or the configured
+/// backend's current workspace.
+pub fn store(dir: &Path, given: Option<PathBuf>) -> anyhow::Result<aigw::backend::Store> {
+    let file = given.map(|p| state_path(dir, Some(p)));
+    Ok(aigw::run::store_for(dir, file.as_deref())?)
+}
+
 pub fn lock_options(s: &StateFlags, operation: &'static str) -> aigw::lock::LockOptions {
     aigw::lock::LockOptions { enabled: s.lock, timeout: s.lock_timeout, operation }
 }
