@@ -9,6 +9,14 @@ fn runs(program: &str, arg: &str) -> bool {
     Command::new(program).arg(arg).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
 }
 
+/// PostgreSQL's server binaries, as `scripts/pg.sh` finds them.
+fn has_postgres() -> bool {
+    runs("initdb", "--version")
+        || std::fs::read_dir("/usr/lib/postgresql")
+            .map(|d| d.filter_map(|e| e.ok()).any(|e| e.path().join("bin/initdb").exists()))
+            .unwrap_or(false)
+}
+
 fn main() {
     let home = PathBuf::from(std::env::var_os("HOME").unwrap_or_default());
     let cache = std::env::var_os("AIGW_CLI_CACHE").map(PathBuf::from).unwrap_or_else(|| home.join(".cache/aigw-clis"));
@@ -26,6 +34,7 @@ fn main() {
         ("has_terraform_1_0_3", cache.join("terraform-1.0.3").exists(), "terraform-1.0.3 (scripts/install-clis.sh)"),
         ("has_terraform_1_15_5", cache.join("terraform-1.15.5").exists(), "terraform-1.15.5 (scripts/install-clis.sh)"),
         ("has_tmux", runs("tmux", "-V"), "tmux"),
+        ("has_postgres", has_postgres(), "PostgreSQL's initdb and pg_ctl"),
     ];
     for (cfg, present, what) in found {
         println!("cargo::rustc-check-cfg=cfg({cfg})");

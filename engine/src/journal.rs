@@ -200,7 +200,7 @@ impl Journal<'_> {
             self.entries += 1;
         }
         let instances: usize = state.resources.iter().map(|r| r.instances.len()).sum();
-        if self.store.writes_every_commit() || self.entries >= 64.max(instances / 2) {
+        if self.entries >= 64.max(instances / 2) {
             return self.snapshot(state);
         }
         if self.file.is_none() {

@@ -5,6 +5,10 @@
 
 // Shared helpers: binary paths, the emulator process, CLI runners.
 mod util;
+// PostgreSQL servers and databases for the backend tests.
+mod pg;
+// Team state: pg and local backends, workspaces, lock interop, migration.
+mod backends;
 // The tfplugin client half against the real provider binary.
 mod plugin;
 // The provider under each real CLI: lifecycle, validation, auth.

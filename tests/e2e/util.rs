@@ -160,6 +160,31 @@ impl Workdir {
         self.dir.path().join("work")
     }
 
+    /// Lets `init` install the provider too (a backend needs `init`): a
+    /// filesystem mirror holding the built provider, beside the override.
+    pub fn with_mirror(self) -> Workdir {
+        // Terraform's registry and OpenTofu's.
+        for host in ["registry.terraform.io", "registry.opentofu.org"] {
+            let plat = self.dir.path().join(format!("mirror/{host}/aigw/aigw/0.1.0/linux_amd64"));
+            std::fs::create_dir_all(&plat).expect("mkdir mirror");
+            std::os::unix::fs::symlink(
+                target_dir().join("terraform-provider-aigw"),
+                plat.join("terraform-provider-aigw_v0.1.0"),
+            )
+            .expect("link the provider");
+        }
+        std::fs::write(
+            &self.cli_config,
+            format!(
+                "provider_installation {{\n  dev_overrides {{\n    \"aigw/aigw\" = \"{}\"\n  }}\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"aigw/aigw\"]\n  }}\n  direct {{\n    exclude = [\"aigw/aigw\"]\n  }}\n}}\n",
+                target_dir().display(),
+                self.dir.path().join("mirror").display()
+            ),
+        )
+        .expect("write CLI config");
+        self
+    }
+
     pub fn env(&mut self, k: &str, v: &str) {
         self.envs.push((k.to_string(), v.to_string()));
     }

@@ -116,6 +116,16 @@ pub fn check_initialized(cfg: &Config, settings: &Settings) -> Result<(), Error>
     ))
 }
 
+/// "Backend initialization required", with why.
+pub fn required(cfg: &Config, why: &str) -> Error {
+    Error::config(
+        &block_loc(cfg),
+        format!(
+            "Backend initialization required: {why}. Run `aigw init` (with -backend-config for what the block leaves out)"
+        ),
+    )
+}
+
 /// How init asks: the question and whether `-force-copy` answers it.
 pub struct InitOptions {
     pub backend_config: Vec<String>,
@@ -149,7 +159,10 @@ pub fn init_backend(
     let mut out = Vec::new();
     let to = Backend::with(&cfg.dir, new.clone())?;
     if opts.reconfigure || before.place() == new.place() {
-        write_record(&cfg.dir, &record)?;
+        // The default local backend needs no record (init leaves nothing).
+        if explicit || cfg.backend.is_some() {
+            write_record(&cfg.dir, &record)?;
+        }
         out.push(format!(
             "Successfully configured the backend {:?}! aigw will keep its state in {}.",
             kind,

@@ -87,7 +87,17 @@ impl Backend {
     /// resolved; refuses when `init` must run first (the backend changed
     /// and a state would be left behind).
     pub fn open(cfg: &Config) -> Result<Backend, Error> {
-        let settings = Settings::resolve(cfg)?;
+        let settings = match Settings::resolve(cfg) {
+            Ok(s) => s,
+            // Settings that `init -backend-config` would complete.
+            Err(Error::Config { message, .. })
+                if cfg.backend.as_ref().is_some_and(|b| settings::KINDS.contains(&b.kind.as_str()))
+                    && init::recorded(&cfg.dir).is_none() =>
+            {
+                return Err(init::required(cfg, &message));
+            }
+            Err(e) => return Err(e),
+        };
         init::check_initialized(cfg, &settings)?;
         Backend::with(&cfg.dir, settings)
     }

@@ -1,7 +1,10 @@
 //! One workspace's state: a local file or a `pg` row. A command locks it,
-//! loads it and saves it through here; the apply journal that makes
-//! `kill -9` safe sits beside a file state, and under `.terraform/aigw/`
-//! for a `pg` one (replayed into the row before anything else runs).
+//! loads it and saves it through here. The apply journal that makes
+//! `kill -9` (or a lost database) safe sits beside a file state, and under
+//! `.terraform/aigw/` for a `pg` one: the state is written at the end (so
+//! one apply advances the serial once) and now and then, and a journal
+//! left by an apply that could not finish is replayed into the row by
+//! the next command run in that directory, before anything else.
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -68,12 +71,6 @@ impl Store {
 
     pub fn journal_path(&self) -> &Path {
         &self.journal
-    }
-
-    /// A remote store is written after every batch of operations, so other
-    /// directories sharing it see each completed operation.
-    pub fn writes_every_commit(&self) -> bool {
-        matches!(self.target, Target::Pg { .. })
     }
 
     /// Takes the lock, waiting up to `opts.timeout`; none with `-lock=false`.

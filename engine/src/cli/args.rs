@@ -183,8 +183,8 @@ pub enum Command {
         input: InputFlag,
         #[command(flatten)]
         state: StateFlags,
-        /// A backend setting, KEY=VALUE, or a file of them (repeatable; partial backend configuration).
-        #[arg(long = "backend-config", value_name = "KEY=VALUE|FILE")]
+        /// A backend setting as KEY=VALUE, or a file of them (repeatable).
+        #[arg(long = "backend-config", value_name = "CONFIG")]
         backend_config: Vec<String>,
         /// Copy the state from the backend used before to the one configured now.
         #[arg(long = "migrate-state")]
