@@ -61,6 +61,10 @@ pub struct Config {
     /// Added to every management API response, to behave like the real
     /// API's round trip (plans and applies then take realistic time).
     pub api_latency: Option<std::time::Duration>,
+    /// Added to the answer of every management API write only (after the
+    /// work): reads stay fast, so a test can watch a write land at the API
+    /// while its client still waits.
+    pub api_write_latency: Option<std::time::Duration>,
 }
 
 /// The runtime's shared parts.

@@ -260,6 +260,7 @@ pub async fn apply(
 ) -> Result<Summary, Error> {
     let mut sum = Summary::default();
     let mut journal = Journal::new(store);
+    let failpoint = crate::failpoint::Failpoint::from_env();
     let mut schedule = Schedule::new(&plan.changes);
     let mut running: Running<'_> = FuturesUnordered::new();
     let mut errors: Vec<String> = Vec::new();
@@ -269,6 +270,7 @@ pub async fn apply(
     let mut started: HashMap<usize, (Instant, Instant)> = Default::default();
     loop {
         let mut intents = Vec::new();
+        let mut launched = Vec::new();
         while running.len() < parallelism && !cancelled() {
             let Some(idx) = schedule.ready.pop_front() else { break };
             let c = &plan.changes[idx];
@@ -313,12 +315,17 @@ pub async fn apply(
                         intents.push(intent(c, providers.get(&c.provider)?.0)?);
                     }
                     running.push(Box::pin(operate(providers, c, idx, config)));
+                    launched.push(idx);
                 }
                 Err(e) => errors.push(e.to_string()),
             }
         }
         // Nothing runs until the creates about to start are on disk.
         journal.commit(state, intents)?;
+        for idx in launched {
+            failpoint.check(&plan.changes[idx].address(), "before-call");
+            failpoint.started(&plan.changes[idx].address());
+        }
         if running.is_empty() {
             break;
         }
@@ -349,6 +356,7 @@ pub async fn apply(
         let mut completed = Vec::new();
         for o in finished {
             let c = &plan.changes[o.idx];
+            failpoint.check(&c.address(), "after-call");
             let took = started.remove(&o.idx).map(|(t, _)| t.elapsed()).unwrap_or_default();
             let (source, _) = providers.get(&c.provider)?;
             for (value, private) in o.steps.iter().filter(|_| !c.is_data()) {

@@ -65,13 +65,32 @@ pub fn journal_path(state_path: &Path) -> PathBuf {
 /// removed, or rewritten to hold just those. A journal written against
 /// another state (already folded in) is removed.
 pub fn recover(store: &Store, state: &mut State) -> Result<Vec<Entry>, Error> {
+    let (replayed, pending) = read_into(store, state)?;
+    if replayed > 0 {
+        let path = store.journal_path().display().to_string();
+        store.save(state).map_err(|e| Error::State { path, message: format!("replaying the journal: {e}") })?;
+        eprintln!("Note: recovered {replayed} completed operation(s) from the journal of an interrupted apply.");
+    }
+    rewrite(store, state, &pending)?;
+    Ok(pending)
+}
+
+/// The state as it would be after [`recover`], in memory only: for a
+/// command that only reads it and cannot write (another command holds the
+/// lock, or the disk is full).
+pub fn peek(store: &Store, state: &mut State) -> Result<(), Error> {
+    read_into(store, state).map(|_| ())
+}
+
+/// Applies the journal's completed operations to `state` (in memory);
+/// returns how many, and the creates still pending.
+fn read_into(store: &Store, state: &mut State) -> Result<(usize, Vec<Entry>), Error> {
     let path = store.journal_path().to_path_buf();
     let file = match std::fs::File::open(&path) {
         Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((0, Vec::new())),
         Err(e) => return Err(e.into()),
     };
-    let err = |message: String| Error::State { path: path.display().to_string(), message };
     let mut lines = std::io::BufReader::new(file).lines();
     let header: Option<Header> = match lines.next() {
         Some(l) => serde_json::from_str(&l?).ok(),
@@ -112,14 +131,8 @@ pub fn recover(store: &Store, state: &mut State) -> Result<Vec<Entry>, Error> {
                 replayed += 1;
             }
         }
-        if replayed > 0 {
-            store.save(state).map_err(|e| err(format!("replaying the journal: {e}")))?;
-            eprintln!("Note: recovered {replayed} completed operation(s) from the journal of an interrupted apply.");
-        }
     }
-    let pending: Vec<Entry> = pending.into_values().collect();
-    rewrite(store, state, &pending)?;
-    Ok(pending)
+    Ok((replayed, pending.into_values().collect()))
 }
 
 /// One JSON line per entry.

@@ -13,6 +13,7 @@ pub mod dev;
 pub mod discovery;
 pub mod error;
 pub mod eval;
+pub mod failpoint;
 pub mod fmt;
 pub mod functions;
 pub mod graph;

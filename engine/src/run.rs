@@ -46,9 +46,13 @@ pub fn read_state(store: &Store) -> Result<State, Error> {
     let opts = LockOptions { operation: "OperationTypeInvalid", ..LockOptions::default() };
     match load_state(store, &opts) {
         Ok((state, _lock, _)) => Ok(state),
-        // Held by another command, or no room to write the lock (a full
-        // disk): reading needs neither.
-        Err(Error::Locked { .. } | Error::Io(_)) => store.load(),
+        // Held by another command, or no room to write (a full disk):
+        // reading needs neither; a journal is applied in memory.
+        Err(Error::Locked { .. } | Error::Io(_) | Error::State { .. }) => {
+            let mut state = store.load()?;
+            crate::journal::peek(store, &mut state)?;
+            Ok(state)
+        }
         Err(e) => Err(e),
     }
 }

@@ -31,5 +31,7 @@ mod cli;
 mod defects;
 // Generated configurations: apply, then plan, is empty.
 mod properties;
+// The fault matrix: kill -9 at each phase of each resource type's changes, and a full disk.
+mod faults;
 // A newcomer's mistakes, the examples alone, litter, the README on a fresh clone.
 mod mistakes;

@@ -84,7 +84,9 @@ async fn method_not_allowed() -> ApiError {
 async fn auth(State(state): State<AppState>, req: Request, next: Next) -> Response {
     // The latency comes after the work, as over a real network: a client
     // that gives up waiting may still have changed something.
-    if let Some(d) = state.config.api_latency {
+    let write = !matches!(*req.method(), axum::http::Method::GET | axum::http::Method::HEAD);
+    let delay = state.config.api_latency.or(state.config.api_write_latency.filter(|_| write));
+    if let Some(d) = delay {
         let resp = authenticated(&state, req, next).await;
         tokio::time::sleep(d).await;
         return resp;

@@ -400,6 +400,9 @@ pub enum Command {
         /// Delay every management API response by this long (e.g. 80ms), like the real API.
         #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
         api_latency: Option<Duration>,
+        /// Delay only the answers to management API writes (after the work is done).
+        #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+        api_write_latency: Option<Duration>,
     },
     /// Print the aigw version and its built-in provider.
     Version {

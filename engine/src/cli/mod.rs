@@ -175,6 +175,7 @@ async fn dispatch(dir: &Path, command: Command) -> anyhow::Result<i32> {
             faults,
             cache_max_bytes,
             api_latency,
+            api_write_latency,
             ..
         } => {
             let config = aigw_emulator::Config {
@@ -185,6 +186,7 @@ async fn dispatch(dir: &Path, command: Command) -> anyhow::Result<i32> {
                 faults,
                 cache_max_bytes: Some(cache_max_bytes),
                 api_latency,
+                api_write_latency,
             };
             serve::emulator(listen, config).await
         }
