@@ -352,3 +352,23 @@ fn state_migrates_between_local_and_pg_and_pull_push_and_force_unlock_work() {
     expect(&w, 0, &["plan", "-detailed-exitcode"]);
     w.expect(0, &["plan", "-detailed-exitcode", "-input=false"]);
 }
+
+#[test]
+fn aigw_test_keeps_its_own_state_and_never_touches_a_configured_backend() {
+    // A backend nobody can reach: `aigw test` must not need it, or write to it.
+    let dir = crate::aigw_test::broken_quickstart(|src| {
+        src.replacen(
+            "terraform {\n",
+            "terraform {\n  backend \"pg\" {\n    conn_str = \"postgres://nobody@127.0.0.1:1/nowhere?sslmode=disable\"\n  }\n",
+            1,
+        )
+    });
+    let out = Command::new(bin("aigw")).arg("test").arg(dir.path()).output().unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    // While an ordinary command does use it, and says so.
+    let plan = Command::new(bin("aigw")).arg("plan").current_dir(dir.path()).output().unwrap();
+    let text = String::from_utf8_lossy(&plan.stderr);
+    assert!(plan.status.code() == Some(1) && text.contains("backend pg") && text.contains("cannot connect"), "{text}");
+    assert!(!dir.path().join("terraform.tfstate").exists() && !dir.path().join(".terraform").exists());
+}
