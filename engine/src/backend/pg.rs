@@ -34,7 +34,8 @@ pub struct PgConfig {
 /// One connection, owned by its thread.
 pub struct Session {
     jobs: mpsc::Sender<Job>,
-    schema: String,
+    /// The schema, quoted.
+    pub schema: String,
     /// Where the errors say they come from (no credentials).
     pub shown: String,
 }

@@ -51,7 +51,7 @@ impl Store {
 
     pub fn pg(session: Arc<Session>, workspace: &str, dir: &Path) -> Store {
         use sha2::Digest;
-        let tag = sha2::Sha256::digest(session.shown.as_bytes());
+        let tag = sha2::Sha256::digest(format!("{} {}", session.shown, session.schema).as_bytes());
         let tag: String = tag.iter().take(6).map(|b| format!("{b:02x}")).collect();
         let journal = super::data_dir(dir).join("aigw").join(format!("pg-{tag}-{workspace}.journal"));
         Store {
