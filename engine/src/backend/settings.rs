@@ -52,6 +52,17 @@ impl Settings {
         Settings::build(&b.kind, &values, &b.loc, &|k| b.attrs.get(k).map(|(_, l)| l.clone()))
     }
 
+    /// What `validate` checks, as Terraform: the backend's type and its
+    /// arguments' names and types, not values `init` may still supply.
+    pub fn check(cfg: &Config) -> Result<(), Error> {
+        let Some(b) = &cfg.backend else { return Ok(()) };
+        let mut values: BTreeMap<String, Json> = b.attrs.iter().map(|(k, (v, _))| (k.clone(), v.clone())).collect();
+        if b.kind == "pg" {
+            values.entry("conn_str".into()).or_insert_with(|| Json::String("postgres://supplied-by-init".into()));
+        }
+        Settings::build(&b.kind, &values, &b.loc, &|k| b.attrs.get(k).map(|(_, l)| l.clone())).map(|_| ())
+    }
+
     /// Settings of backend `kind` from `values`; `loc` is the backend block,
     /// `at` finds where an argument is written.
     pub fn build(
@@ -239,5 +250,14 @@ mod tests {
         assert_eq!(got["conn_str"], "postgres://x/y");
         assert_eq!(got["skip_index_creation"], true);
         assert_eq!(got["schema_name"], "s");
+    }
+
+    #[test]
+    fn validate_accepts_a_partial_block_and_names_a_wrong_argument() {
+        let cfg =
+            |text: &str| Config::from_sources(Path::new("."), &[("main.tf".to_string(), text.to_string())]).unwrap();
+        assert!(Settings::check(&cfg("terraform {\n  backend \"pg\" {}\n}\n")).is_ok());
+        let e = Settings::check(&cfg("terraform {\n  backend \"pg\" {\n    conn = \"x\"\n  }\n}\n")).unwrap_err();
+        assert!(e.to_string().contains("main.tf:3:5") && e.to_string().contains("\"conn\""), "{e}");
     }
 }

@@ -25,7 +25,7 @@ async fn check_config(dir: &Path) -> Vec<aigw::Error> {
             errors.push(aigw::Error::config(&v.loc, m));
         }
     }
-    if let Err(e) = aigw::backend::Settings::resolve(&cfg) {
+    if let Err(e) = aigw::backend::Settings::check(&cfg) {
         errors.push(e);
     }
     if let Err(e) = aigw::discovery::check_all(&cfg) {
