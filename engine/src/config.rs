@@ -165,6 +165,18 @@ pub struct Backend {
     pub loc: Loc,
 }
 
+impl Backend {
+    /// The arguments' values.
+    pub fn values(&self) -> BTreeMap<String, serde_json::Value> {
+        self.attrs.iter().map(|(k, (v, _))| (k.clone(), v.clone())).collect()
+    }
+
+    /// Where argument `key` is written.
+    pub fn place(&self, key: &str) -> Option<Loc> {
+        self.attrs.get(key).map(|(_, l)| l.clone())
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Config {
     pub dir: PathBuf,

@@ -55,7 +55,7 @@ pub fn recorded(dir: &Path) -> Option<Record> {
 
 fn block_values(cfg: &Config) -> (String, BTreeMap<String, Json>) {
     match &cfg.backend {
-        Some(b) => (b.kind.clone(), b.attrs.iter().map(|(k, (v, _))| (k.clone(), v.clone())).collect()),
+        Some(b) => (b.kind.clone(), b.values()),
         None => ("local".into(), BTreeMap::new()),
     }
 }
@@ -147,7 +147,7 @@ pub fn init_backend(
     let overrides = super::settings::parse_backend_config(&opts.backend_config, &cfg.dir)?;
     let mut values = block.clone();
     values.extend(overrides.clone());
-    let at = |k: &str| cfg.backend.as_ref().and_then(|b| b.attrs.get(k).map(|(_, l)| l.clone()));
+    let at = |k: &str| cfg.backend.as_ref().and_then(|b| b.place(k));
     let new = Settings::build(&kind, &values, &block_loc(cfg), &at)?;
     let record = Record { kind: kind.clone(), block, overrides };
     let previous = recorded(&cfg.dir);

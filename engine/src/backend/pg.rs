@@ -256,9 +256,9 @@ impl Session {
         self.call(move |c| c.execute("SELECT pg_advisory_unlock($1)", &[&key]).map(|_| ()))
     }
 
-    /// The sessions that hold the workspace's advisory lock, described from
-    /// `pg_stat_activity` (an aigw holder names its lock ID there).
-    pub fn holder(&self, name: &str) -> Result<String, Error> {
+    /// The sessions that hold the workspace's advisory lock (its key, and
+    /// each holder from `pg_stat_activity`).
+    fn holders(&self, name: &str) -> Result<(i64, Vec<Holder>), Error> {
         let key = self.key_of(name)?.unwrap_or(-1);
         let rows = self.call(move |c| {
             c.query(
@@ -270,16 +270,29 @@ impl Session {
                 &[&key],
             )
         })?;
-        let lines: Vec<String> = rows
+        let holders = rows
             .iter()
-            .map(|r| {
-                let (pid, app, user, addr, start): (i32, String, String, String, String) =
-                    (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4));
-                let id = holder_id(pid, &app);
+            .map(|r| Holder { pid: r.get(0), app: r.get(1), user: r.get(2), addr: r.get(3), start: r.get(4) })
+            .collect();
+        Ok((key, holders))
+    }
+
+    /// Who holds the workspace's lock, in Terraform's words (an aigw holder
+    /// names its lock ID in `application_name`).
+    pub fn holder(&self, name: &str) -> Result<String, Error> {
+        let (key, holders) = self.holders(name)?;
+        let lines: Vec<String> = holders
+            .iter()
+            .map(|h| {
                 format!(
-                    "Lock Info:\n  ID:        {id}\n  Path:      {key}\n  Operation: {}\n  Who:       {user}@{addr} (pid {pid})\n  Version:   {}\n  Created:   {start}",
-                    app.split(' ').nth(2).unwrap_or("unknown"),
-                    if app.starts_with("aigw ") { "aigw" } else { "terraform or another client" },
+                    "Lock Info:\n  ID:        {}\n  Path:      {key}\n  Operation: {}\n  Who:       {}@{} (pid {})\n  Version:   {}\n  Created:   {}",
+                    h.id(),
+                    h.app.split(' ').nth(2).unwrap_or("unknown"),
+                    h.user,
+                    h.addr,
+                    h.pid,
+                    if h.app.starts_with("aigw ") { "aigw" } else { "terraform or another client" },
+                    h.start,
                 )
             })
             .collect();
@@ -295,18 +308,9 @@ impl Session {
     /// lock ID, or `pg-<pid>` for another client) is `id`: advisory locks
     /// are released only by their own session.
     pub fn force_unlock(&self, name: &str, id: &str) -> Result<(), Error> {
-        let key = self.key_of(name)?.unwrap_or(-1);
-        let rows = self.call(move |c| {
-            c.query(
-                "SELECT a.pid, coalesce(a.application_name, '') FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
-                 WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 \
-                 AND ((l.classid::bigint << 32) | l.objid::bigint) = $1",
-                &[&key],
-            )
-        })?;
-        let holders: Vec<(i32, String)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
-        let Some((pid, _)) = holders.iter().find(|(pid, app)| holder_id(*pid, app) == id) else {
-            let ids: Vec<String> = holders.iter().map(|(p, a)| holder_id(*p, a)).collect();
+        let (_, holders) = self.holders(name)?;
+        let Some(pid) = holders.iter().find(|h| h.id() == id).map(|h| h.pid) else {
+            let ids: Vec<String> = holders.iter().map(Holder::id).collect();
             return Err(err(
                 &self.shown,
                 if ids.is_empty() {
@@ -316,7 +320,6 @@ impl Session {
                 },
             ));
         };
-        let pid = *pid;
         let ended: bool = self.call(move |c| c.query_one("SELECT pg_terminate_backend($1)", &[&pid]))?.get(0);
         if !ended {
             return Err(err(
@@ -324,7 +327,30 @@ impl Session {
                 format!("could not end session {pid} (it needs the same role or a superuser)"),
             ));
         }
+        // The session ends asynchronously: report success once its lock is gone.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.holders(name)?.1.iter().any(|h| h.pid == pid) {
+            if Instant::now() >= deadline {
+                return Err(err(&self.shown, format!("session {pid} was told to end but still holds the lock")));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
         Ok(())
+    }
+}
+
+/// A session holding an advisory lock.
+struct Holder {
+    pid: i32,
+    app: String,
+    user: String,
+    addr: String,
+    start: String,
+}
+
+impl Holder {
+    fn id(&self) -> String {
+        holder_id(self.pid, &self.app)
     }
 }
 

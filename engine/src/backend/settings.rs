@@ -41,7 +41,7 @@ impl Settings {
     /// The configuration's backend with recorded `-backend-config` values.
     pub fn resolve(cfg: &Config) -> Result<Settings, Error> {
         let Some(b) = &cfg.backend else { return Ok(Settings::default_local()) };
-        let mut values: BTreeMap<String, Json> = b.attrs.iter().map(|(k, (v, _))| (k.clone(), v.clone())).collect();
+        let mut values = b.values();
         if let Some(rec) = super::init::recorded(&cfg.dir)
             && rec.kind == b.kind
         {
@@ -49,18 +49,18 @@ impl Settings {
                 values.insert(k, v);
             }
         }
-        Settings::build(&b.kind, &values, &b.loc, &|k| b.attrs.get(k).map(|(_, l)| l.clone()))
+        Settings::build(&b.kind, &values, &b.loc, &|k| b.place(k))
     }
 
     /// What `validate` checks, as Terraform: the backend's type and its
     /// arguments' names and types, not values `init` may still supply.
     pub fn check(cfg: &Config) -> Result<(), Error> {
         let Some(b) = &cfg.backend else { return Ok(()) };
-        let mut values: BTreeMap<String, Json> = b.attrs.iter().map(|(k, (v, _))| (k.clone(), v.clone())).collect();
+        let mut values = b.values();
         if b.kind == "pg" {
             values.entry("conn_str".into()).or_insert_with(|| Json::String("postgres://supplied-by-init".into()));
         }
-        Settings::build(&b.kind, &values, &b.loc, &|k| b.attrs.get(k).map(|(_, l)| l.clone())).map(|_| ())
+        Settings::build(&b.kind, &values, &b.loc, &|k| b.place(k)).map(|_| ())
     }
 
     /// Settings of backend `kind` from `values`; `loc` is the backend block,
