@@ -192,7 +192,11 @@ fn plan_json_agrees_with_terraform_show_json() {
         "resource \"aigw_fallback\" \"chat\"",
         "resource \"aigw_gateway\" \"extra\" {\n  account_id = var.account_id\n  id = \"extra\"\n}\n\nresource \"aigw_fallback\" \"chat_unused\"",
     );
-    let edited = edited.replace("resource \"aigw_fallback\" \"chat_unused\"", "resource \"aigw_fallback\" \"chat2\"");
+    // chat2 takes a new route name: its create and chat's delete are unrelated
+    // and run concurrently (as under Terraform), so reusing "chat" would race.
+    let edited = edited
+        .replace("resource \"aigw_fallback\" \"chat_unused\"", "resource \"aigw_fallback\" \"chat2\"")
+        .replace("name       = \"chat\"", "name       = \"chat-v2\"");
     w.write("main.tf", &edited);
     let ours: serde_json::Value =
         serde_json::from_str(&expect(&w, 0, &["plan", "-json", "-replace=aigw_rate_limit.main"]).stdout).unwrap();
