@@ -23,7 +23,7 @@ use tfplugin::value::encode_json;
 
 use crate::config::Config;
 use crate::error::{Error, check};
-use crate::eval::Scope;
+use crate::lang::Scope;
 use crate::instance::{proposed_new, resource_config, set_instance};
 use crate::journal::{Entry, Journal};
 use crate::plan::{Action, Change, Plan};
@@ -420,7 +420,7 @@ pub async fn apply(
 /// is read is looked at: this runs before every operation.
 fn refresh_locals(cfg: &Config, scope: &mut Scope, exprs: &[&hcl::Expression]) {
     let local_refs = |e: &hcl::Expression| -> Vec<String> {
-        crate::eval::refs(e)
+        crate::lang::refs(e)
             .into_iter()
             .filter(|r| r.first().is_some_and(|x| x == "local"))
             .filter_map(|r| r.get(1).cloned())
@@ -441,7 +441,7 @@ fn refresh_locals(cfg: &Config, scope: &mut Scope, exprs: &[&hcl::Expression]) {
         let mut progressed = false;
         for name in stale {
             if let Some((e, _)) = cfg.locals.get(&name)
-                && let Ok(v) = crate::eval::eval(e, scope)
+                && let Ok(v) = crate::lang::eval(e, scope)
                 && v.is_wholly_known()
             {
                 scope.locals.insert(name, v);
@@ -458,7 +458,7 @@ fn refresh_locals(cfg: &Config, scope: &mut Scope, exprs: &[&hcl::Expression]) {
 fn write_outputs(cfg: &Config, plan: &Plan, state: &mut State, scope: &Scope) -> Result<(), Error> {
     state.outputs.clear();
     for (name, o) in cfg.outputs.iter().filter(|_| !plan.destroy) {
-        let v = crate::eval::eval(&o.value, scope).map_err(|m| Error::config(&o.loc, m))?;
+        let v = crate::lang::eval(&o.value, scope).map_err(|m| Error::config(&o.loc, m))?;
         if !v.is_null() {
             let ty = crate::render::type_of(&v);
             let mut out = serde_json::json!({"value": encode_json(&v, &ty)?, "type": ty.to_json()});

@@ -7,7 +7,7 @@ use tfplugin::Value;
 
 use crate::config::Config;
 use crate::error::Error;
-use crate::eval::Scope;
+use crate::lang::Scope;
 use crate::variables::VarArg;
 
 pub struct Console {
@@ -35,7 +35,7 @@ impl Console {
                 && let Some((e, _)) = cfg.locals.get(name)
             {
                 // What cannot be known without a plan stays unknown, as in Terraform.
-                let v = crate::eval::eval(e, &scope).unwrap_or_else(|_| Value::unknown());
+                let v = crate::lang::eval(e, &scope).unwrap_or_else(|_| Value::unknown());
                 scope.locals.insert(name.to_string(), v);
             }
         }
@@ -47,7 +47,7 @@ impl Console {
         let body = crate::config::parse("<console-input>", &format!("x = {line}\n")).map_err(|e| e.to_string())?;
         let expr =
             body.attributes().next().map(|a| a.expr().clone()).ok_or_else(|| "expected an expression".to_string())?;
-        crate::eval::eval(&expr, &self.scope).map(|v| format(&v, 0))
+        crate::lang::eval(&expr, &self.scope).map(|v| format(&v, 0))
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::Config;
 use crate::error::Error;
-use crate::eval::refs;
+use crate::lang::refs;
 
 /// A node: `local.x`, `<type>.<name>`, `data.<type>.<name>` or `output.x`.
 pub type Node = String;

@@ -10,7 +10,7 @@ use tfplugin::{Type, Value};
 
 use crate::config::{NestedBlock, Repeat, Resource};
 use crate::error::{Error, Loc};
-use crate::eval::{Scope, convert, eval};
+use crate::lang::{Scope, convert, eval};
 
 /// One instance: its key, and what `count` or `each` is for it.
 pub type InstanceKey = (Option<serde_json::Value>, Option<(String, Value)>);

@@ -9,7 +9,7 @@ use tfplugin::{Type, Value};
 use crate::config::Config;
 use crate::discovery::find_provider;
 use crate::error::{Error, check};
-use crate::eval::{Scope, convert, eval};
+use crate::lang::{Scope, convert, eval};
 
 pub struct Providers {
     /// Configuration key → (state address, client).

@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::apply::{ApplyOptions, Summary, apply};
 use crate::config::Config;
 use crate::error::Error;
-use crate::eval::Scope;
+use crate::lang::Scope;
 use crate::plan::{Options, Plan, plan};
 use crate::providers::Providers;
 use tfplugin::provider::ReadRequest;

@@ -10,7 +10,7 @@ use tfplugin::{Type, Value};
 
 use crate::config::{Config, Variable};
 use crate::error::{Error, Loc};
-use crate::eval::{Scope, convert, eval};
+use crate::lang::{Scope, convert, eval};
 
 /// A value given on the command line, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -230,7 +230,7 @@ mod tests {
         let e = values(&c, &[VarArg::Var("ttl".into(), "10".into())]).unwrap_err().to_string();
         assert!(e.contains("main.tf:5:17: invalid value for variable \"ttl\": ttl must be at least 60"), "{e}");
         let e = values(&c, &[VarArg::Var("ttl".into(), "soon".into())]).unwrap_err().to_string();
-        assert!(e.contains("\"soon\" is not a number"), "{e}");
+        assert!(e.contains("a number is required"), "{e}");
         std::fs::write(d.path().join("x.tfvars"), "nope = 1\n").unwrap();
         let e = values(&c, &[VarArg::File("x.tfvars".into())]).unwrap_err().to_string();
         assert!(e.starts_with("x.tfvars:1:1: no variable \"nope\" is declared"), "{e}");

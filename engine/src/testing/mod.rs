@@ -14,7 +14,7 @@ use aigw_emulator::{AppState, Config as EmuConfig, Emulator};
 use tfplugin::Value;
 
 use crate::error::{Error, Loc};
-use crate::eval::{Scope, eval, refs};
+use crate::lang::{Scope, eval, refs};
 use crate::plan::Options;
 use crate::run::Run;
 use file::{Request, Scenario, TestFile};
@@ -47,7 +47,7 @@ pub fn from_json(j: &serde_json::Value) -> Value {
 }
 
 fn to_json(v: &Value) -> serde_json::Value {
-    let h = crate::eval::to_hcl(v);
+    let h = crate::lang::to_hcl(v);
     serde_json::to_value(&h).unwrap_or(serde_json::Value::Null)
 }
 
