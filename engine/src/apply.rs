@@ -458,9 +458,8 @@ fn refresh_locals(cfg: &Config, scope: &mut Scope, exprs: &[&hcl::Expression]) {
 fn write_outputs(cfg: &Config, plan: &Plan, state: &mut State, scope: &Scope) -> Result<(), Error> {
     state.outputs.clear();
     for (name, o) in cfg.outputs.iter().filter(|_| !plan.destroy) {
-        let v = crate::lang::eval(&o.value, scope).map_err(|m| Error::config(&o.loc, m))?;
+        let crate::lang::Val { v, ty, .. } = crate::lang::output(o, scope).map_err(|m| Error::config(&o.loc, m))?;
         if !v.is_null() {
-            let ty = crate::render::type_of(&v);
             let mut out = serde_json::json!({"value": encode_json(&v, &ty)?, "type": ty.to_json()});
             if o.sensitive {
                 out["sensitive"] = serde_json::Value::Bool(true);

@@ -19,6 +19,7 @@ impl Console {
     pub fn open(dir: &Path, var_args: &[VarArg], store: &crate::backend::Store) -> Result<Console, Error> {
         let cfg = Config::load(dir)?;
         let mut scope = Scope { vars: crate::variables::values(&cfg, var_args)?, ..Scope::default() };
+        scope.sensitive_vars = cfg.variables.iter().filter(|(_, v)| v.sensitive).map(|(k, _)| k.clone()).collect();
         scope.extra.insert("path".into(), crate::run::path_value(dir));
         scope.extra.insert("terraform".into(), crate::run::terraform_value(dir, false));
         let state = crate::run::read_state(store)?;

@@ -260,13 +260,13 @@ pub async fn plan(
                 continue;
             }
             let o = &cfg.outputs[name];
-            let v = eval(&o.value, scope).map_err(|m| Error::config(&o.loc, format!("output.{name}: {m}")))?;
+            let v = crate::lang::output(o, scope).map_err(|m| Error::config(&o.loc, format!("output.{name}: {m}")))?;
             let before = state.outputs.get(name).and_then(|x| x.get("value")).cloned();
             let same = match (&before, v.is_wholly_known()) {
-                (Some(b), true) => encode_json(&v, &crate::render::type_of(&v)).ok().as_ref() == Some(b),
+                (Some(b), true) => encode_json(&v.v, &v.ty).ok().as_ref() == Some(b),
                 _ => false,
             };
-            plan.outputs.insert(name.to_string(), (v, o.sensitive, !same));
+            plan.outputs.insert(name.to_string(), (v.v, o.sensitive, !same));
             continue;
         }
         let Some(r) = by_addr.get(node) else { continue };

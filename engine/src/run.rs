@@ -170,6 +170,7 @@ impl Run {
         crate::discovery::check_all(&cfg)?;
         let store = crate::backend::open_store(&cfg, opts.state_path.as_deref())?;
         let mut scope = Scope { vars: crate::variables::values(&cfg, &opts.var_args)?, ..Scope::default() };
+        scope.sensitive_vars = cfg.variables.iter().filter(|(_, v)| v.sensitive).map(|(k, _)| k.clone()).collect();
         scope.extra.insert("path".into(), path_value(dir));
         scope.extra.insert("terraform".into(), terraform_value(dir, opts.state_path.is_some()));
         crate::graph::sorted(&cfg)?;
@@ -196,7 +197,12 @@ impl Run {
         opts: &ApplyOptions,
         progress: &mut dyn FnMut(&str),
     ) -> Result<Summary, Error> {
-        let mut scope = Scope { vars: self.scope.vars.clone(), locals: self.scope.locals.clone(), ..Scope::default() };
+        let mut scope = Scope {
+            vars: self.scope.vars.clone(),
+            locals: self.scope.locals.clone(),
+            sensitive_vars: self.scope.sensitive_vars.clone(),
+            ..Scope::default()
+        };
         for k in ["path", "terraform"] {
             if let Some(v) = self.scope.extra.get(k) {
                 scope.extra.insert(k.into(), v.clone());

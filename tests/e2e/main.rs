@@ -21,6 +21,8 @@ mod engine;
 mod reliability;
 // `aigw test` on the examples and on broken copies of them.
 mod aigw_test;
+// The language against Terraform's recorded answers (tests/lang).
+mod lang;
 // The engine's golden plans and errors (engine/testdata).
 mod golden;
 // `aigw dev` in a terminal.

@@ -149,6 +149,16 @@ pub fn eval_typed(expr: &Expression, scope: &Scope) -> Result<Val, String> {
     expr::Eval::new(scope).expr(expr)
 }
 
+/// A root module output's value. As in Terraform, an output that reads a
+/// sensitive value must itself be declared `sensitive`.
+pub fn output(o: &crate::config::Output, scope: &Scope) -> Result<Val, String> {
+    let v = eval_typed(&o.value, scope)?;
+    if v.sensitive && !o.sensitive {
+        return Err("Output refers to sensitive values: Terraform requires that any root module output containing sensitive data be explicitly marked as sensitive (add sensitive = true to this output)".into());
+    }
+    Ok(v)
+}
+
 /// Converts a value to a schema type, as Terraform does.
 pub fn convert(v: Value, ty: &Type) -> Result<Value, String> {
     types::convert(Val::infer(v), ty).map(|v| v.v)

@@ -205,11 +205,12 @@ fn element(a: Vec<Val>) -> Result<Val, String> {
     if xs.is_empty() {
         return Err("cannot use element function with an empty list".into());
     }
+    // Go's remainder: a negative index is refused unless it wraps to zero.
+    let i = i % xs.len() as i64;
     if i < 0 {
         return Err("cannot use element function with a negative index".into());
     }
-    let n = xs.len();
-    xs.into_iter().nth(i as usize % n).ok_or_else(|| "index out of range".into())
+    xs.into_iter().nth(i as usize).ok_or_else(|| "index out of range".into())
 }
 
 fn flatten(v: Val, out: &mut Vec<Val>) -> Result<(), String> {
@@ -399,7 +400,11 @@ fn reverse(a: Vec<Val>) -> Result<Val, String> {
             xs.reverse();
             Ok(tuple(xs))
         }
-        Type::Set(_) => Err("can't reverse a set: sets have no order".into()),
+        Type::Set(e) => {
+            let mut xs = elems(l);
+            xs.reverse();
+            list(xs, *e)
+        }
         _ => Err("can only reverse list or tuple values".into()),
     }
 }

@@ -21,9 +21,6 @@ pub const SPECS: &[Spec] = &[
     m("sensitive", &[V], |a| first(a).map(|v| v.mark(true))),
     m("nonsensitive", &[V], |a| {
         let mut v = first(a)?;
-        if !v.sensitive && v.is_wholly_known() {
-            return Err("the given value is not sensitive, so this call is redundant".into());
-        }
         v.sensitive = false;
         Ok(v)
     }),

@@ -71,6 +71,7 @@ pub fn format(spec: &str, args: &[Val]) -> Result<String, String> {
     let chars: Vec<char> = spec.chars().collect();
     let mut i = 0;
     let mut next_arg = 0;
+    let mut reordered = false;
     while i < chars.len() {
         let c = chars[i];
         i += 1;
@@ -98,6 +99,7 @@ pub fn format(spec: &str, args: &[Val]) -> Result<String, String> {
                 return Err(format!("invalid argument index {n}"));
             }
             next_arg = n - 1;
+            reordered = true;
             i += close + 1;
         }
         v.width = digits(&chars, &mut i);
@@ -115,7 +117,7 @@ pub fn format(spec: &str, args: &[Val]) -> Result<String, String> {
         next_arg += 1;
         out.push_str(&one(verb, &v, arg)?);
     }
-    if next_arg < args.len() {
+    if !reordered && next_arg < args.len() {
         return Err(format!("too many arguments; only {next_arg} used by format string"));
     }
     Ok(out)
@@ -267,7 +269,14 @@ fn general(a: f64, prec: Option<usize>, upper: bool) -> String {
         }
     };
     let digits = if digits.is_empty() { "0".to_string() } else { digits };
-    let limit = prec.map_or(21, |p| p.max(1) as i32);
+    // Go's rule: the shortest form switches at exponent 6; a precision
+    // beyond the digits there are switches at the digit count.
+    let nd = digits.len() as i32;
+    let limit = match prec {
+        None => 6,
+        Some(p) if p as i32 > nd && nd >= e + 1 => nd,
+        Some(p) => p.max(1) as i32,
+    };
     let text = if e < -4 || e >= limit {
         let m = if digits.len() > 1 { format!("{}.{}", &digits[..1], &digits[1..]) } else { digits };
         format!("{m}e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs())

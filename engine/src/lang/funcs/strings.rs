@@ -96,13 +96,10 @@ fn substr(a: Vec<Val>) -> Result<Val, String> {
     let mut offset = int(&a[1], "offset")?;
     let length = int(&a[2], "length")?;
     if offset < 0 {
-        offset += total;
-        if offset < 0 {
-            return Err("offset is out of range".into());
-        }
+        offset = (offset + total).max(0);
     }
-    if offset > total {
-        return Err("offset is out of range".into());
+    if offset >= total {
+        return Ok(Val::string(""));
     }
     let end = if length < 0 { total } else { (offset + length).min(total) };
     Ok(Val::string(g[offset as usize..end.max(offset) as usize].concat()))
@@ -115,9 +112,6 @@ fn replace(a: Vec<Val>) -> Result<Val, String> {
     {
         let re = compile(pat)?;
         return Ok(Val::string(re.replace_all(x, rep).into_owned()));
-    }
-    if sub.is_empty() {
-        return Ok(Val::string(x));
     }
     Ok(Val::string(x.replace(sub, rep)))
 }

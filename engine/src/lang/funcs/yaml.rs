@@ -1,11 +1,12 @@
 //! YAML as Terraform writes and reads it: `yamlencode` in go-cty-yaml's
 //! block style (strings double-quoted, multi-line strings as literal
 //! blocks, sequences in mappings not indented); `yamldecode` through
-//! yaml-rust2, typed as objects and tuples.
+//! yaml-rust2's event parser, typed as objects and tuples.
 use std::collections::BTreeMap;
 
 use tfplugin::{Type, Value};
-use yaml_rust2::{Yaml, YamlLoader};
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 use crate::lang::Val;
 use crate::lang::expr::{object, tuple};
@@ -17,9 +18,14 @@ pub fn encode(v: &Value) -> String {
     match v {
         Value::Map(m) | Value::Object(m) if !m.is_empty() => map(m, 0, &mut out, false),
         Value::List(x) | Value::Set(x) | Value::Tuple(x) if !x.is_empty() => seq(x, 0, &mut out, false),
+        Value::String(_) | Value::Map(_) | Value::Object(_) | Value::List(_) | Value::Set(_) | Value::Tuple(_) => {
+            out.push_str(&scalar(v, 0));
+            out.push('\n');
+        }
+        // A plain top-level scalar ends its document explicitly.
         other => {
             out.push_str(&scalar(other, 0));
-            out.push('\n');
+            out.push_str("\n...\n");
         }
     }
     out
@@ -127,42 +133,105 @@ fn quoted(s: &str) -> String {
     out
 }
 
-/// `yamldecode(src)`.
+/// `yamldecode(src)`, with YAML 1.1's resolution of plain scalars
+/// (`yes`, `on`, `~`, `0x1f`), as go-cty-yaml reads them.
 pub fn decode(src: &str) -> Result<Val, String> {
-    let docs = YamlLoader::load_from_str(src).map_err(|e| format!("on line {}: {e}", e.marker().line()))?;
-    match docs.len() {
+    let mut b = Builder::default();
+    Parser::new_from_str(src).load(&mut b, true).map_err(|e| format!("on line {}: {e}", e.marker().line()))?;
+    if let Some(e) = b.error {
+        return Err(e);
+    }
+    match b.docs.len() {
         0 => Ok(Val::null(Type::Dynamic)),
-        1 => from_yaml(docs.into_iter().next().unwrap_or(Yaml::Null)),
+        1 => Ok(b.docs.pop().unwrap_or(Val::null(Type::Dynamic))),
         _ => Err("the given YAML document contains more than one document".into()),
     }
 }
 
-fn from_yaml(y: Yaml) -> Result<Val, String> {
-    Ok(match y {
-        Yaml::Null | Yaml::BadValue => Val::null(Type::Dynamic),
-        Yaml::Boolean(b) => Val::bool(b),
-        Yaml::Integer(i) => Val::int(i),
-        Yaml::Real(r) => {
-            let text = r.trim_start_matches('+');
-            Num::parse(text).map(Val::num).ok_or_else(|| format!("cannot represent {r:?} as a number"))?
+/// Nodes under construction: a sequence, or a mapping with its pending key.
+enum Open {
+    Seq(Vec<Val>),
+    Map(BTreeMap<String, Val>, Option<String>),
+}
+
+#[derive(Default)]
+struct Builder {
+    stack: Vec<Open>,
+    docs: Vec<Val>,
+    error: Option<String>,
+}
+
+impl Builder {
+    fn add(&mut self, v: Val, key_text: Option<String>) {
+        match self.stack.last_mut() {
+            None => self.docs.push(v),
+            Some(Open::Seq(xs)) => xs.push(v),
+            Some(Open::Map(m, pending)) => match pending.take() {
+                Some(k) => {
+                    m.insert(k, v);
+                }
+                None => match key_text {
+                    Some(k) => *pending = Some(k),
+                    None => self.error = Some("only scalar mapping keys are supported".into()),
+                },
+            },
         }
-        Yaml::String(s) => Val::string(s),
-        Yaml::Array(a) => tuple(a.into_iter().map(from_yaml).collect::<Result<_, _>>()?),
-        Yaml::Hash(h) => {
-            let mut m = BTreeMap::new();
-            for (k, v) in h {
-                let key = match k {
-                    Yaml::String(s) => s,
-                    Yaml::Integer(i) => i.to_string(),
-                    Yaml::Real(r) => r,
-                    Yaml::Boolean(b) => b.to_string(),
-                    Yaml::Null => "null".into(),
-                    _ => return Err("only scalar mapping keys are supported".into()),
-                };
-                m.insert(key, from_yaml(v)?);
+    }
+}
+
+impl MarkedEventReceiver for Builder {
+    fn on_event(&mut self, ev: Event, _: Marker) {
+        match ev {
+            Event::Scalar(text, style, _, tag) => {
+                let plain = style == TScalarStyle::Plain && tag.is_none();
+                let v = if plain { resolve(&text) } else { Val::string(text.clone()) };
+                self.add(v, Some(text));
             }
-            object(m)
+            Event::SequenceStart(..) => self.stack.push(Open::Seq(Vec::new())),
+            Event::MappingStart(..) => self.stack.push(Open::Map(BTreeMap::new(), None)),
+            Event::SequenceEnd | Event::MappingEnd => {
+                let v = match self.stack.pop() {
+                    Some(Open::Seq(xs)) => tuple(xs),
+                    Some(Open::Map(m, _)) => object(m),
+                    None => return,
+                };
+                self.add(v, None);
+            }
+            Event::Alias(_) => self.error = Some("YAML aliases are not supported".into()),
+            _ => {}
         }
-        Yaml::Alias(_) => return Err("YAML aliases are not supported".into()),
-    })
+    }
+}
+
+/// A plain scalar's value under YAML 1.1.
+fn resolve(t: &str) -> Val {
+    match t {
+        "" | "~" | "null" | "Null" | "NULL" => return Val::null(Type::Dynamic),
+        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => return Val::bool(true),
+        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => return Val::bool(false),
+        _ => {}
+    }
+    let digits = t.trim_start_matches(['-', '+']).replace('_', "");
+    let neg = t.starts_with('-');
+    let radix = |s: &str, r: u32| {
+        i64::from_str_radix(s, r).ok().map(|i| Val::int(if neg { -i } else { i }))
+    };
+    let int = if let Some(h) = digits.strip_prefix("0x") {
+        radix(h, 16)
+    } else if let Some(b) = digits.strip_prefix("0b") {
+        radix(b, 2)
+    } else if digits.len() > 1 && digits.starts_with('0') && digits.bytes().all(|c| c.is_ascii_digit()) {
+        radix(&digits, 8)
+    } else {
+        None
+    };
+    if let Some(v) = int {
+        return v;
+    }
+    let looks_numeric = digits.bytes().next().is_some_and(|c| c.is_ascii_digit() || c == b'.')
+        && digits.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'-' | b'+'));
+    if looks_numeric && let Some(n) = Num::parse(&t.replace('_', "")) {
+        return Val::num(n);
+    }
+    Val::string(t)
 }
