@@ -23,9 +23,9 @@ use tfplugin::value::encode_json;
 
 use crate::config::Config;
 use crate::error::{Error, check};
-use crate::lang::Scope;
 use crate::instance::{proposed_new, resource_config, set_instance};
 use crate::journal::{Entry, Journal};
+use crate::lang::Scope;
 use crate::plan::{Action, Change, Plan};
 use crate::providers::Providers;
 use crate::state::{Instance, ResourceState, State};

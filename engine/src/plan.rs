@@ -14,9 +14,9 @@ use tfplugin::value::encode_json;
 
 use crate::config::{Config, Mode, Resource};
 use crate::error::{Error, check, check_resource};
-use crate::lang::{Scope, eval};
 use crate::graph;
 use crate::instance::{address, ignore_changes, instances, proposed_new, resource_config, set_instance};
+use crate::lang::{Scope, eval};
 use crate::providers::{Providers, config_key};
 use crate::state::State;
 use crate::variables::VarArg;

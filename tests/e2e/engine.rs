@@ -105,7 +105,7 @@ fn errors_name_the_file_and_line() {
             &format!(
                 "resource \"aigw_cache\" \"c\" {{\n  account_id = \"{ACCOUNT}\"\n  gateway_id = \"g\"\n  ttl = [1]\n}}\n"
             ),
-            "main.tf:13:9: aigw_cache.c.ttl: a list is not a valid \"number\"",
+            "main.tf:13:9: aigw_cache.c.ttl: number required",
         ),
         (
             &format!(

@@ -80,7 +80,10 @@ fn recorded() -> Vec<Value> {
     let corpus = corpus();
     let exprs: Vec<(String, bool)> =
         cases.iter().map(|c| (c["expr"].as_str().unwrap().to_string(), c.get("error").is_some())).collect();
-    assert_eq!(exprs, corpus, "tests/lang/corpus.txt changed: run scripts/lang-oracle.py to record Terraform's answers");
+    assert_eq!(
+        exprs, corpus,
+        "tests/lang/corpus.txt changed: run scripts/lang-oracle.py to record Terraform's answers"
+    );
     assert!(cases.len() >= 400, "the corpus holds {} expressions", cases.len());
     cases
 }
@@ -96,7 +99,12 @@ fn every_expression_has_terraforms_value_and_type() {
         .collect();
     let d = workdir(&outputs);
     let out = aigw(d.path(), &["apply", "-auto-approve", "-input=false"]);
-    assert!(out.status.success(), "aigw apply failed:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "aigw apply failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = aigw(d.path(), &["output", "-json"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let got: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -109,12 +117,19 @@ fn every_expression_has_terraforms_value_and_type() {
             _ => false,
         };
         if !ok {
-            let theirs = if c.get("null").is_some() { "null".to_string() } else { format!("{} : {}", c["value"], c["type"]) };
+            let theirs =
+                if c.get("null").is_some() { "null".to_string() } else { format!("{} : {}", c["value"], c["type"]) };
             let mine = mine.map_or("null".to_string(), |m| format!("{} : {}", m["value"], m["type"]));
             wrong.push(format!("{}\n  terraform: {theirs}\n  aigw:      {mine}", c["expr"].as_str().unwrap()));
         }
     }
-    assert!(wrong.is_empty(), "{} of {} expressions differ from Terraform:\n{}", wrong.len(), cases.len(), wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "{} of {} expressions differ from Terraform:\n{}",
+        wrong.len(),
+        cases.len(),
+        wrong.join("\n")
+    );
 }
 
 #[test]

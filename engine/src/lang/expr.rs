@@ -314,11 +314,18 @@ impl<'a> Eval<'a> {
                     out.unknown = true;
                     None
                 } else if k.is_null() {
-                    return Err("Invalid object key: key expression in 'for' expression must not produce a null value".into());
+                    return Err(
+                        "Invalid object key: key expression in 'for' expression must not produce a null value".into()
+                    );
                 } else {
                     match convert(k, &Type::String) {
                         Ok(Val { v: Value::String(s), .. }) => Some(s),
-                        _ => return Err("Invalid object key: the key expression produced an invalid result: string required".into()),
+                        _ => {
+                            return Err(
+                                "Invalid object key: the key expression produced an invalid result: string required"
+                                    .into(),
+                            );
+                        }
                     }
                 }
             }
@@ -432,7 +439,9 @@ pub fn get_attr(v: Val, name: &str) -> Result<Val, String> {
     let s = v.sensitive;
     match v.v {
         Value::Unknown(_) => Ok(Val::unknown(member_type(&v.ty, name)).mark(s)),
-        Value::Null => Err(format!("Attempt to get attribute from null value: this value is null, so it does not have an attribute named {name:?}")),
+        Value::Null => Err(format!(
+            "Attempt to get attribute from null value: this value is null, so it does not have an attribute named {name:?}"
+        )),
         Value::Object(mut m) => match m.remove(name) {
             Some(x) => Ok(Val::of(x, member_type(&v.ty, name)).mark(s)),
             None => Err(format!("Unsupported attribute: this object does not have an attribute named {name:?}")),
@@ -445,7 +454,10 @@ pub fn get_attr(v: Val, name: &str) -> Result<Val, String> {
             "Unsupported attribute: can't access attributes on a {}; did you mean to access attribute {name:?} for a specific element, or across all elements with [*]?",
             kind(&v.ty)
         )),
-        _ => Err(format!("Unsupported attribute: can't access attributes on a primitive-typed value ({})", types::name(&v.ty))),
+        _ => Err(format!(
+            "Unsupported attribute: can't access attributes on a primitive-typed value ({})",
+            types::name(&v.ty)
+        )),
     }
 }
 
@@ -555,7 +567,11 @@ fn condition(c: Val) -> Result<Option<bool>, String> {
 fn iterate(coll: Val) -> Result<Option<Vec<(Val, Val)>>, String> {
     let s = coll.sensitive;
     Ok(Some(match coll.v {
-        Value::Null => return Err("Iteration over null value: a null value cannot be used as the collection in a 'for' expression".into()),
+        Value::Null => {
+            return Err(
+                "Iteration over null value: a null value cannot be used as the collection in a 'for' expression".into(),
+            );
+        }
         Value::Unknown(_) => return Ok(None),
         Value::List(x) | Value::Tuple(x) => x
             .into_iter()

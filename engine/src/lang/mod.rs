@@ -128,13 +128,19 @@ impl Scope {
             ty => self.resources.get(ty).and_then(|n| n.get(name)).map(|v| (v, false)),
         };
         found.ok_or_else(|| match root {
-            "var" => format!("reference to undeclared var.{name}: an input variable named {name:?} has not been declared"),
-            "local" => format!("reference to undeclared local.{name}: a local value named {name:?} has not been declared"),
+            "var" => {
+                format!("reference to undeclared var.{name}: an input variable named {name:?} has not been declared")
+            }
+            "local" => {
+                format!("reference to undeclared local.{name}: a local value named {name:?} has not been declared")
+            }
             "each" | "count" | "self" => format!("reference to {root}.{name} where {root} is not available"),
             ty if !ty.contains('_') && !self.resources.contains_key(ty) => {
                 format!("reference to undeclared {ty}.{name}: there is no variable named {ty:?}")
             }
-            ty => format!("reference to undeclared {ty}.{name}: a managed resource {ty:?} {name:?} has not been declared"),
+            ty => {
+                format!("reference to undeclared {ty}.{name}: a managed resource {ty:?} {name:?} has not been declared")
+            }
         })
     }
 }
@@ -159,9 +165,25 @@ pub fn output(o: &crate::config::Output, scope: &Scope) -> Result<Val, String> {
     Ok(v)
 }
 
-/// Converts a value to a schema type, as Terraform does.
+/// Converts a value to a schema type, as Terraform does: an object
+/// attribute a configuration leaves out is null (the provider decides
+/// whether that is allowed).
 pub fn convert(v: Value, ty: &Type) -> Result<Value, String> {
-    types::convert(Val::infer(v), ty).map(|v| v.v)
+    types::convert(Val::infer(v), &all_optional(ty)).map(|v| v.v)
+}
+
+fn all_optional(t: &Type) -> Type {
+    match t {
+        Type::List(e) => Type::list(all_optional(e)),
+        Type::Set(e) => Type::set(all_optional(e)),
+        Type::Map(e) => Type::map(all_optional(e)),
+        Type::Tuple(ts) => Type::Tuple(ts.iter().map(all_optional).collect()),
+        Type::Object { attrs, .. } => Type::Object {
+            attrs: attrs.iter().map(|(k, v)| (k.clone(), all_optional(v))).collect(),
+            optional: attrs.keys().cloned().collect(),
+        },
+        other => other.clone(),
+    }
 }
 
 /// A known value as hcl-rs holds it (unknowns and nulls become null).

@@ -47,7 +47,8 @@ pub fn binary(op: BinaryOperator, l: Val, r: Val) -> Result<Val, String> {
         _ => {
             let a = operand(l, &Type::Number, "left operand")?;
             let b = operand(r, &Type::Number, "right operand")?;
-            let ty = if matches!(op, B::Plus | B::Minus | B::Mul | B::Div | B::Mod) { Type::Number } else { Type::Bool };
+            let ty =
+                if matches!(op, B::Plus | B::Minus | B::Mul | B::Div | B::Mod) { Type::Number } else { Type::Bool };
             let (Some(a), Some(b)) = (a, b) else {
                 return Ok(Val::unknown(ty).mark(s));
             };
@@ -130,9 +131,11 @@ pub fn values_equal(a: &Value, b: &Value) -> Option<bool> {
         (Value::Unknown(_), _) | (_, Value::Unknown(_)) => None,
         (Value::Null, Value::Null) => Some(true),
         (Value::Null, _) | (_, Value::Null) => Some(false),
-        (Value::Number(x), Value::Number(y)) => {
-            Some(Num::from_number(x).zip(Num::from_number(y)).is_some_and(|(a, b)| a.partial_cmp(&b) == Some(std::cmp::Ordering::Equal)))
-        }
+        (Value::Number(x), Value::Number(y)) => Some(
+            Num::from_number(x)
+                .zip(Num::from_number(y))
+                .is_some_and(|(a, b)| a.partial_cmp(&b) == Some(std::cmp::Ordering::Equal)),
+        ),
         (Value::List(x) | Value::Set(x) | Value::Tuple(x), Value::List(y) | Value::Set(y) | Value::Tuple(y)) => {
             if x.len() != y.len() {
                 return Some(false);

@@ -1,7 +1,6 @@
 use super::*;
 use tfplugin::Type;
 
-
 fn expr(s: &str) -> Expression {
     hcl::parse(&format!("x = {s}")).unwrap().attributes().next().unwrap().expr().clone()
 }
@@ -82,10 +81,7 @@ fn decisions_on_unknown_values_are_unknown() {
     let l = Scope {
         vars: [(
             "gws".to_string(),
-            Value::Tuple(vec![
-                Value::object([("id", Value::from("a"))]),
-                Value::object([("id", Value::from("b"))]),
-            ]),
+            Value::Tuple(vec![Value::object([("id", Value::from("a"))]), Value::object([("id", Value::from("b"))])]),
         )]
         .into_iter()
         .collect(),
@@ -99,8 +95,7 @@ fn decisions_on_unknown_values_are_unknown() {
 #[test]
 fn conversion_follows_the_schema() {
     let ty = Type::object([("n", Type::Number), ("s", Type::String), ("l", Type::list(Type::String))]);
-    let v =
-        Value::object([("n", Value::from("5")), ("s", Value::int(3)), ("l", Value::Tuple(vec![Value::from("a")]))]);
+    let v = Value::object([("n", Value::from("5")), ("s", Value::int(3)), ("l", Value::Tuple(vec![Value::from("a")]))]);
     let c = convert(v, &ty).unwrap();
     assert_eq!(c.attr("n"), &Value::int(5));
     assert_eq!(c.attr("s"), &Value::from("3"));

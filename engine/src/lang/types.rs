@@ -212,6 +212,7 @@ fn convert_inner(v: Val, want: &Type) -> Result<Val, String> {
 fn mismatch(have: &Type, want: &Type) -> String {
     match (have, want) {
         (_, Type::List(_) | Type::Set(_)) => format!("{} required", friendly(want).replace("list", "list of")),
+        (_, Type::String | Type::Number | Type::Bool) => format!("{} required", name(want)),
         _ => format!("{} required, but have {}", name(want), friendly(have)),
     }
     .replace("list of", "list of any single type")
@@ -233,11 +234,8 @@ pub fn seq(elems: Vec<Val>, want: &Type, set: bool) -> Result<Val, String> {
         sensitive |= c.sensitive;
         out.push(c.v);
     }
-    let (v, ty) = if set {
-        (Value::Set(set_order(out)), Type::set(target))
-    } else {
-        (Value::List(out), Type::list(target))
-    };
+    let (v, ty) =
+        if set { (Value::Set(set_order(out)), Type::set(target)) } else { (Value::List(out), Type::list(target)) };
     Ok(Val { v, ty, sensitive })
 }
 

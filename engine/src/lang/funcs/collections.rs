@@ -116,8 +116,8 @@ fn chunklist(a: Vec<Val>) -> Result<Val, String> {
 }
 
 fn coalesce(a: Vec<Val>) -> Result<Val, String> {
-    let ty = unify(&a.iter().map(|v| v.ty.clone()).collect::<Vec<_>>())
-        .ok_or("all arguments must have the same type")?;
+    let ty =
+        unify(&a.iter().map(|v| v.ty.clone()).collect::<Vec<_>>()).ok_or("all arguments must have the same type")?;
     for v in a {
         if v.is_unknown() {
             return Ok(Val::unknown(ty));
@@ -334,11 +334,7 @@ fn merge(a: Vec<Val>) -> Result<Val, String> {
             }
         }
     }
-    if maps {
-        types::map(out.into_iter().collect(), &Type::Dynamic)
-    } else {
-        Ok(object(out))
-    }
+    if maps { types::map(out.into_iter().collect(), &Type::Dynamic) } else { Ok(object(out)) }
 }
 
 fn one(a: Vec<Val>) -> Result<Val, String> {
@@ -373,7 +369,12 @@ fn range(a: Vec<Val>) -> Result<Val, String> {
     }
     let down = step.is_negative();
     if (down && limit > start) || (!down && limit < start) {
-        return Err(if down { "step must be positive for an increasing range" } else { "step must be negative for a decreasing range" }.into());
+        return Err(if down {
+            "step must be positive for an increasing range"
+        } else {
+            "step must be negative for a decreasing range"
+        }
+        .into());
     }
     let mut out = Vec::new();
     let mut x = start;

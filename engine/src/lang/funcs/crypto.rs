@@ -63,12 +63,15 @@ pub const SPECS: &[Spec] = &[
     f("rsadecrypt", &[p("ciphertext", P::Str), p("privatekey", P::Str)], Some(P::Str), |a| {
         use rsa::pkcs1::DecodeRsaPrivateKey;
         use rsa::pkcs8::DecodePrivateKey;
-        let data = STANDARD.decode(s(&a[0])).map_err(|_| "failed to decode input \"cipher_text\": cipher text must be base64-encoded".to_string())?;
+        let data = STANDARD
+            .decode(s(&a[0]))
+            .map_err(|_| "failed to decode input \"cipher_text\": cipher text must be base64-encoded".to_string())?;
         let pem = s(&a[1]);
         let key = rsa::RsaPrivateKey::from_pkcs1_pem(pem)
             .or_else(|_| rsa::RsaPrivateKey::from_pkcs8_pem(pem))
             .map_err(|_| "invalid private key: failed to parse key".to_string())?;
-        let out = key.decrypt(rsa::Pkcs1v15Encrypt, &data).map_err(|_| "failed to decrypt: decryption error".to_string())?;
+        let out =
+            key.decrypt(rsa::Pkcs1v15Encrypt, &data).map_err(|_| "failed to decrypt: decryption error".to_string())?;
         String::from_utf8(out).map(Val::string).map_err(|_| "the decrypted text is not valid UTF-8".into())
     }),
 ];

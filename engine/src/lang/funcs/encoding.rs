@@ -34,13 +34,12 @@ pub const SPECS: &[Spec] = &[
         Ok(Val::string(STANDARD.encode(text_encode(s(&a[0]), s(&a[1]))?)))
     }),
     f("textdecodebase64", &[p("source", P::Str), p("encoding", P::Str)], Some(P::Str), |a| {
-        let bytes = STANDARD.decode(s(&a[0])).map_err(|_| "the given value has an invalid base64 symbol".to_string())?;
+        let bytes =
+            STANDARD.decode(s(&a[0])).map_err(|_| "the given value has an invalid base64 symbol".to_string())?;
         text_decode(&bytes, s(&a[1])).map(Val::string)
     }),
     f("csvdecode", &[STR], None, csvdecode),
-    f("jsonencode", &[p("val", P::Any).nullable()], Some(P::Str), |a| {
-        json_text(&a[0].v, &a[0].ty).map(Val::string)
-    }),
+    f("jsonencode", &[p("val", P::Any).nullable()], Some(P::Str), |a| json_text(&a[0].v, &a[0].ty).map(Val::string)),
     f("jsondecode", &[STR], None, |a| {
         let j: serde_json::Value = serde_json::from_str(s(&a[0])).map_err(|e| format!("invalid JSON: {e}"))?;
         Ok(from_json(j))

@@ -30,11 +30,8 @@ pub const SPECS: &[Spec] = &[
     f("templatefile", &[PATH, p("vars", P::Any)], None, templatefile),
     f("abspath", &[PATH], Some(P::Str), |a| {
         let p = Path::new(s(&a[0]));
-        let abs = if p.is_absolute() {
-            p.to_path_buf()
-        } else {
-            std::env::current_dir().map_err(|e| e.to_string())?.join(p)
-        };
+        let abs =
+            if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().map_err(|e| e.to_string())?.join(p) };
         Ok(Val::string(slash(&clean(&abs))))
     }),
     f("dirname", &[PATH], Some(P::Str), |a| Ok(Val::string(dirname(s(&a[0]))))),
@@ -107,7 +104,9 @@ fn templatefile(a: Vec<Val>) -> Result<Val, String> {
         (Type::Map(_) | Type::Object { .. }, Value::Map(m) | Value::Object(m)) => {
             for (k, v) in m {
                 if !k.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-') {
-                    return Err(format!("invalid template variable name {k:?}: must start with a letter, followed by zero or more letters, digits, and underscores"));
+                    return Err(format!(
+                        "invalid template variable name {k:?}: must start with a letter, followed by zero or more letters, digits, and underscores"
+                    ));
                 }
                 scope.extra.insert(k, v);
             }

@@ -146,7 +146,7 @@ fn one(verb: char, v: &Verb, arg: &Val) -> Result<String, String> {
         'q' => quote(&string(arg, verb)?),
         't' => match convert(arg.clone(), &Type::Bool) {
             Ok(Val { v: Value::Bool(b), .. }) => b.to_string(),
-            _ => return Err(format!("unsupported value for \"%t\": bool required")),
+            _ => return Err("unsupported value for \"%t\": bool required".into()),
         },
         'd' | 'b' | 'o' | 'x' | 'X' => integer(verb, v, &number(arg, verb)?)?,
         'e' | 'E' | 'f' | 'g' | 'G' => float(verb, v, &number(arg, verb)?)?,
@@ -169,7 +169,8 @@ fn number(arg: &Val, verb: char) -> Result<Num, String> {
     if arg.is_null() {
         return Err(format!("unsupported value for \"%{verb}\": null value cannot be formatted"));
     }
-    let c = convert(arg.clone(), &Type::Number).map_err(|_| format!("unsupported value for \"%{verb}\": number required"))?;
+    let c = convert(arg.clone(), &Type::Number)
+        .map_err(|_| format!("unsupported value for \"%{verb}\": number required"))?;
     n(&c)
 }
 
@@ -274,7 +275,7 @@ fn general(a: f64, prec: Option<usize>, upper: bool) -> String {
     let nd = digits.len() as i32;
     let limit = match prec {
         None => 6,
-        Some(p) if p as i32 > nd && nd >= e + 1 => nd,
+        Some(p) if p as i32 > nd && nd > e => nd,
         Some(p) => p.max(1) as i32,
     };
     let text = if e < -4 || e >= limit {

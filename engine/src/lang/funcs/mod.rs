@@ -9,9 +9,9 @@ use std::sync::LazyLock;
 
 use tfplugin::{Type, Value};
 
+use super::Val;
 use super::number::Num;
 use super::types::{self, convert};
-use super::Val;
 
 mod collections;
 mod conversion;
@@ -153,7 +153,10 @@ pub fn call(name: &str, args: Vec<Val>) -> Result<Val, String> {
     for (i, a) in args.into_iter().enumerate() {
         let param = spec.params.get(i).copied().or(spec.variadic).ok_or("no such parameter")?;
         if a.is_null() && !param.null {
-            return Err(format!("Invalid function argument: invalid value for {:?} parameter: argument must not be null", param.name));
+            return Err(format!(
+                "Invalid function argument: invalid value for {:?} parameter: argument must not be null",
+                param.name
+            ));
         }
         let mut a = convert(a, &param.p.ty())
             .map_err(|e| format!("Invalid function argument: invalid value for {:?} parameter: {e}", param.name))?;
@@ -174,7 +177,9 @@ pub fn call(name: &str, args: Vec<Val>) -> Result<Val, String> {
 
 fn undefined(name: &str) -> String {
     if let Some((ns, _)) = name.rsplit_once("::") {
-        return format!("Call to unknown function: there is no function named {name:?} (namespace {ns:?} is not available to aigw)");
+        return format!(
+            "Call to unknown function: there is no function named {name:?} (namespace {ns:?} is not available to aigw)"
+        );
     }
     let close = names().into_iter().find(|n| strsim::levenshtein(n, name) <= 2);
     match close {

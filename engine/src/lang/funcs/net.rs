@@ -80,12 +80,19 @@ fn cidrsubnets(a: Vec<Val>) -> Result<Val, String> {
         }
         let new_len = len as i64 + nb;
         if new_len > bits as i64 {
-            return Err(format!("would extend prefix to {new_len} bits, which is too long for an IPv{} address", if bits == 32 { 4 } else { 6 }));
+            return Err(format!(
+                "would extend prefix to {new_len} bits, which is too long for an IPv{} address",
+                if bits == 32 { 4 } else { 6 }
+            ));
         }
         let size = 1u128 << (bits - new_len as u32);
         let start = next.div_ceil(size) * size;
         if start < next || start > end || start + (size - 1) > end {
-            return Err(format!("invalid value for \"newbits\" argument {}: not enough remaining address space for a subnet with a prefix of {new_len} bits after {}", i + 1, out.last().map_or(String::new(), |s: &String| s.clone())));
+            return Err(format!(
+                "invalid value for \"newbits\" argument {}: not enough remaining address space for a subnet with a prefix of {new_len} bits after {}",
+                i + 1,
+                out.last().map_or(String::new(), |s: &String| s.clone())
+            ));
         }
         out.push(format!("{}/{new_len}", addr(start, bits)));
         next = start + size;

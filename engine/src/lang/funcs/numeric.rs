@@ -19,7 +19,13 @@ pub const SPECS: &[Spec] = &[
         if !x.is_integer() || x.to_i64().is_none() {
             return Err("value must be a whole number, between -9223372036854775808 and 9223372036854775807".into());
         }
-        Ok(Val::int(if x.is_zero() { 0 } else if x.is_negative() { -1 } else { 1 }))
+        Ok(Val::int(if x.is_zero() {
+            0
+        } else if x.is_negative() {
+            -1
+        } else {
+            1
+        }))
     }),
     fv("max", &[], p("numbers", P::Num), Some(P::Num), |a| extreme(a, true)),
     fv("min", &[], p("numbers", P::Num), Some(P::Num), |a| extreme(a, false)),

@@ -15,9 +15,7 @@ const STR: Param = p("str", P::Str);
 pub const SPECS: &[Spec] = &[
     f("chomp", &[STR], Some(P::Str), |a| Ok(Val::string(chomp(s(&a[0]))))),
     f("endswith", &[STR, p("suffix", P::Str)], Some(P::Bool), |a| Ok(Val::bool(s(&a[0]).ends_with(s(&a[1]))))),
-    f("startswith", &[STR, p("prefix", P::Str)], Some(P::Bool), |a| {
-        Ok(Val::bool(s(&a[0]).starts_with(s(&a[1]))))
-    }),
+    f("startswith", &[STR, p("prefix", P::Str)], Some(P::Bool), |a| Ok(Val::bool(s(&a[0]).starts_with(s(&a[1]))))),
     f("strcontains", &[STR, p("substr", P::Str)], Some(P::Bool), |a| Ok(Val::bool(s(&a[0]).contains(s(&a[1]))))),
     f("indent", &[p("spaces", P::Num), STR], Some(P::Str), |a| {
         let pad = " ".repeat(int(&a[0], "spaces")?.max(0) as usize);
@@ -84,7 +82,11 @@ fn title(x: &str) -> String {
     let mut prev: Option<char> = None;
     for c in x.chars() {
         let sep = prev.is_none_or(|p| !(p.is_alphanumeric() || p == '_' || p == '\''));
-        if sep { out.extend(c.to_uppercase()) } else { out.push(c) }
+        if sep {
+            out.extend(c.to_uppercase())
+        } else {
+            out.push(c)
+        }
         prev = Some(c);
     }
     out

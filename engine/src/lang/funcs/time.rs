@@ -66,7 +66,9 @@ fn duration(text: &str) -> Result<chrono::Duration, String> {
     }
     let mut nanos: f64 = 0.0;
     while !rest.is_empty() {
-        let n = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).ok_or_else(|| format!("time: missing unit in duration {text:?}"))?;
+        let n = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(|| format!("time: missing unit in duration {text:?}"))?;
         let value: f64 = rest[..n].parse().map_err(|_| bad())?;
         rest = &rest[n..];
         let u = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
@@ -86,8 +88,20 @@ fn duration(text: &str) -> Result<chrono::Duration, String> {
     Ok(chrono::Duration::nanoseconds(if neg { -n } else { n }))
 }
 
-const MONTHS: [&str; 12] =
-    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
 const DAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 
 fn formatdate(spec: &str, t: &DateTime<FixedOffset>) -> Result<String, String> {

@@ -80,7 +80,9 @@ fn scalar(v: &Value, ind: usize) -> String {
         Value::Null | Value::Unknown(_) => "null".into(),
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => Num::from_number(n).map(|n| n.to_string()).unwrap_or_default(),
-        Value::String(s) if s.contains('\n') && !s.starts_with(' ') && s.chars().all(|c| c == '\n' || !c.is_control()) => {
+        Value::String(s)
+            if s.contains('\n') && !s.starts_with(' ') && s.chars().all(|c| c == '\n' || !c.is_control()) =>
+        {
             literal(s, ind + 2)
         }
         Value::String(s) => quoted(s),
@@ -208,14 +210,14 @@ fn resolve(t: &str) -> Val {
     match t {
         "" | "~" | "null" | "Null" | "NULL" => return Val::null(Type::Dynamic),
         "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => return Val::bool(true),
-        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => return Val::bool(false),
+        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+            return Val::bool(false);
+        }
         _ => {}
     }
     let digits = t.trim_start_matches(['-', '+']).replace('_', "");
     let neg = t.starts_with('-');
-    let radix = |s: &str, r: u32| {
-        i64::from_str_radix(s, r).ok().map(|i| Val::int(if neg { -i } else { i }))
-    };
+    let radix = |s: &str, r: u32| i64::from_str_radix(s, r).ok().map(|i| Val::int(if neg { -i } else { i }));
     let int = if let Some(h) = digits.strip_prefix("0x") {
         radix(h, 16)
     } else if let Some(b) = digits.strip_prefix("0b") {
