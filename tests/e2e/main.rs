@@ -23,6 +23,8 @@ mod reliability;
 mod aigw_test;
 // The language against Terraform's recorded answers (tests/lang).
 mod lang;
+// `aigw fmt` against terraform fmt's recorded answers (tests/fmt).
+mod fmt;
 // The engine's golden plans and errors (engine/testdata).
 mod golden;
 // `aigw dev` in a terminal.

@@ -34,6 +34,8 @@ pub fn try_format(src: &str) -> Result<String, String> {
         }
         out.push_str(&t.text);
     }
+    // Spaces before the end of the file are hclwrite's EOF token's: kept.
+    out.push_str(&src[src.trim_end_matches([' ', '\t']).len()..]);
     Ok(out)
 }
 
