@@ -85,6 +85,25 @@ def valid(tf, cases):
             c["type"] = o["type"]
 
 
+def planned(tf):
+    """Terraform's plan of the unknown-value corpus: after, after_unknown."""
+    cases = []
+    with open(os.path.join(LANG, "unknown.txt"), encoding="utf-8") as f:
+        cases = [{"expr": l.rstrip("\n")} for l in f if l.strip() and not l.startswith("#")]
+    d = workdir("".join(output_block(i, c["expr"]) for i, c in enumerate(cases)))
+    r = run(tf, d, "plan", "-input=false", "-out=p.tfplan")
+    if r.returncode != 0:
+        print(r.stderr[-4000:], file=sys.stderr)
+        sys.exit(1)
+    shown = json.loads(run(tf, d, "show", "-json", "p.tfplan").stdout)
+    shutil.rmtree(d)
+    for i, c in enumerate(cases):
+        o = shown["output_changes"][f"e{i:04d}"]
+        c["after"] = o.get("after")
+        c["after_unknown"] = o.get("after_unknown")
+    return cases
+
+
 def failing(tf, c):
     d = workdir(output_block(0, c["expr"]))
     r = run(tf, d, "apply", "-auto-approve", "-input=false")
@@ -118,7 +137,8 @@ def main():
     if not ok:
         sys.exit(1)
     with open(out, "w", encoding="utf-8") as f:
-        json.dump({"terraform": version, "cases": cases}, f, indent=1, ensure_ascii=False)
+        json.dump({"terraform": version, "cases": cases, "planned": planned(args.terraform)}, f, indent=1,
+                  ensure_ascii=False)
         f.write("\n")
     print(f"{len(cases)} cases ({len(errors)} errors) from terraform {version} -> {os.path.relpath(out, ROOT)}")
 

@@ -39,6 +39,20 @@ pub fn unknown_marks(v: &Value) -> Json {
     }
 }
 
+/// Terraform's `unknownAsBool` for outputs: `true` where unknown, `false`
+/// for known primitives and nulls, the shape of collections otherwise
+/// (objects and maps list only what is not `false`).
+fn unknown_as_bool(v: &Value) -> Json {
+    match v {
+        Value::Unknown(_) => Json::Bool(true),
+        Value::List(x) | Value::Set(x) | Value::Tuple(x) => Json::Array(x.iter().map(unknown_as_bool).collect()),
+        Value::Map(m) | Value::Object(m) => Json::Object(
+            m.iter().map(|(k, v)| (k.clone(), unknown_as_bool(v))).filter(|(_, b)| *b != Json::Bool(false)).collect(),
+        ),
+        _ => Json::Bool(false),
+    }
+}
+
 /// The schema's sensitive attributes that are set in `v`.
 fn sensitive_marks(schema: &Schema, v: &Value) -> Json {
     if v.is_null() {
@@ -149,7 +163,7 @@ pub fn plan_json(plan: &Plan, state: &State, provider_of: &dyn Fn(&str) -> Strin
                 "actions": [action],
                 "before": before,
                 "after": known(v),
-                "after_unknown": !v.is_wholly_known(),
+                "after_unknown": if v.is_wholly_known() { Json::Bool(false) } else { unknown_as_bool(v) },
                 "before_sensitive": sensitive,
                 "after_sensitive": sensitive,
             }),

@@ -173,6 +173,7 @@ impl Run {
         scope.sensitive_vars = cfg.variables.iter().filter(|(_, v)| v.sensitive).map(|(k, _)| k.clone()).collect();
         scope.extra.insert("path".into(), path_value(dir));
         scope.extra.insert("terraform".into(), terraform_value(dir, opts.state_path.is_some()));
+        scope.planning = true;
         crate::graph::sorted(&cfg)?;
         let (mut state, lock, pending) = load_state(&store, &opts.lock)?;
         let providers = Providers::start(&cfg, &state, &scope, &opts.provider_overrides).await?;

@@ -34,10 +34,13 @@ fn fmt_writes_what_terraform_fmt_writes() {
         let mine = std::fs::read(d.path().join(n)).unwrap();
         let theirs = std::fs::read(fmt_dir().join("terraform").join(n)).unwrap();
         if mine != theirs {
-            let diff = similar::TextDiff::from_lines(&String::from_utf8_lossy(&theirs).into_owned(), &String::from_utf8_lossy(&mine).into_owned())
-                .unified_diff()
-                .header("terraform fmt", "aigw fmt")
-                .to_string();
+            let diff = similar::TextDiff::from_lines(
+                &String::from_utf8_lossy(&theirs).into_owned(),
+                &String::from_utf8_lossy(&mine).into_owned(),
+            )
+            .unified_diff()
+            .header("terraform fmt", "aigw fmt")
+            .to_string();
             differ.push(format!("{n}:\n{diff}"));
         }
     }

@@ -158,3 +158,32 @@ fn every_expression_terraform_refuses_is_refused() {
     });
     assert!(accepted.is_empty(), "aigw accepted what Terraform refuses:\n{}", accepted.join("\n"));
 }
+
+#[test]
+fn unknown_values_are_planned_as_terraform_plans_them() {
+    let text = std::fs::read_to_string(lang_dir().join("terraform-1.11.json")).unwrap();
+    let rec: Value = serde_json::from_str(&text).unwrap();
+    let cases = rec["planned"].as_array().unwrap();
+    let outputs: String = cases.iter().enumerate().map(|(i, c)| output_block(i, c["expr"].as_str().unwrap())).collect();
+    let d = workdir(&outputs);
+    let out = aigw(d.path(), &["plan", "-input=false", "-out=p.tfplan"]);
+    assert!(out.status.success(), "aigw plan failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    let out = aigw(d.path(), &["show", "-json", "p.tfplan"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let shown: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut wrong = Vec::new();
+    for (i, c) in cases.iter().enumerate() {
+        let o = &shown["output_changes"][format!("e{i:04}")];
+        if !same(&o["after"], &c["after"]) || o["after_unknown"] != c["after_unknown"] {
+            wrong.push(format!(
+                "{}\n  terraform: after {} unknown {}\n  aigw:      after {} unknown {}",
+                c["expr"].as_str().unwrap(),
+                c["after"],
+                c["after_unknown"],
+                o["after"],
+                o["after_unknown"]
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{} of {} planned values differ:\n{}", wrong.len(), cases.len(), wrong.join("\n"));
+}

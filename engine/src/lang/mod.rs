@@ -92,6 +92,9 @@ pub struct Scope {
     pub extra: BTreeMap<String, Value>,
     /// Variables declared `sensitive`: what reads them is sensitive.
     pub sensitive_vars: std::collections::BTreeSet<String>,
+    /// Planning: impure functions (`timestamp`, `uuid`, `bcrypt`) are not
+    /// known until apply, as in Terraform.
+    pub planning: bool,
 }
 
 impl Scope {

@@ -12,6 +12,8 @@ use crate::lang::ops::equals;
 use crate::lang::types::{self, convert, seq, unify};
 
 const LIST: Param = p("list", P::Any);
+/// A collection whose unknown elements the function passes through.
+const PARTS: Param = p("list", P::Any).unknowns();
 const ANY_LIST: P = P::List(&P::Any);
 
 pub const SPECS: &[Spec] = &[
@@ -34,11 +36,12 @@ pub const SPECS: &[Spec] = &[
         }
         list(out, e)
     }),
-    f("element", &[LIST, p("index", P::Num)], None, element),
-    f("flatten", &[LIST], None, |a| {
+    f("element", &[PARTS, p("index", P::Num)], None, element),
+    f("flatten", &[PARTS], None, |a| {
         let mut out = Vec::new();
-        flatten(a.into_iter().next().ok_or("a list is required")?, &mut out)?;
-        Ok(tuple(out))
+        let l = a.into_iter().next().ok_or("a list is required")?;
+        let known = !l.is_unknown() && flatten(l, &mut out)?;
+        Ok(if known { tuple(out) } else { Val::unknown(Type::Dynamic) })
     }),
     f("index", &[LIST, p("value", P::Any)], Some(P::Num), |a| {
         let mut a = a.into_iter();
@@ -50,14 +53,14 @@ pub const SPECS: &[Spec] = &[
         Ok(Val::int(i as i64))
     }),
     f("keys", &[p("inputMap", P::Any).unknowns()], None, keys),
-    f("values", &[p("mapping", P::Any)], None, values),
+    f("values", &[p("mapping", P::Any).unknowns()], None, values),
     f("length", &[p("value", P::Any).unknowns()], Some(P::Num), length),
     fv("lookup", &[p("inputMap", P::Any), p("key", P::Str)], p("default", P::Any).unknowns(), None, lookup),
     f("matchkeys", &[p("values", ANY_LIST), p("keys", ANY_LIST), p("searchset", ANY_LIST)], None, matchkeys),
     fv("merge", &[], p("maps", P::Any).nullable().unknowns(), None, merge),
     f("one", &[LIST], None, one),
     fv("range", &[], p("params", P::Num), Some(P::List(&P::Num)), range),
-    f("reverse", &[LIST], None, reverse),
+    f("reverse", &[PARTS], None, reverse),
     fv("setintersection", &[p("first_set", P::Set(&P::Any))], p("other_sets", P::Set(&P::Any)), None, |a| {
         set_op(a, |acc, x| acc.into_iter().filter(|e| x.iter().any(|y| same(e, y))).collect())
     }),
@@ -71,7 +74,7 @@ pub const SPECS: &[Spec] = &[
         set_op(a, |acc, x| acc.into_iter().filter(|e| !x.iter().any(|y| same(e, y))).collect())
     }),
     fv("setproduct", &[], p("sets", P::Any), None, setproduct),
-    f("slice", &[LIST, p("start_index", P::Num), p("end_index", P::Num)], None, slice),
+    f("slice", &[PARTS, p("start_index", P::Num), p("end_index", P::Num)], None, slice),
     f("sort", &[p("list", P::List(&P::Str))], Some(P::List(&P::Str)), |a| {
         let mut xs = strings(a.into_iter().next().ok_or("a list is required")?, "list")?;
         xs.sort();
@@ -198,6 +201,9 @@ fn contains(a: Vec<Val>) -> Result<Val, String> {
 fn element(a: Vec<Val>) -> Result<Val, String> {
     let i = int(&a[1], "index")?;
     let l = first(a)?;
+    if l.is_unknown() {
+        return Ok(Val::unknown(types::element_type(&l.ty, 0)));
+    }
     if !matches!(l.ty, Type::List(_) | Type::Tuple(_)) {
         return Err("cannot read elements from a value that is not a list or tuple".into());
     }
@@ -213,19 +219,27 @@ fn element(a: Vec<Val>) -> Result<Val, String> {
     xs.into_iter().nth(i as usize).ok_or_else(|| "index out of range".into())
 }
 
-fn flatten(v: Val, out: &mut Vec<Val>) -> Result<(), String> {
+/// Flattens into `out`; `false` when an unknown might be a list, so the
+/// result's length is not known.
+fn flatten(v: Val, out: &mut Vec<Val>) -> Result<bool, String> {
     if v.is_unknown() {
-        return Err("cannot flatten a list containing unknown values".into());
+        if matches!(v.ty, Type::String | Type::Number | Type::Bool) {
+            out.push(v);
+            return Ok(true);
+        }
+        return Ok(false);
     }
     match v.ty {
         Type::List(_) | Type::Tuple(_) | Type::Set(_) if !v.is_null() => {
             for x in elems(v) {
-                flatten(x, out)?;
+                if !flatten(x, out)? {
+                    return Ok(false);
+                }
             }
         }
         _ => out.push(v),
     }
-    Ok(())
+    Ok(true)
 }
 
 fn keys(a: Vec<Val>) -> Result<Val, String> {
@@ -243,6 +257,9 @@ fn keys(a: Vec<Val>) -> Result<Val, String> {
 
 fn values(a: Vec<Val>) -> Result<Val, String> {
     let m = first(a)?;
+    if m.is_unknown() {
+        return Ok(Val::unknown(Type::Dynamic));
+    }
     match &m.ty {
         Type::Object { .. } => Ok(tuple(elems(m))),
         Type::Map(e) => {
@@ -390,6 +407,9 @@ fn range(a: Vec<Val>) -> Result<Val, String> {
 
 fn reverse(a: Vec<Val>) -> Result<Val, String> {
     let l = first(a)?;
+    if l.is_unknown() {
+        return Ok(Val::unknown(l.ty));
+    }
     match l.ty.clone() {
         Type::List(e) => {
             let mut xs = elems(l);
@@ -441,6 +461,9 @@ fn slice(a: Vec<Val>) -> Result<Val, String> {
     let end = int(&a[2], "end_index")?;
     let l = first(a)?;
     let ty = l.ty.clone();
+    if l.is_unknown() {
+        return Ok(Val::unknown(ty));
+    }
     if !matches!(ty, Type::List(_) | Type::Tuple(_)) {
         return Err("must be a list or tuple value".into());
     }
