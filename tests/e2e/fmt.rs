@@ -35,8 +35,8 @@ fn fmt_writes_what_terraform_fmt_writes() {
         let theirs = std::fs::read(fmt_dir().join("terraform").join(n)).unwrap();
         if mine != theirs {
             let diff = similar::TextDiff::from_lines(
-                &String::from_utf8_lossy(&theirs).into_owned(),
-                &String::from_utf8_lossy(&mine).into_owned(),
+                String::from_utf8_lossy(&theirs).into_owned(),
+                String::from_utf8_lossy(&mine).into_owned(),
             )
             .unified_diff()
             .header("terraform fmt", "aigw fmt")

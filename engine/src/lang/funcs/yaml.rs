@@ -19,12 +19,12 @@ pub fn encode(v: &Value) -> String {
         Value::Map(m) | Value::Object(m) if !m.is_empty() => map(m, 0, &mut out, false),
         Value::List(x) | Value::Set(x) | Value::Tuple(x) if !x.is_empty() => seq(x, 0, &mut out, false),
         Value::String(_) | Value::Map(_) | Value::Object(_) | Value::List(_) | Value::Set(_) | Value::Tuple(_) => {
-            out.push_str(&scalar(v, 0));
+            out.push_str(&scalar(v, 0, 0));
             out.push('\n');
         }
         // A plain top-level scalar ends its document explicitly.
         other => {
-            out.push_str(&scalar(other, 0));
+            out.push_str(&scalar(other, 0, 0));
             out.push_str("\n...\n");
         }
     }
@@ -50,7 +50,8 @@ fn map(m: &BTreeMap<String, Value>, ind: usize, out: &mut String, mut inline: bo
             }
             other => {
                 out.push(' ');
-                out.push_str(&scalar(other, ind));
+                let col = ind + quoted(k).chars().count() + 2;
+                out.push_str(&scalar(other, ind, col));
                 out.push('\n');
             }
         }
@@ -68,14 +69,15 @@ fn seq(xs: &[Value], ind: usize, out: &mut String, mut inline: bool) {
             Value::Map(m) | Value::Object(m) if !m.is_empty() => map(m, ind + 2, out, true),
             Value::List(ys) | Value::Set(ys) | Value::Tuple(ys) if !ys.is_empty() => seq(ys, ind + 2, out, true),
             other => {
-                out.push_str(&scalar(other, ind));
+                out.push_str(&scalar(other, ind, ind + 2));
                 out.push('\n');
             }
         }
     }
 }
 
-fn scalar(v: &Value, ind: usize) -> String {
+/// A scalar at indent `ind`, starting at column `col`.
+fn scalar(v: &Value, ind: usize, col: usize) -> String {
     match v {
         Value::Null | Value::Unknown(_) => "null".into(),
         Value::Bool(b) => b.to_string(),
@@ -85,7 +87,7 @@ fn scalar(v: &Value, ind: usize) -> String {
         {
             literal(s, ind + 2)
         }
-        Value::String(s) => quoted(s),
+        Value::String(s) => fold(&quoted(s), col, ind + 2),
         Value::Map(_) | Value::Object(_) => "{}".into(),
         _ => "[]".into(),
     }
@@ -111,6 +113,31 @@ fn literal(s: &str, ind: usize) -> String {
     }
     for _ in 1..trailing {
         out.push('\n');
+    }
+    out
+}
+
+/// go-yaml's folding of a double-quoted scalar: past column 80, a single
+/// space becomes a line break and the continuation is indented.
+fn fold(q: &str, mut col: usize, indent: usize) -> String {
+    let chars: Vec<char> = q.chars().collect();
+    let mut out = String::with_capacity(q.len());
+    let mut prev_space = false;
+    for (i, &c) in chars.iter().enumerate() {
+        // The quotes are the first and last characters.
+        if c == ' ' && !prev_space && col > 80 && i > 1 && i + 2 < chars.len() {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent));
+            if chars.get(i + 1) == Some(&' ') {
+                out.push('\\');
+            }
+            col = indent;
+            prev_space = true;
+            continue;
+        }
+        prev_space = c == ' ';
+        out.push(c);
+        col += 1;
     }
     out
 }
