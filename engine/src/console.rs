@@ -20,6 +20,7 @@ impl Console {
         let cfg = Config::load(dir)?;
         let mut scope = Scope { vars: crate::variables::values(&cfg, var_args)?, ..Scope::default() };
         scope.sensitive_vars = cfg.variables.iter().filter(|(_, v)| v.sensitive).map(|(k, _)| k.clone()).collect();
+        scope.var_types = crate::variables::types(&cfg);
         scope.extra.insert("path".into(), crate::run::path_value(dir));
         scope.extra.insert("terraform".into(), crate::run::terraform_value(dir, false));
         let state = crate::run::read_state(store)?;
@@ -48,6 +49,13 @@ impl Console {
         let body = crate::config::parse("<console-input>", &format!("x = {line}\n")).map_err(|e| e.to_string())?;
         let expr =
             body.attributes().next().map(|a| a.expr().clone()).ok_or_else(|| "expected an expression".to_string())?;
+        // `type(x)` is the console's own function, as in Terraform.
+        if let hcl::Expression::FuncCall(f) = &expr
+            && f.name.to_string() == "type"
+            && let [arg] = f.args.as_slice()
+        {
+            return crate::lang::eval_typed(arg, &self.scope).map(|v| crate::lang::types::name(&v.ty));
+        }
         crate::lang::eval(&expr, &self.scope).map(|v| format(&v, 0))
     }
 }

@@ -171,6 +171,7 @@ impl Run {
         let store = crate::backend::open_store(&cfg, opts.state_path.as_deref())?;
         let mut scope = Scope { vars: crate::variables::values(&cfg, &opts.var_args)?, ..Scope::default() };
         scope.sensitive_vars = cfg.variables.iter().filter(|(_, v)| v.sensitive).map(|(k, _)| k.clone()).collect();
+        scope.var_types = crate::variables::types(&cfg);
         scope.extra.insert("path".into(), path_value(dir));
         scope.extra.insert("terraform".into(), terraform_value(dir, opts.state_path.is_some()));
         scope.planning = true;
@@ -202,6 +203,7 @@ impl Run {
             vars: self.scope.vars.clone(),
             locals: self.scope.locals.clone(),
             sensitive_vars: self.scope.sensitive_vars.clone(),
+            var_types: self.scope.var_types.clone(),
             ..Scope::default()
         };
         for k in ["path", "terraform"] {

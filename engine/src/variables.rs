@@ -146,6 +146,17 @@ fn read_file(cfg: &Config, path: &Path, out: &mut BTreeMap<String, (Value, Loc)>
     Ok(())
 }
 
+/// Every declared variable's type constraint (`any` where none is given).
+pub fn types(cfg: &Config) -> BTreeMap<String, Type> {
+    cfg.variables
+        .iter()
+        .map(|(n, d)| {
+            let t = d.type_expr.as_ref().and_then(|t| type_of(t).ok()).unwrap_or(Type::Dynamic);
+            (n.clone(), crate::lang::types::concrete(&t))
+        })
+        .collect()
+}
+
 /// `var.*`: every declared variable's value, typed and validated.
 pub fn values(cfg: &Config, args: &[VarArg]) -> Result<BTreeMap<String, Value>, Error> {
     let mut given = given(cfg, args)?;
@@ -172,10 +183,60 @@ pub fn values(cfg: &Config, args: &[VarArg]) -> Result<BTreeMap<String, Value>, 
         }
         let value = convert(value, &ty)
             .map_err(|m| Error::config(&loc, format!("invalid value for variable {name:?}: {m}")))?;
+        let value = match &decl.type_expr {
+            Some(t) => defaults(t, value).map_err(|m| Error::config(&decl.loc, format!("variable {name:?}: {m}")))?,
+            None => value,
+        };
         validate(name, decl, &value)?;
         out.insert(name.clone(), value);
     }
     Ok(out)
+}
+
+/// Fills the defaults of `optional(type, default)` attributes that a
+/// value leaves null, through collections, as Terraform does.
+fn defaults(t: &Expression, v: Value) -> Result<Value, String> {
+    let Expression::FuncCall(f) = t else { return Ok(v) };
+    let arg = f.args.first();
+    Ok(match (f.name.to_string().as_str(), v, arg) {
+        ("list" | "set" | "tuple", Value::List(x), Some(e)) => Value::List(each(e, x)?),
+        ("list" | "set" | "tuple", Value::Set(x), Some(e)) => Value::Set(crate::lang::types::set_order(each(e, x)?)),
+        ("map", Value::Map(m), Some(e)) => {
+            Value::Map(m.into_iter().map(|(k, x)| Ok((k, defaults(e, x)?))).collect::<Result<_, String>>()?)
+        }
+        ("object", Value::Object(mut m), Some(Expression::Object(attrs))) => {
+            for (k, at) in attrs {
+                let k = k.to_string().trim_matches('"').to_string();
+                let Some(x) = m.remove(&k) else { continue };
+                let x = match at {
+                    Expression::FuncCall(o) if o.name.to_string() == "optional" && o.args.len() == 2 && x.is_null() => {
+                        let d = eval(&o.args[1], &Scope::default())?;
+                        convert(d, &type_of(&o.args[0])?).map_err(|e| format!("default for {k:?}: {e}"))?
+                    }
+                    Expression::FuncCall(o) if o.name.to_string() == "optional" => match o.args.first() {
+                        Some(inner) => defaults(inner, x)?,
+                        None => x,
+                    },
+                    other => defaults(other, x)?,
+                };
+                // A default may itself hold objects with defaults.
+                let x = match at {
+                    Expression::FuncCall(o) if o.name.to_string() == "optional" => match o.args.first() {
+                        Some(inner) => defaults(inner, x)?,
+                        None => x,
+                    },
+                    _ => x,
+                };
+                m.insert(k, x);
+            }
+            Value::Object(m)
+        }
+        (_, v, _) => v,
+    })
+}
+
+fn each(e: &Expression, xs: Vec<Value>) -> Result<Vec<Value>, String> {
+    xs.into_iter().map(|x| defaults(e, x)).collect()
 }
 
 /// Runs a variable's `validation` blocks against its value.

@@ -48,3 +48,21 @@ variable "vnull" {
   type    = string
   default = null
 }
+
+variable "vopt" {
+  type = object({
+    name  = string
+    ttl   = optional(number, 60)
+    tags  = optional(list(string), [])
+    inner = optional(object({ on = optional(bool, true) }), {})
+  })
+  default = { name = "a" }
+}
+
+variable "vopts" {
+  type = map(object({
+    limit  = number
+    window = optional(number, 60)
+  }))
+  default = { a = { limit = 1 }, b = { limit = 2, window = 10 } }
+}

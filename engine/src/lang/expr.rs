@@ -108,24 +108,34 @@ impl<'a> Eval<'a> {
             (false, _) => (None, ops),
         };
         let (mut cur, sensitive) = self.scope.root(root, name)?;
+        let mut ty = self.scope.declared(root, name).cloned();
         let mut done = 0;
         for op in rest {
-            let next = match (op, cur) {
-                (TraversalOperator::GetAttr(a), Value::Object(m) | Value::Map(m)) => m.get(a.as_str()),
+            let (next, key) = match (op, cur) {
+                (TraversalOperator::GetAttr(a), Value::Object(m) | Value::Map(m)) => (m.get(a.as_str()), None),
                 (TraversalOperator::Index(ix), _) => {
                     let k = self.expr(ix)?;
-                    element_ref(cur, &k)
+                    (element_ref(cur, &k), Some(k))
                 }
-                (TraversalOperator::LegacyIndex(i), Value::List(x) | Value::Tuple(x)) => x.get(*i as usize),
-                _ => None,
+                (TraversalOperator::LegacyIndex(i), Value::List(x) | Value::Tuple(x)) => (x.get(*i as usize), None),
+                _ => (None, None),
             };
-            match next {
-                Some(n) => cur = n,
-                None => break,
-            }
+            let Some(n) = next else { break };
+            ty = ty.map(|t| match (op, &key) {
+                (TraversalOperator::GetAttr(a), _) => member_type(&t, a.as_str()),
+                (_, Some(Val { v: Value::String(s), .. })) => member_type(&t, s),
+                (_, Some(Val { v: Value::Number(n), .. })) => element_type(&t, n.as_i64().unwrap_or(0) as usize),
+                (TraversalOperator::LegacyIndex(i), _) => element_type(&t, *i as usize),
+                _ => Type::Dynamic,
+            });
+            cur = n;
             done += 1;
         }
-        let base = Val::infer(cur.clone()).mark(sensitive);
+        let base = match ty.filter(|t| !has_dynamic(t)) {
+            Some(t) => Val::of(cur.clone(), t),
+            None => Val::infer(cur.clone()),
+        }
+        .mark(sensitive);
         self.operators(base, &rest[done..])
     }
 
@@ -390,6 +400,17 @@ impl<'a> Eval<'a> {
             }
         }
         Err(format!("Error in function call: Call to function \"try\" failed: no expression succeeded:\n{last}"))
+    }
+}
+
+/// Whether a type leaves any part to its value (`any`).
+fn has_dynamic(t: &Type) -> bool {
+    match t {
+        Type::Dynamic => true,
+        Type::List(e) | Type::Set(e) | Type::Map(e) => has_dynamic(e),
+        Type::Tuple(ts) => ts.iter().any(has_dynamic),
+        Type::Object { attrs, .. } => attrs.values().any(has_dynamic),
+        _ => false,
     }
 }
 

@@ -90,6 +90,9 @@ pub struct Scope {
     /// Other root names (`path`, `each`, `count`; `request`, `logs`,
     /// `calls` in `aigw test`).
     pub extra: BTreeMap<String, Value>,
+    /// Variables' declared types (a value's own shape is not enough: an
+    /// empty `list(string)` is still a list of strings).
+    pub var_types: BTreeMap<String, Type>,
     /// Variables declared `sensitive`: what reads them is sensitive.
     pub sensitive_vars: std::collections::BTreeSet<String>,
     /// Planning: impure functions (`timestamp`, `uuid`, `bcrypt`) are not
@@ -116,6 +119,14 @@ impl Scope {
     /// Whether a root name takes a second name (`var.x`, `aigw_gateway.g`).
     fn namespaced(&self, root: &str) -> bool {
         !self.extra.contains_key(root)
+    }
+
+    /// The declared type of what `root.name` names, if it has one.
+    pub(crate) fn declared(&self, root: &str, name: Option<&str>) -> Option<&Type> {
+        match (root, name) {
+            ("var", Some(n)) if !self.extra.contains_key("var") => self.var_types.get(n),
+            _ => None,
+        }
     }
 
     /// The value `root` (and for namespaced roots, `name`) names, and

@@ -102,6 +102,19 @@ fn elements(t: &Type) -> &[Type] {
     }
 }
 
+/// A type constraint as the type of the values it admits: without the
+/// `optional` markers, which only constraints carry.
+pub fn concrete(t: &Type) -> Type {
+    match t {
+        Type::List(e) => Type::list(concrete(e)),
+        Type::Set(e) => Type::set(concrete(e)),
+        Type::Map(e) => Type::map(concrete(e)),
+        Type::Tuple(ts) => Type::Tuple(ts.iter().map(concrete).collect()),
+        Type::Object { attrs, .. } => Type::object(attrs.iter().map(|(k, v)| (k.clone(), concrete(v)))),
+        other => other.clone(),
+    }
+}
+
 /// Terraform's name for a type, as `type()` and its messages print it.
 pub fn name(t: &Type) -> String {
     match t {
