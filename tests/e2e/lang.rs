@@ -80,10 +80,14 @@ fn recorded() -> Vec<Value> {
     let corpus = corpus();
     let exprs: Vec<(String, bool)> =
         cases.iter().map(|c| (c["expr"].as_str().unwrap().to_string(), c.get("error").is_some())).collect();
-    assert_eq!(
-        exprs, corpus,
-        "tests/lang/corpus.txt changed: run scripts/lang-oracle.py to record Terraform's answers"
-    );
+    if let Some(i) = (0..exprs.len().max(corpus.len())).find(|&i| exprs.get(i) != corpus.get(i)) {
+        panic!(
+            "tests/lang/corpus.txt changed at expression {} (recorded {:?}, corpus {:?}): run scripts/lang-oracle.py",
+            i + 1,
+            exprs.get(i),
+            corpus.get(i)
+        );
+    }
     assert!(cases.len() >= 400, "the corpus holds {} expressions", cases.len());
     cases
 }
