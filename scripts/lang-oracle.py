@@ -104,6 +104,20 @@ def planned(tf):
     return cases
 
 
+def console(tf):
+    """terraform console's printed answer for each line of console.txt."""
+    with open(os.path.join(LANG, "console.txt"), encoding="utf-8") as f:
+        lines = [l.rstrip("\n") for l in f if l.strip() and not l.startswith("#")]
+    d = workdir("")
+    out = []
+    for line in lines:
+        env = dict(os.environ, TF_CLI_CONFIG_FILE=os.path.join(d, "cli.tfrc"), CHECKPOINT_DISABLE="1")
+        r = subprocess.run([tf, "console"], cwd=d, env=env, input=line + "\n", capture_output=True, text=True)
+        out.append({"expr": line, "printed": r.stdout})
+    shutil.rmtree(d)
+    return out
+
+
 def failing(tf, c):
     d = workdir(output_block(0, c["expr"]))
     r = run(tf, d, "apply", "-auto-approve", "-input=false")
@@ -137,7 +151,8 @@ def main():
     if not ok:
         sys.exit(1)
     with open(out, "w", encoding="utf-8") as f:
-        json.dump({"terraform": version, "cases": cases, "planned": planned(args.terraform)}, f, indent=1,
+        json.dump({"terraform": version, "cases": cases, "planned": planned(args.terraform),
+                   "console": console(args.terraform)}, f, indent=1,
                   ensure_ascii=False)
         f.write("\n")
     print(f"{len(cases)} cases ({len(errors)} errors) from terraform {version} -> {os.path.relpath(out, ROOT)}")

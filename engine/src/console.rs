@@ -54,9 +54,35 @@ impl Console {
             && f.name.to_string() == "type"
             && let [arg] = f.args.as_slice()
         {
-            return crate::lang::eval_typed(arg, &self.scope).map(|v| crate::lang::types::name(&v.ty));
+            return crate::lang::eval_typed(arg, &self.scope).map(|v| type_text(&v.ty, 0));
         }
         crate::lang::eval(&expr, &self.scope).map(|v| format(&v, 0))
+    }
+}
+
+/// A type as the console's `type()` prints it: collections of primitives
+/// on one line, anything structural spread over lines, four spaces deep.
+fn type_text(t: &tfplugin::Type, depth: usize) -> String {
+    use tfplugin::Type;
+    let pad = "    ".repeat(depth + 1);
+    let end = "    ".repeat(depth);
+    let simple = |t: &Type| matches!(t, Type::String | Type::Number | Type::Bool | Type::Dynamic);
+    match t {
+        Type::List(e) | Type::Set(e) | Type::Map(e) if !simple(e) => {
+            let kind = crate::lang::types::name(t);
+            let kind = &kind[..kind.find('(').unwrap_or(kind.len())];
+            format!("{kind}(\n{pad}{},\n{end})", type_text(e, depth + 1))
+        }
+        Type::Tuple(ts) if !ts.is_empty() => {
+            let items: String = ts.iter().map(|t| format!("{pad}{},\n", type_text(t, depth + 1))).collect();
+            format!("tuple([\n{items}{end}])")
+        }
+        Type::Object { attrs, .. } if !attrs.is_empty() => {
+            let items: String =
+                attrs.iter().map(|(k, t)| format!("{pad}{k}: {},\n", type_text(t, depth + 1))).collect();
+            format!("object({{\n{items}{end}}})")
+        }
+        other => crate::lang::types::name(other),
     }
 }
 

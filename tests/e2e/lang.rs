@@ -191,3 +191,29 @@ fn unknown_values_are_planned_as_terraform_plans_them() {
     }
     assert!(wrong.is_empty(), "{} of {} planned values differ:\n{}", wrong.len(), cases.len(), wrong.join("\n"));
 }
+
+#[test]
+fn console_prints_what_terraform_console_prints() {
+    let text = std::fs::read_to_string(lang_dir().join("terraform-1.11.json")).unwrap();
+    let rec: Value = serde_json::from_str(&text).unwrap();
+    let d = workdir("");
+    let mut wrong = Vec::new();
+    for c in rec["console"].as_array().unwrap() {
+        let line = c["expr"].as_str().unwrap();
+        let mut child = Command::new(bin("aigw"))
+            .arg("console")
+            .current_dir(d.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), format!("{line}\n").as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let printed = String::from_utf8_lossy(&out.stdout);
+        if printed != c["printed"].as_str().unwrap() {
+            wrong.push(format!("{line}\n  terraform: {:?}\n  aigw:      {printed:?}", c["printed"].as_str().unwrap()));
+        }
+    }
+    assert!(wrong.is_empty(), "console answers differ:\n{}", wrong.join("\n"));
+}
