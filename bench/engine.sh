@@ -44,7 +44,8 @@ TF
   } >"$d/main.tf"
   a=$(ms "$aigw" -chdir="$d" apply -auto-approve)
   p=$(ms "$aigw" -chdir="$d" plan -detailed-exitcode)
-  t=$(ms terraform -chdir="$d" plan -detailed-exitcode -no-color)
+  # BENCH_NO_TERRAFORM=1 skips terraform (for quick aigw-only comparisons).
+  if [ -n "${BENCH_NO_TERRAFORM:-}" ]; then t=0; else t=$(ms terraform -chdir="$d" plan -detailed-exitcode -no-color); fi
   r=$(rss "$aigw" -chdir="$d" plan)
   printf '| %d | %d | %d | %d | %d | %.1f | %d |\n' "$n" $((3 * n)) "$a" "$p" "$t" "$(echo "$t / $p" | bc -l)" $((r / 1024))
   "$aigw" -chdir="$d" destroy -auto-approve >/dev/null
