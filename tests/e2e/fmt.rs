@@ -49,3 +49,16 @@ fn fmt_writes_what_terraform_fmt_writes() {
     let out = Command::new(bin("aigw")).args(["fmt", "-check"]).current_dir(d.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
 }
+
+#[test]
+fn a_file_that_does_not_parse_is_left_alone_and_the_rest_are_formatted() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("a.tf"), "x = true true\n").unwrap();
+    std::fs::write(d.path().join("b.tf"), "locals {\ny=\"${var.z}\"\n}\n").unwrap();
+    let out = Command::new(bin("aigw")).args(["fmt"]).current_dir(d.path()).output().unwrap();
+    // Terraform's exit code for a file with errors; the others are still formatted.
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("a.tf:1:10"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read_to_string(d.path().join("a.tf")).unwrap(), "x = true true\n");
+    assert_eq!(std::fs::read_to_string(d.path().join("b.tf")).unwrap(), "locals {\n  y = var.z\n}\n");
+}

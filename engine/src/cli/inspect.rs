@@ -167,10 +167,16 @@ pub fn fmt(dir: &Path, mode: &FmtMode, paths: Vec<PathBuf>) -> anyhow::Result<i3
         }
     }
     let mut unformatted = 0;
+    let mut broken = 0;
     for f in files {
         let src = std::fs::read_to_string(&f).with_context(|| format!("reading {}", f.display()))?;
         // Never rewrite a file that does not parse: formatting must not lose anything.
-        aigw::config::parse(&f.display().to_string(), &src)?;
+        // As with terraform fmt, the other files are still formatted (exit 2).
+        if let Err(e) = aigw::config::parse(&f.display().to_string(), &src) {
+            eprintln!("Error: {e}");
+            broken += 1;
+            continue;
+        }
         let out = aigw::fmt::format(&src);
         if out == src {
             continue;
@@ -188,7 +194,13 @@ pub fn fmt(dir: &Path, mode: &FmtMode, paths: Vec<PathBuf>) -> anyhow::Result<i3
             std::fs::write(&f, out).with_context(|| format!("writing {}", f.display()))?;
         }
     }
-    Ok(if mode.check && unformatted > 0 { 3 } else { 0 })
+    Ok(if broken > 0 {
+        2
+    } else if mode.check && unformatted > 0 {
+        3
+    } else {
+        0
+    })
 }
 
 /// `console`: interactive with a prompt on a terminal; from a pipe, every
