@@ -80,14 +80,19 @@ enum Mode {
     Heredoc { marker: String, line_start: bool },
 }
 
-/// The tokens of `src`, or where scanning failed.
-pub fn tokens(src: &str) -> Result<Vec<Token>, String> {
-    Lexer { src, pos: 0, out: Vec::new(), opens: Vec::new(), modes: Vec::new() }.run()
+/// The tokens of `src` and the whitespace after the last of them, or
+/// where scanning failed.
+pub fn tokens(src: &str) -> Result<(Vec<Token>, &str), String> {
+    let mut lexer = Lexer { src, pos: 0, end: 0, out: Vec::new(), opens: Vec::new(), modes: Vec::new() };
+    lexer.run()?;
+    Ok((lexer.out, &src[lexer.end..]))
 }
 
 struct Lexer<'a> {
     src: &'a str,
     pos: usize,
+    /// Where the last token ends.
+    end: usize,
     out: Vec<Token>,
     /// Open braces and template sequences, innermost last.
     opens: Vec<Open>,
@@ -105,9 +110,10 @@ impl Lexer<'_> {
         let text = self.src[self.pos..self.pos + len].to_string();
         self.out.push(Token { kind, text, spaces: 0 });
         self.pos += len;
+        self.end = self.pos;
     }
 
-    fn run(mut self) -> Result<Vec<Token>, String> {
+    fn run(&mut self) -> Result<(), String> {
         while self.pos < self.src.len() {
             // Inside a template, outside any of its sequences: scan its text.
             if let Some((mode, depth)) = self.modes.last().cloned()
@@ -121,7 +127,7 @@ impl Lexer<'_> {
         if !self.modes.is_empty() {
             return Err("unterminated template string".into());
         }
-        Ok(self.out)
+        Ok(())
     }
 
     fn normal(&mut self) -> Result<(), String> {

@@ -17,7 +17,7 @@ pub fn format(src: &str) -> String {
 
 /// The formatted text, or why the source could not be scanned.
 pub fn try_format(src: &str) -> Result<String, String> {
-    let mut tokens = lexer::tokens(src)?;
+    let (mut tokens, tail) = lexer::tokens(src)?;
     let mut edits = Vec::new();
     body(&tokens, 0, &[], &mut edits);
     for e in edits.into_iter().rev() {
@@ -35,7 +35,7 @@ pub fn try_format(src: &str) -> Result<String, String> {
         out.push_str(&t.text);
     }
     // Spaces before the end of the file are hclwrite's EOF token's: kept.
-    out.push_str(&src[src.trim_end_matches([' ', '\t']).len()..]);
+    out.push_str(tail);
     Ok(out)
 }
 

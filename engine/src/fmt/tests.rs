@@ -15,3 +15,13 @@ fn interpolation_only_strings_unwrap_and_literals_keep_their_commas() {
     let want = "locals {\n  a = var.x\n  b = join(\",\", var.teams)\n  c = \"x${var.x}\"\n}\nvariable \"v\" {\n  type = list(string)\n}\n";
     assert_eq!(format(src), want);
 }
+
+#[test]
+fn spaces_at_the_end_of_the_file_are_kept_once() {
+    // Found by the fuzzer: a comment that ends the file owns its spaces.
+    let src = "# a comment, ";
+    assert_eq!(format(src), src);
+    assert_eq!(format("a = 1\n   "), "a = 1\n   ");
+    assert_eq!(format("a = 1   "), "a = 1   ");
+    assert_eq!(format("a   = 1 # c "), "a = 1 # c ");
+}
