@@ -4,20 +4,9 @@
 //! `Plan: N to add, N to change, N to destroy.` summary.
 use std::fmt::Write;
 
-use tfplugin::{Type, Value};
+use tfplugin::Value;
 
 use crate::plan::{Action, Change, Plan};
-
-/// The type of a known value, for outputs.
-pub fn type_of(v: &Value) -> Type {
-    match v {
-        Value::Bool(_) => Type::Bool,
-        Value::Number(_) => Type::Number,
-        Value::String(_) | Value::Null | Value::Unknown(_) => Type::String,
-        Value::List(x) | Value::Set(x) | Value::Tuple(x) => Type::Tuple(x.iter().map(type_of).collect()),
-        Value::Map(m) | Value::Object(m) => Type::object(m.iter().map(|(k, v)| (k.clone(), type_of(v)))),
-    }
-}
 
 fn show(v: &Value, sensitive: bool, indent: usize) -> String {
     if sensitive && !v.is_null() {

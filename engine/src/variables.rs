@@ -207,26 +207,22 @@ fn defaults(t: &Expression, v: Value) -> Result<Value, String> {
         ("object", Value::Object(mut m), Some(Expression::Object(attrs))) => {
             for (k, at) in attrs {
                 let k = k.to_string().trim_matches('"').to_string();
-                let Some(x) = m.remove(&k) else { continue };
-                let x = match at {
-                    Expression::FuncCall(o) if o.name.to_string() == "optional" && o.args.len() == 2 && x.is_null() => {
-                        let d = eval(&o.args[1], &Scope::default())?;
-                        convert(d, &type_of(&o.args[0])?).map_err(|e| format!("default for {k:?}: {e}"))?
+                let Some(mut x) = m.remove(&k) else { continue };
+                // `optional(T, D)`: a null takes D; then T's own defaults apply
+                // (to the value given or to D, which may hold objects too).
+                let inner = match at {
+                    Expression::FuncCall(o) if o.name.to_string() == "optional" => {
+                        if let (true, Some(t), Some(d)) = (x.is_null(), o.args.first(), o.args.get(1)) {
+                            let d = eval(d, &Scope::default())?;
+                            x = convert(d, &type_of(t)?).map_err(|e| format!("default for {k:?}: {e}"))?;
+                        }
+                        o.args.first()
                     }
-                    Expression::FuncCall(o) if o.name.to_string() == "optional" => match o.args.first() {
-                        Some(inner) => defaults(inner, x)?,
-                        None => x,
-                    },
-                    other => defaults(other, x)?,
+                    other => Some(other),
                 };
-                // A default may itself hold objects with defaults.
-                let x = match at {
-                    Expression::FuncCall(o) if o.name.to_string() == "optional" => match o.args.first() {
-                        Some(inner) => defaults(inner, x)?,
-                        None => x,
-                    },
-                    _ => x,
-                };
+                if let Some(t) = inner {
+                    x = defaults(t, x)?;
+                }
                 m.insert(k, x);
             }
             Value::Object(m)

@@ -25,10 +25,6 @@ impl<'a> Eval<'a> {
         Eval { scope, bound: Vec::new() }
     }
 
-    pub fn scope(&self) -> &Scope {
-        self.scope
-    }
-
     pub fn expr(&mut self, e: &Expression) -> Result<Val, String> {
         match e {
             Expression::Null => Ok(Val::null(Type::Dynamic)),
@@ -350,11 +346,8 @@ impl<'a> Eval<'a> {
         match name.as_str() {
             "try" => return self.try_(f),
             "timestamp" | "uuid" | "bcrypt" if self.scope.planning => {
-                // Still checked: arguments are evaluated and the call must be valid.
                 let args = f.args.iter().map(|a| self.expr(a)).collect::<Result<Vec<_>, _>>()?;
-                let sensitive = args.iter().any(|a| a.sensitive);
-                super::funcs::call(&name, args)?;
-                return Ok(Val::unknown(Type::String).mark(sensitive));
+                return super::funcs::call_deferred(&name, args);
             }
             "can" => {
                 let [arg] = f.args.as_slice() else {

@@ -21,23 +21,25 @@ fn formatlist(a: Vec<Val>) -> Result<Val, String> {
     let mut it = a.into_iter();
     let spec = it.next().map(|v| s(&v).to_string()).unwrap_or_default();
     let args: Vec<Val> = it.collect();
-    let mut len: Option<usize> = None;
+    // The length of the first list argument, and which one it is.
+    let mut len: Option<(usize, usize)> = None;
     for (i, v) in args.iter().enumerate() {
         if matches!(v.ty, Type::List(_) | Type::Tuple(_) | Type::Set(_)) && !v.is_null() {
             let l = elems(v.clone()).len();
             match len {
-                Some(n) if n != l => {
+                Some((n, first)) if n != l => {
                     return Err(format!(
                         "argument {} has length {l}, which is inconsistent with argument {} of length {n}",
                         i + 1,
-                        1
+                        first + 1
                     ));
                 }
-                _ => len = Some(l),
+                Some(_) => {}
+                None => len = Some((l, i)),
             }
         }
     }
-    let rows = len.unwrap_or(1);
+    let rows = len.map_or(1, |(n, _)| n);
     let columns: Vec<Vec<Val>> = args
         .into_iter()
         .map(|v| match v.ty {

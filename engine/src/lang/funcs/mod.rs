@@ -136,6 +136,17 @@ pub fn names() -> Vec<&'static str> {
 
 /// Calls the function `name`.
 pub fn call(name: &str, args: Vec<Val>) -> Result<Val, String> {
+    call_as(name, args, false)
+}
+
+/// Checks a call as [`call`] does and answers its result as unknown,
+/// without running it: an impure function (`timestamp`, `uuid`, `bcrypt`)
+/// while planning.
+pub fn call_deferred(name: &str, args: Vec<Val>) -> Result<Val, String> {
+    call_as(name, args, true)
+}
+
+fn call_as(name: &str, args: Vec<Val>, deferred: bool) -> Result<Val, String> {
     let spec = TABLE.get(name).ok_or_else(|| undefined(name))?;
     let fixed = spec.params.len();
     if args.len() < fixed {
@@ -167,7 +178,7 @@ pub fn call(name: &str, args: Vec<Val>) -> Result<Val, String> {
         unknown |= !param.unknown && !a.is_wholly_known();
         converted.push(a);
     }
-    if unknown {
+    if unknown || deferred {
         return Ok(Val::unknown(spec.ret.map_or(Type::Dynamic, |p| p.ty())).mark(sensitive));
     }
     (spec.f)(converted)
