@@ -333,15 +333,30 @@ fn state_migrates_between_local_and_pg_and_pull_push_and_force_unlock_work() {
     expect(&w, 0, &["plan", "-detailed-exitcode"]);
 
     // A lock held by a session that went quiet is ended by force-unlock.
+    // The same key held in another database of the server is no one's
+    // concern here: it is neither reported nor ended.
+    let key: i64 = pg
+        .client()
+        .query_one("SELECT id FROM terraform_remote_state.states WHERE name = 'default'", &[])
+        .unwrap()
+        .get(0);
+    let mut stranger = pg.neighbour();
+    stranger.execute("SELECT pg_advisory_lock($1)", &[&key]).unwrap();
+    let stranger_pid: i32 = stranger.query_one("SELECT pg_backend_pid()", &[]).unwrap().get(0);
+    expect(&w, 0, &["plan", "-detailed-exitcode", "-lock-timeout=0s"]);
+    let e = aigw(&w, &["force-unlock", "-force", &format!("pg-{stranger_pid}")]);
+    assert!(e.code == 1 && e.all().contains("is not locked"), "{}", e.all());
     let mut holder = pg.client();
-    holder
-        .batch_execute("SELECT pg_advisory_lock(id) FROM terraform_remote_state.states WHERE name = 'default'")
-        .unwrap();
+    holder.execute("SELECT pg_advisory_lock($1)", &[&key]).unwrap();
+    let holder_pid: i32 = holder.query_one("SELECT pg_backend_pid()", &[]).unwrap().get(0);
     let e = aigw(&w, &["plan", "-lock-timeout=0s"]);
     assert!(e.code == 1 && e.all().contains("Workspace is already locked"), "{}", e.all());
-    let id = e.all().lines().find_map(|l| l.trim().strip_prefix("ID:").map(|s| s.trim().to_string())).unwrap();
-    assert!(id.starts_with("pg-"), "{id}");
+    let all = e.all();
+    let ids: Vec<&str> = all.lines().filter_map(|l| l.trim().strip_prefix("ID:").map(str::trim)).collect();
+    let id = format!("pg-{holder_pid}");
+    assert_eq!(ids, [id.as_str()], "{}", e.all());
     expect(&w, 0, &["force-unlock", "-force", &id]);
+    assert!(stranger.is_valid(std::time::Duration::from_secs(5)).is_ok(), "the other database's session was ended");
     expect(&w, 0, &["plan", "-detailed-exitcode", "-lock-timeout=0s"]);
 
     // Back to local, with -migrate-state.

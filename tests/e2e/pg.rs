@@ -73,11 +73,26 @@ impl Pg {
         .unwrap_or_default()
     }
 
-    /// Whether any session holds an advisory lock (a command holds the state).
+    /// A session on another database of the same server (advisory lock
+    /// keys are per database, `pg_locks` shows the whole server's).
+    pub fn neighbour(&self) -> postgres::Client {
+        let name = format!("n_{}", uuid_like());
+        self.client().batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        let (head, tail) = self.conn_str.split_once('?').unwrap();
+        let server = head.rsplit_once('/').unwrap().0;
+        postgres::Client::connect(&format!("{server}/{name}?{tail}"), postgres::NoTls).unwrap()
+    }
+
+    /// Whether any session of this database holds an advisory lock (a
+    /// command holds the state).
     pub fn locked(&self) -> bool {
         let n: i64 = self
             .client()
-            .query_one("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted", &[])
+            .query_one(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted \
+                 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+                &[],
+            )
             .unwrap()
             .get(0);
         n > 0

@@ -266,6 +266,7 @@ impl Session {
                  coalesce(a.client_addr::text, 'local socket'), coalesce(a.backend_start::text, '') \
                  FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
                  WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 \
+                 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
                  AND ((l.classid::bigint << 32) | l.objid::bigint) = $1",
                 &[&key],
             )
