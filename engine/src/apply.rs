@@ -298,9 +298,9 @@ pub async fn apply(
                     .iter()
                     .find(|r| r.address() == c.base())
                     .ok_or_else(|| Error::Provider(format!("{} is not in the configuration", c.address())))?;
-                refresh_locals(cfg, scope, &r.body_expressions());
-                if let Some((name, v)) = &c.repeat_scope {
-                    scope.extra.insert(name.clone(), v.clone());
+                refresh_locals(cfg, scope, &r.expressions());
+                if let Some((name, v)) = repeat_now(r, c, scope) {
+                    scope.extra.insert(name, v);
                 }
                 let config = resource_config(r, &c.schema, scope);
                 scope.extra.remove("count");
@@ -413,6 +413,18 @@ pub async fn apply(
         return Err(Error::Interrupted);
     }
     Ok(sum)
+}
+
+/// What `each` is for `c` now. A `for_each` whose keys were known but
+/// whose values were not when planned is evaluated again, now that what it
+/// reads has been applied.
+fn repeat_now(r: &crate::config::Resource, c: &Change, scope: &Scope) -> Option<(String, Value)> {
+    let planned = c.repeat_scope.clone();
+    if planned.as_ref().is_none_or(|(_, v)| v.is_wholly_known()) {
+        return planned;
+    }
+    let Ok(now) = crate::instance::instances(r, scope) else { return planned };
+    now.into_iter().find(|(k, _)| *k == c.key).and_then(|(_, s)| s).or(planned)
 }
 
 /// The locals `exprs` read (directly or through other locals) that were

@@ -75,6 +75,25 @@ pub fn dependencies(cfg: &Config) -> Result<BTreeMap<Node, BTreeSet<Node>>, Erro
     Ok(deps)
 }
 
+/// The resources and data sources `node` depends on, directly or through
+/// locals and other resources: what Terraform records as an instance's
+/// `dependencies` in state (and what apply waits for).
+pub fn resource_ancestors(deps: &Deps, node: &str) -> BTreeSet<Node> {
+    let mut seen = BTreeSet::new();
+    let mut out = BTreeSet::new();
+    let mut todo: Vec<&Node> = deps.get(node).into_iter().flatten().collect();
+    while let Some(n) = todo.pop() {
+        if !seen.insert(n) {
+            continue;
+        }
+        if !n.starts_with("local.") && !n.starts_with("output.") {
+            out.insert(n.clone());
+        }
+        todo.extend(deps.get(n).into_iter().flatten());
+    }
+    out
+}
+
 /// Where a node is declared.
 fn loc_of(cfg: &Config, node: &str) -> Option<crate::error::Loc> {
     if let Some(n) = node.strip_prefix("local.") {

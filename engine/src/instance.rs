@@ -10,7 +10,7 @@ use tfplugin::{Type, Value};
 
 use crate::config::{NestedBlock, Repeat, Resource};
 use crate::error::{Error, Loc};
-use crate::lang::{Scope, convert, eval};
+use crate::lang::{Scope, Val, convert, eval, eval_typed};
 
 /// One instance: its key, and what `count` or `each` is for it.
 pub type InstanceKey = (Option<serde_json::Value>, Option<(String, Value)>);
@@ -66,57 +66,87 @@ pub fn set_instance(scope: &mut Scope, type_name: &str, name: &str, key: &Option
     }
 }
 
-/// The instances a resource has.
+/// The instances a resource has, by Terraform's rules: `count` a known
+/// whole number; `for_each` a map or object whose keys are known (its
+/// values may be unknown) or a wholly known set of strings; neither
+/// null nor sensitive.
 pub fn instances(r: &Resource, scope: &Scope) -> Result<Vec<InstanceKey>, Error> {
     let Some(rep) = &r.repeat else { return Ok(vec![(None, None)]) };
     let which = if matches!(rep, Repeat::Count(_)) { "count" } else { "for_each" };
     let loc = r.loc_of(which);
-    let v = eval(rep.expr(), scope).map_err(|m| Error::config(loc, format!("{}: {m}", r.address())))?;
-    if !v.is_wholly_known() {
-        return Err(Error::config(
-            loc,
-            format!(
-                "{}: {which} must be known at plan time, but this value depends on a resource attribute known only after apply",
-                r.address()
-            ),
-        ));
+    let v = eval_typed(rep.expr(), scope).map_err(|m| Error::config(loc, format!("{}: {m}", r.address())))?;
+    let fail = |summary: &str, detail: &str| Error::config(loc, format!("{}: {summary}: {detail}", r.address()));
+    match rep {
+        Repeat::Count(_) => count_instances(v).map_err(|d| fail("Invalid count argument", &d)),
+        Repeat::ForEach(_) => for_each_instances(v).map_err(|(s, d)| fail(s, &d)),
     }
-    match (rep, v) {
-        (Repeat::Count(_), Value::Number(n)) => {
-            let n = n
-                .as_i64()
-                .filter(|n| *n >= 0)
-                .ok_or_else(|| Error::config(loc, format!("{}: count must be a whole number >= 0", r.address())))?;
-            Ok((0..n)
-                .map(|i| {
-                    (
-                        Some(serde_json::Value::from(i)),
-                        Some(("count".to_string(), Value::object([("index", Value::int(i))]))),
-                    )
+}
+
+fn count_instances(v: Val) -> Result<Vec<InstanceKey>, String> {
+    if v.sensitive {
+        return Err("Sensitive values, or values derived from sensitive values, cannot be used as count arguments. If used, the sensitive value could be exposed as a resource instance key.".into());
+    }
+    let n = match v.v {
+        Value::Null => return Err(r#"The given "count" argument value is null. An integer is required."#.into()),
+        Value::Unknown(_) => return Err(r#"The "count" value depends on resource attributes that cannot be determined until apply, so Terraform cannot predict how many instances will be created. To work around this, use the -target argument to first apply only the resources that the count depends on."#.into()),
+        Value::Number(n) => n,
+        _ => return Err(r#"The given "count" argument value is unsuitable: number required."#.into()),
+    };
+    let n = crate::lang::number::Num::parse(&n.to_string())
+        .and_then(|x| x.to_i64())
+        .ok_or(r#"The given "count" argument value is unsuitable: value must be a whole number, between -9223372036854775808 and 9223372036854775807."#)?;
+    if n < 0 {
+        return Err(r#"The given "count" argument value is unsuitable: must be greater than or equal to zero."#.into());
+    }
+    Ok((0..n)
+        .map(|i| {
+            (Some(serde_json::Value::from(i)), Some(("count".to_string(), Value::object([("index", Value::int(i))]))))
+        })
+        .collect())
+}
+
+const LATER: &str = "Alternatively, you could use the -target planning option to first apply only the resources that the for_each value depends on, and then apply a second time to fully converge.";
+
+fn unknown_set() -> String {
+    format!(
+        "The \"for_each\" set includes values derived from resource attributes that cannot be determined until apply, and so Terraform cannot determine the full set of keys that will identify the instances of this resource.\n\nWhen working with unknown values in for_each, it's better to use a map value where the keys are defined statically in your configuration and where only the values contain apply-time results.\n\n{LATER}"
+    )
+}
+
+/// The for_each instances, or the summary and detail Terraform gives.
+fn for_each_instances(v: Val) -> Result<Vec<InstanceKey>, (&'static str, String)> {
+    const ARG: &str = "Invalid for_each argument";
+    const SET: &str = "Invalid for_each set argument";
+    if v.sensitive {
+        return Err((ARG, "Sensitive values, or values derived from sensitive values, cannot be used as for_each arguments. If used, the sensitive value could be exposed as a resource instance key.".into()));
+    }
+    let is_set = matches!(v.ty, Type::Set(_));
+    let each = |k: String, value: Value| {
+        let each = Value::object([("key", Value::from(k.as_str())), ("value", value)]);
+        (Some(serde_json::Value::String(k)), Some(("each".to_string(), each)))
+    };
+    match v.v {
+        Value::Null => Err((ARG, r#"The given "for_each" argument value is unsuitable: the given "for_each" argument value is null. A map, or set of strings is allowed."#.into())),
+        Value::Unknown(_) if is_set => Err((ARG, unknown_set())),
+        Value::Unknown(_) if matches!(v.ty, Type::Map(_) | Type::Object { .. } | Type::Dynamic) => Err((ARG, format!("The \"for_each\" map includes keys derived from resource attributes that cannot be determined until apply, and so Terraform cannot determine the full set of keys that will identify the instances of this resource.\n\nWhen working with unknown values in for_each, it's better to define the map keys statically in your configuration and place apply-time results only in the map values.\n\n{LATER}"))),
+        Value::Object(m) | Value::Map(m) if matches!(v.ty, Type::Map(_) | Type::Object { .. }) => {
+            Ok(m.into_iter().map(|(k, v)| each(k, v)).collect())
+        }
+        Value::Set(items) if is_set => {
+            let Type::Set(elem) = &v.ty else { return Ok(Vec::new()) };
+            if !matches!(**elem, Type::String | Type::Dynamic) {
+                return Err((SET, format!("The given \"for_each\" argument value is unsuitable: \"for_each\" supports maps and sets of strings, but you have provided a set containing type {}.", crate::lang::types::friendly_name(elem))));
+            }
+            items
+                .into_iter()
+                .map(|k| match k {
+                    Value::String(k) => Ok(each(k.clone(), Value::String(k))),
+                    Value::Null => Err((SET, r#"The given "for_each" argument value is unsuitable: "for_each" sets must not contain null values."#.into())),
+                    _ => Err((ARG, unknown_set())),
                 })
-                .collect())
+                .collect()
         }
-        (Repeat::ForEach(_), Value::Object(m) | Value::Map(m)) => Ok(m
-            .into_iter()
-            .map(|(k, v)| {
-                let each = Value::object([("key", Value::from(k.as_str())), ("value", v)]);
-                (Some(serde_json::Value::String(k)), Some(("each".to_string(), each)))
-            })
-            .collect()),
-        (Repeat::ForEach(_), Value::Tuple(items) | Value::Set(items) | Value::List(items)) => items
-            .into_iter()
-            .map(|k| match k {
-                Value::String(k) => {
-                    let each = Value::object([("key", Value::from(k.as_str())), ("value", Value::from(k.as_str()))]);
-                    Ok((Some(serde_json::Value::String(k)), Some(("each".to_string(), each))))
-                }
-                _ => Err(Error::config(loc, format!("{}: for_each over a set needs strings", r.address()))),
-            })
-            .collect(),
-        (Repeat::Count(_), _) => Err(Error::config(loc, format!("{}: count must be a number", r.address()))),
-        (Repeat::ForEach(_), _) => {
-            Err(Error::config(loc, format!("{}: for_each must be a map or a set of strings", r.address())))
-        }
+        _ => Err((ARG, format!("The given \"for_each\" argument value is unsuitable: the \"for_each\" argument must be a map, or set of strings, and you have provided a value of type {}.", crate::lang::types::friendly_name(&v.ty)))),
     }
 }
 

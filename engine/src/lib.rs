@@ -1,7 +1,7 @@
 //! The aigw engine: Terraform's workflow for aigw configurations. The data
 //! flows one way: [`config`] (HCL files → model) → [`graph`] (dependency
 //! order) → [`plan`] (through the provider, over tfplugin6) → [`apply`] →
-//! [`state`] (Terraform's state v4 file). [`eval`] evaluates expressions
+//! [`state`] (Terraform's state v4 file). [`lang`] evaluates expressions
 //! with unknowns; [`render`] shows plans as Terraform does; [`discovery`]
 //! finds provider binaries.
 pub mod apply;
@@ -31,3 +31,6 @@ pub mod testing;
 pub mod variables;
 
 pub use error::Error;
+
+#[cfg(test)]
+mod tests;

@@ -141,6 +141,8 @@ pub struct Options {
     pub state_path: Option<std::path::PathBuf>,
     /// How the state lock is taken (`-lock`, `-lock-timeout`).
     pub lock: crate::lock::LockOptions,
+    /// Where the providers come from (plugins, or in-process for tests).
+    pub launcher: crate::providers::Launcher,
 }
 
 /// The prior state of one resource: upgraded by the provider and, unless
@@ -295,10 +297,7 @@ pub async fn plan(
             crate::config::Repeat::Count(_) => "list".to_string(),
             crate::config::Repeat::ForEach(_) => "map".to_string(),
         });
-        let dependencies: Vec<String> = deps
-            .get(node)
-            .map(|d| d.iter().filter(|x| !x.starts_with("local.") && !x.starts_with("data.")).cloned().collect())
-            .unwrap_or_default();
+        let dependencies: Vec<String> = graph::resource_ancestors(&deps, node).into_iter().collect();
         if r.repeat.is_some() {
             // An empty collection still answers references.
             let empty = if matches!(r.repeat, Some(crate::config::Repeat::Count(_))) {

@@ -167,7 +167,9 @@ pub fn path_value(dir: &Path) -> tfplugin::Value {
 impl Run {
     pub async fn open(dir: &Path, opts: &Options) -> Result<Run, Error> {
         let cfg = Config::load(dir)?;
-        crate::discovery::check_all(&cfg)?;
+        if matches!(opts.launcher, crate::providers::Launcher::Plugins) {
+            crate::discovery::check_all(&cfg)?;
+        }
         let store = crate::backend::open_store(&cfg, opts.state_path.as_deref())?;
         let mut scope = Scope { vars: crate::variables::values(&cfg, &opts.var_args)?, ..Scope::default() };
         scope.sensitive_vars = cfg.variables.iter().filter(|(_, v)| v.sensitive).map(|(k, _)| k.clone()).collect();
@@ -177,7 +179,7 @@ impl Run {
         scope.planning = true;
         crate::graph::sorted(&cfg)?;
         let (mut state, lock, pending) = load_state(&store, &opts.lock)?;
-        let providers = Providers::start(&cfg, &state, &scope, &opts.provider_overrides).await?;
+        let providers = Providers::start(&cfg, &state, &scope, &opts.provider_overrides, &opts.launcher).await?;
         adopt_pending(&mut state, &store, &providers, pending).await?;
         Ok(Run { cfg, state, store, providers, scope, _lock: lock })
     }

@@ -32,7 +32,7 @@ async fn check_config(dir: &Path) -> Vec<aigw::Error> {
         errors.push(e);
         return errors;
     }
-    errors.extend(aigw::providers::Providers::validate(&cfg).await);
+    errors.extend(aigw::providers::Providers::validate(&cfg, &Default::default()).await);
     errors
 }
 

@@ -133,6 +133,16 @@ pub fn name(t: &Type) -> String {
     }
 }
 
+/// cty's `FriendlyName`: `string`, `list of string`, `tuple`, `object`.
+pub fn friendly_name(t: &Type) -> String {
+    match t {
+        Type::List(e) => format!("list of {}", friendly_name(e)),
+        Type::Set(e) => format!("set of {}", friendly_name(e)),
+        Type::Map(e) => format!("map of {}", friendly_name(e)),
+        other => friendly(other).to_string(),
+    }
+}
+
 /// What kind of value a type is, as cty's conversion messages say it.
 fn friendly(t: &Type) -> &'static str {
     match t {

@@ -1,10 +1,16 @@
-//! The provider processes of a run: one per provider configuration
-//! (`aigw`, `aigw.west`, ...) that the configuration or the state uses,
-//! launched over tfplugin6 and configured from its `provider` block.
-use std::collections::{BTreeMap, BTreeSet};
+//! The providers of a run: one per provider configuration (`aigw`,
+//! `aigw.west`, ...) that the configuration or the state uses, launched
+//! over tfplugin6 (or made in this process, for tests) and configured from
+//! its `provider` block. [`Provider`] is what the engine asks of each.
+mod interface;
+pub mod memory;
 
-use tfplugin::client::PluginClient;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
 use tfplugin::{Type, Value};
+
+pub use interface::{InProcess, Provider};
 
 use crate::config::Config;
 use crate::discovery::find_provider;
@@ -13,7 +19,38 @@ use crate::lang::{Scope, convert, eval};
 
 pub struct Providers {
     /// Configuration key → (state address, client).
-    clients: BTreeMap<String, (String, PluginClient)>,
+    clients: BTreeMap<String, (String, Box<dyn Provider>)>,
+}
+
+/// Makes the provider for a local name (`aigw`), in this process.
+pub type Factory = Arc<dyn Fn(&str) -> Result<Box<dyn Provider>, Error> + Send + Sync>;
+
+/// Where providers come from.
+#[derive(Clone, Default)]
+pub enum Launcher {
+    /// The plugin binaries that [`find_provider`] finds, over tfplugin6.
+    #[default]
+    Plugins,
+    /// Providers made in this process (the planner's and applier's tests).
+    InProcess(Factory),
+}
+
+impl std::fmt::Debug for Launcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Launcher::Plugins => "Plugins",
+            Launcher::InProcess(_) => "InProcess",
+        })
+    }
+}
+
+impl Launcher {
+    async fn launch(&self, cfg: &Config, local: &str) -> Result<Box<dyn Provider>, Error> {
+        match self {
+            Launcher::Plugins => Ok(Box::new(find_provider(cfg, local)?.launch().await?)),
+            Launcher::InProcess(make) => make(local),
+        }
+    }
 }
 
 /// The address Terraform records for a provider configuration in state:
@@ -45,6 +82,7 @@ impl Providers {
         state: &crate::state::State,
         scope: &Scope,
         overrides: &BTreeMap<String, BTreeMap<String, Value>>,
+        launcher: &Launcher,
     ) -> Result<Providers, Error> {
         let mut used: BTreeSet<String> = cfg.resources.iter().map(|r| r.provider_config()).collect();
         used.extend(state.resources.iter().map(|r| config_key(&r.provider)));
@@ -57,7 +95,7 @@ impl Providers {
                 return Err(Error::Syntax(format!("provider configuration {key} is used but not declared")));
             }
             let source = cfg.source_of(&local);
-            let client = find_provider(cfg, &local)?.launch().await?;
+            let client = launcher.launch(cfg, &local).await?;
             let schema = client.schemas().provider.clone();
             let mut config = Value::null_object(&schema.value_type());
             if let Some(block) = cfg.provider_blocks.get(&key) {
@@ -87,27 +125,21 @@ impl Providers {
     /// schema and its provider's own validation, as `terraform validate`
     /// does (the providers are launched, not configured; variables and
     /// other resources are unknown). Every error is returned, not the first.
-    pub async fn validate(cfg: &Config) -> Vec<Error> {
+    pub async fn validate(cfg: &Config, launcher: &Launcher) -> Vec<Error> {
         let scope = validation_scope(cfg);
         let mut errors = Vec::new();
         let locals: BTreeSet<&str> = cfg.resources.iter().map(|r| r.provider()).collect();
         for local in locals {
             let source = cfg.source_of(local);
-            let client = match crate::discovery::find_provider(cfg, local) {
-                Ok(command) => match command.launch().await {
-                    Ok(c) => c,
-                    Err(e) => {
-                        errors.push(e);
-                        continue;
-                    }
-                },
+            let client = match launcher.launch(cfg, local).await {
+                Ok(c) => c,
                 Err(e) => {
                     errors.push(e);
                     continue;
                 }
             };
             for r in cfg.resources.iter().filter(|r| r.provider() == local) {
-                if let Err(e) = validate_one(&client, &source, r, &scope).await {
+                if let Err(e) = validate_one(client.as_ref(), &source, r, &scope).await {
                     errors.push(e);
                 }
             }
@@ -131,10 +163,10 @@ impl Providers {
     }
 
     /// The state address and client of a provider configuration.
-    pub fn get(&self, key: &str) -> Result<(&str, &PluginClient), Error> {
+    pub fn get(&self, key: &str) -> Result<(&str, &dyn Provider), Error> {
         self.clients
             .get(key)
-            .map(|(s, c)| (s.as_str(), c))
+            .map(|(s, c)| (s.as_str(), c.as_ref()))
             .ok_or_else(|| Error::Provider(format!("{key} is not configured")))
     }
 
@@ -169,7 +201,7 @@ fn validation_scope(cfg: &Config) -> Scope {
 
 /// One resource or data source: its shape, its values' types, and the provider's checks.
 async fn validate_one(
-    client: &PluginClient,
+    client: &dyn Provider,
     source: &str,
     r: &crate::config::Resource,
     scope: &Scope,
