@@ -250,9 +250,14 @@ fn traversal_text(e: &Expression) -> String {
 
 impl Config {
     /// The source address of provider `local`: its `required_providers`
-    /// entry, or `hashicorp/<local>` as Terraform assumes.
+    /// entry, `terraform.io/builtin/terraform` for `terraform`, or
+    /// `hashicorp/<local>` as Terraform assumes.
     pub fn source_of(&self, local: &str) -> String {
-        self.required_providers.get(local).cloned().unwrap_or_else(|| format!("hashicorp/{local}"))
+        match self.required_providers.get(local) {
+            Some(s) => s.clone(),
+            None if local == crate::providers::builtin::LOCAL_NAME => crate::providers::builtin::SOURCE.to_string(),
+            None => format!("hashicorp/{local}"),
+        }
     }
 
     /// Loads every `*.tf` file in `dir`, in name order.

@@ -158,11 +158,16 @@ pub fn find_provider(cfg: &Config, local: &str) -> Result<ProviderCommand, Error
 }
 
 /// Every provider the configuration names, resolved (`validate`, `init`,
-/// and every command before it starts work).
+/// and every command before it starts work); Terraform's built-in
+/// provider needs no binary and is left out.
 pub fn check_all(cfg: &Config) -> Result<Vec<(String, ProviderCommand)>, Error> {
     let mut locals: std::collections::BTreeSet<String> = cfg.required_providers.keys().cloned().collect();
     locals.extend(cfg.resources.iter().map(|r| r.provider().to_string()));
-    locals.into_iter().map(|l| Ok((full_source(&cfg.source_of(&l)), find_provider(cfg, &l)?))).collect()
+    locals
+        .into_iter()
+        .filter(|l| cfg.source_of(l) != crate::providers::builtin::SOURCE)
+        .map(|l| Ok((full_source(&cfg.source_of(&l)), find_provider(cfg, &l)?)))
+        .collect()
 }
 
 #[cfg(test)]

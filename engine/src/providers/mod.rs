@@ -2,6 +2,7 @@
 //! `aigw.west`, ...) that the configuration or the state uses, launched
 //! over tfplugin6 (or made in this process, for tests) and configured from
 //! its `provider` block. [`Provider`] is what the engine asks of each.
+pub mod builtin;
 mod interface;
 pub mod memory;
 
@@ -47,6 +48,9 @@ impl std::fmt::Debug for Launcher {
 impl Launcher {
     async fn launch(&self, cfg: &Config, local: &str) -> Result<Box<dyn Provider>, Error> {
         match self {
+            Launcher::Plugins if cfg.source_of(local) == builtin::SOURCE => {
+                Ok(Box::new(InProcess(builtin::Terraform::new(cfg.dir.clone()))))
+            }
             Launcher::Plugins => Ok(Box::new(find_provider(cfg, local)?.launch().await?)),
             Launcher::InProcess(make) => make(local),
         }
