@@ -96,6 +96,8 @@ pub struct Summary {
     pub added: usize,
     pub changed: usize,
     pub destroyed: usize,
+    /// `check` blocks that failed once everything was applied.
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -302,7 +304,8 @@ pub async fn apply(
                 if let Some((name, v)) = repeat_now(r, c, scope) {
                     scope.extra.insert(name, v);
                 }
-                let config = resource_config(r, &c.schema, scope);
+                let pre = crate::conditions::check(r, crate::conditions::When::Pre, &c.address(), scope);
+                let config = pre.and_then(|_| resource_config(r, &c.schema, scope));
                 scope.extra.remove("count");
                 scope.extra.remove("each");
                 config
@@ -378,10 +381,12 @@ pub async fn apply(
             if let Some((v, _)) = o.steps.last().filter(|(v, _)| !v.is_null()) {
                 set_instance(scope, &c.type_name, &c.name, &c.key, v.clone());
             }
-            match o.error {
+            let after = o.steps.last().map(|(v, _)| v.clone()).unwrap_or(Value::Null);
+            // The object is saved either way; what depends on it waits for its postconditions.
+            let error = o.error.or_else(|| postconditions_now(cfg, c, &after, scope).err());
+            match error {
                 Some(e) => errors.push(e.to_string()),
                 None => {
-                    let after = o.steps.last().map(|(v, _)| v.clone()).unwrap_or(Value::Null);
                     completed.extend(crate::progress::complete(c, took, &after));
                     schedule.done(c);
                 }
@@ -396,6 +401,7 @@ pub async fn apply(
     if errors.is_empty() && !cancelled() && !plan.targeted {
         refresh_locals(cfg, scope, &cfg.outputs.values().map(|o| &o.value).collect::<Vec<_>>());
         write_outputs(cfg, plan, state, scope)?;
+        sum.warnings = crate::conditions::checks(cfg, scope, providers, &Default::default()).await;
     }
     journal.snapshot(state)?;
     if !errors.is_empty() {
@@ -413,6 +419,21 @@ pub async fn apply(
         return Err(Error::Interrupted);
     }
     Ok(sum)
+}
+
+/// Checks `c`'s postconditions against the object it now has.
+fn postconditions_now(cfg: &Config, c: &Change, after: &Value, scope: &mut Scope) -> Result<(), Error> {
+    let Some(r) = cfg.resources.iter().find(|r| r.address() == c.base()) else { return Ok(()) };
+    if r.lifecycle.postconditions.is_empty() || c.action == Action::Delete {
+        return Ok(());
+    }
+    if let Some((name, v)) = repeat_now(r, c, scope) {
+        scope.extra.insert(name, v);
+    }
+    let result = crate::plan::postconditions(r, &c.address(), after, scope);
+    scope.extra.remove("count");
+    scope.extra.remove("each");
+    result
 }
 
 /// What `each` is for `c` now. A `for_each` whose keys were known but

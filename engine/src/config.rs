@@ -42,6 +42,10 @@ pub struct Lifecycle {
     /// Top-level attribute names, or `all`.
     pub ignore_changes: Vec<String>,
     pub ignore_all: bool,
+    /// References whose changes replace this resource.
+    pub replace_triggered_by: Vec<Expression>,
+    pub preconditions: Vec<Validation>,
+    pub postconditions: Vec<Validation>,
 }
 
 /// A nested block in a resource body, literal or `dynamic`.
@@ -111,6 +115,11 @@ impl Resource {
     pub fn expressions(&self) -> Vec<&Expression> {
         let mut out = self.body_expressions();
         out.extend(self.repeat.as_ref().map(Repeat::expr));
+        let l = &self.lifecycle;
+        out.extend(l.replace_triggered_by.iter());
+        for c in l.preconditions.iter().chain(&l.postconditions) {
+            out.extend([&c.condition, &c.error_message]);
+        }
         out
     }
     /// The expressions of the body (what the configuration value is made of).
@@ -141,6 +150,15 @@ impl Repeat {
             Repeat::Count(e) | Repeat::ForEach(e) => e,
         }
     }
+}
+
+/// A `check` block: its scoped data sources and assertions.
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub name: String,
+    pub data: Vec<Resource>,
+    pub asserts: Vec<Validation>,
+    pub loc: Loc,
 }
 
 #[derive(Debug, Clone)]
@@ -193,6 +211,7 @@ pub struct Config {
     /// Managed resources and data sources.
     pub resources: Vec<Resource>,
     pub outputs: BTreeMap<String, Output>,
+    pub checks: Vec<Check>,
 }
 
 /// One file being read: its name, text, and how far the reader has got
@@ -405,7 +424,12 @@ impl Config {
                     let vloc = src.attr("value");
                     self.outputs.insert(labels[0].to_string(), Output { value, sensitive, loc: vloc });
                 }
-                "module" | "moved" | "import" | "check" | "removed" => {
+                "check" => {
+                    want(1)?;
+                    let check = check_block(src, labels[0], b.body(), loc)?;
+                    self.checks.push(check);
+                }
+                "module" | "moved" | "import" | "removed" => {
                     return Err(Error::config(&loc, format!("`{kind}` blocks are not supported by aigw yet")));
                 }
                 other => return Err(Error::config(&loc, format!("unsupported block type `{other}`"))),
@@ -473,8 +497,19 @@ fn resource(src: &Src<'_>, mode: Mode, ty: &str, name: &str, body: &Body, loc: L
     for b in body.blocks() {
         let bloc = Loc::find(&src.file, src.text, src.cursor, b.identifier());
         match b.identifier() {
-            "lifecycle" if mode == Mode::Managed => {
+            "lifecycle" => {
                 r.attr_locs.insert("lifecycle".into(), bloc.clone());
+                conditions(src, b.body(), &mut r.lifecycle, &bloc)?;
+                if mode == Mode::Data {
+                    continue;
+                }
+                match b.body().attributes().find(|a| a.key() == "replace_triggered_by").map(|a| a.expr()) {
+                    None => {}
+                    Some(Expression::Array(items)) => r.lifecycle.replace_triggered_by = items.clone(),
+                    Some(_) => {
+                        return Err(Error::config(&bloc, "replace_triggered_by must be a list of resource references"));
+                    }
+                }
                 r.lifecycle.prevent_destroy = bool_attr(b.body(), "prevent_destroy", &bloc)?;
                 r.lifecycle.create_before_destroy = bool_attr(b.body(), "create_before_destroy", &bloc)?;
                 match b.body().attributes().find(|a| a.key() == "ignore_changes").map(|a| a.expr()) {
@@ -492,6 +527,75 @@ fn resource(src: &Src<'_>, mode: Mode, ty: &str, name: &str, body: &Body, loc: L
         }
     }
     Ok(r)
+}
+
+fn check_block(src: &mut Src<'_>, name: &str, body: &Body, loc: Loc) -> Result<Check, Error> {
+    let mut check = Check { name: name.to_string(), data: Vec::new(), asserts: Vec::new(), loc };
+    for b in body.blocks() {
+        match (b.identifier(), b.labels()) {
+            ("data", [ty, n]) => {
+                let at = src.block(&format!("data \"{}\"", ty.as_str()));
+                check.data.push(resource(src, Mode::Data, ty.as_str(), n.as_str(), b.body(), at)?);
+            }
+            ("assert", []) => {
+                let at = src.block("assert");
+                let get = |k: &str| b.body().attributes().find(|a| a.key() == k).map(|a| a.expr().clone());
+                let (Some(condition), Some(error_message)) = (get("condition"), get("error_message")) else {
+                    return Err(Error::config(&at, "an assert block needs condition and error_message"));
+                };
+                let at = argument(src, at.byte, "condition");
+                check.asserts.push(Validation { condition, error_message, loc: at });
+            }
+            (other, _) => {
+                return Err(Error::config(
+                    &check.loc,
+                    format!("check \"{name}\": a check block holds assert blocks and data blocks, not {other}"),
+                ));
+            }
+        }
+    }
+    if check.asserts.is_empty() {
+        return Err(Error::config(
+            &check.loc,
+            format!("check \"{name}\": Zero assert blocks: check blocks must have at least one assert block."),
+        ));
+    }
+    Ok(check)
+}
+
+/// Where argument `key =` is next written at or after byte `from`.
+fn argument(src: &Src<'_>, from: usize, key: &str) -> Loc {
+    let mut at = from.min(src.text.len());
+    while let Some(i) = src.text.get(at..).and_then(|s| s.find(key)) {
+        let start = at + i;
+        let rest = src.text[start + key.len()..].trim_start_matches([' ', '\t']);
+        let word_start = start == 0 || !src.text[..start].ends_with(|c: char| c.is_alphanumeric() || c == '_');
+        if word_start && rest.starts_with('=') && !rest.starts_with("==") {
+            return Loc::at(&src.file, src.text, start);
+        }
+        at = start + key.len();
+    }
+    Loc::at(&src.file, src.text, from)
+}
+
+/// A block's `precondition` and `postcondition` blocks.
+fn conditions(src: &Src<'_>, body: &Body, l: &mut Lifecycle, loc: &Loc) -> Result<(), Error> {
+    let mut from = loc.byte;
+    for b in body.blocks() {
+        let list = match b.identifier() {
+            "precondition" => &mut l.preconditions,
+            "postcondition" => &mut l.postconditions,
+            _ => continue,
+        };
+        let get = |k: &str| b.body().attributes().find(|a| a.key() == k).map(|a| a.expr().clone());
+        let (Some(condition), Some(error_message)) = (get("condition"), get("error_message")) else {
+            return Err(Error::config(loc, format!("a {} block needs condition and error_message", b.identifier())));
+        };
+        let at = argument(src, from, "condition");
+        from = at.byte + 1;
+        list.push(Validation { condition, error_message, loc: at });
+    }
+    Ok(())
 }
 
 fn nested_block(src: &Src<'_>, b: &hcl::Block) -> Result<NestedBlock, Error> {

@@ -23,6 +23,20 @@ fn node_of(r: &[String]) -> Option<Node> {
 /// Each node's dependencies.
 pub type Deps = BTreeMap<Node, BTreeSet<Node>>;
 
+/// What a resource's expressions (and `depends_on`) name.
+pub fn references(r: &crate::config::Resource) -> BTreeSet<Node> {
+    let iterators = r.iterators();
+    let mut d: BTreeSet<Node> = r
+        .expressions()
+        .into_iter()
+        .flat_map(refs)
+        .filter(|x| !x.first().is_some_and(|root| iterators.contains(root)))
+        .filter_map(|x| node_of(&x))
+        .collect();
+    d.extend(r.depends_on.iter().cloned());
+    d
+}
+
 /// Each node's dependencies.
 pub fn dependencies(cfg: &Config) -> Result<BTreeMap<Node, BTreeSet<Node>>, Error> {
     let mut deps: BTreeMap<Node, BTreeSet<Node>> = BTreeMap::new();
@@ -30,16 +44,7 @@ pub fn dependencies(cfg: &Config) -> Result<BTreeMap<Node, BTreeSet<Node>>, Erro
         deps.insert(format!("local.{name}"), refs(expr).iter().filter_map(|r| node_of(r)).collect());
     }
     for r in &cfg.resources {
-        let iterators = r.iterators();
-        let mut d: BTreeSet<Node> = r
-            .expressions()
-            .into_iter()
-            .flat_map(refs)
-            .filter(|x| !x.first().is_some_and(|root| iterators.contains(root)))
-            .filter_map(|x| node_of(&x))
-            .collect();
-        d.extend(r.depends_on.iter().cloned());
-        deps.insert(r.address(), d);
+        deps.insert(r.address(), references(r));
     }
     for (name, o) in &cfg.outputs {
         deps.insert(format!("output.{name}"), refs(&o.value).iter().filter_map(|r| node_of(r)).collect());

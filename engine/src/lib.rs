@@ -7,6 +7,7 @@
 pub mod apply;
 pub mod backend;
 pub mod commands;
+pub mod conditions;
 pub mod config;
 pub mod console;
 pub mod dev;

@@ -12,6 +12,7 @@ use tfplugin::provider::{PlanRequest, ReadRequest};
 use tfplugin::schema::Schema;
 use tfplugin::value::encode_json;
 
+use crate::conditions::{self, When};
 use crate::config::{Config, Mode, Resource};
 use crate::error::{Error, check, check_resource};
 use crate::graph;
@@ -114,6 +115,8 @@ pub struct Plan {
     /// Managed instances in state that refresh found deleted outside aigw
     /// and nothing recreates: apply drops them from the state, as Terraform does.
     pub gone: Vec<Gone>,
+    /// `check` blocks that failed, as warnings.
+    pub warnings: Vec<String>,
 }
 
 impl Plan {
@@ -331,9 +334,12 @@ pub async fn plan(
             if let Some((name, v)) = &repeat_scope {
                 scope.extra.insert(name.clone(), v.clone());
             }
-            let config = resource_config(r, &schema, scope);
-            scope.extra.remove("count");
-            scope.extra.remove("each");
+            // count and each stay in scope for the instance's conditions and triggers.
+            let pre = conditions::check(r, When::Pre, &addr, scope);
+            let config = pre.and_then(|_| resource_config(r, &schema, scope));
+            if config.is_err() {
+                forget_repeat(scope);
+            }
             let mut config = config?;
             let change = Change {
                 type_name: r.type_name.clone(),
@@ -377,6 +383,9 @@ pub async fn plan(
                     }
                     c.after = after;
                 }
+                let post = postconditions(r, &addr, &c.after, scope);
+                forget_repeat(scope);
+                post?;
                 set_instance(scope, &c.type_name, &r.name, &key, c.after.clone());
                 plan.changes.push(c);
                 continue;
@@ -408,7 +417,9 @@ pub async fn plan(
             let tainted = state
                 .instance(&r.type_name, &r.name, &key)
                 .is_some_and(|i| i.extra.get("status").and_then(|v| v.as_str()) == Some("tainted"));
-            let forced = tainted || opts.replace.contains(&addr);
+            let triggered = !prior.is_null()
+                && conditions::triggered(r, scope, &plan.changes).inspect_err(|_| forget_repeat(scope))?;
+            let forced = tainted || triggered || opts.replace.contains(&addr);
             let mut c =
                 Change { before: prior.clone(), stored, drifted, private: resp.planned_private.clone(), ..change };
             if prior.is_null() {
@@ -421,6 +432,8 @@ pub async fn plan(
                 c.private = private;
                 if tainted {
                     c.reason = Some("replace_because_tainted");
+                } else if triggered && !opts.replace.contains(&addr) {
+                    c.reason = Some("replace_by_triggers");
                 } else if forced {
                     c.reason = Some("replace_because_requested");
                 }
@@ -432,14 +445,39 @@ pub async fn plan(
             } else {
                 (c.action, c.after) = (Action::Update, resp.planned_state);
             }
+            let post = postconditions(r, &addr, &c.after, scope);
+            forget_repeat(scope);
+            post?;
             set_instance(scope, &r.type_name, &r.name, &key, c.after.clone());
             plan.changes.push(c);
         }
+    }
+    if !opts.destroy {
+        let pending = plan.changes.iter().filter(|c| c.action != Action::NoOp).map(Change::base).collect();
+        plan.warnings = conditions::checks(cfg, scope, providers, &pending).await;
     }
     let (deletes, gone) = deletions(state, providers, &order, &wanted, &mut priors, opts, &instance_selected)?;
     plan.changes.extend(deletes);
     plan.gone = gone;
     Ok(plan)
+}
+
+/// Takes `count` and `each` out of scope once an instance is planned.
+fn forget_repeat(scope: &mut Scope) {
+    scope.extra.remove("count");
+    scope.extra.remove("each");
+}
+
+/// Checks an instance's postconditions with `self` as planned (or, during
+/// apply, as created); conditions on values not known yet wait for apply.
+pub(crate) fn postconditions(r: &Resource, addr: &str, after: &Value, scope: &mut Scope) -> Result<(), Error> {
+    if r.lifecycle.postconditions.is_empty() {
+        return Ok(());
+    }
+    scope.extra.insert("self".into(), after.clone());
+    let result = conditions::check(r, When::Post, addr, scope);
+    scope.extra.remove("self");
+    result
 }
 
 fn prevented(r: &Resource, addr: &str) -> Error {

@@ -95,8 +95,30 @@ fn attr_lines(c: &Change, out: &mut String) {
     }
 }
 
-/// The plan as text, Terraform's way.
+/// Terraform lists changes by address: data sources first, then by type,
+/// name and key (count indexes as numbers).
+fn display_order(c: &Change) -> (bool, &str, &str, (u8, i64, String)) {
+    let key = match &c.key {
+        None => (0, 0, String::new()),
+        Some(serde_json::Value::Number(n)) => (1, n.as_i64().unwrap_or_default(), String::new()),
+        Some(k) => (2, 0, k.as_str().unwrap_or_default().to_string()),
+    };
+    (!c.is_data(), c.resource_type(), c.name.as_str(), key)
+}
+
+/// The plan as text, Terraform's way, with its warnings after it.
 pub fn plan_text(plan: &Plan) -> String {
+    let mut out = plan_body(plan);
+    out.push_str(&warnings(&plan.warnings));
+    out
+}
+
+/// Warnings as Terraform prints them after a plan or an apply.
+pub fn warnings(list: &[String]) -> String {
+    list.iter().map(|w| format!("\nWarning: {w}\n")).collect()
+}
+
+fn plan_body(plan: &Plan) -> String {
     let mut out = String::new();
     let drifted: Vec<&Change> = plan.changes.iter().filter(|c| c.drifted).collect();
     if !drifted.is_empty() {
@@ -132,12 +154,15 @@ pub fn plan_text(plan: &Plan) -> String {
         out.push_str("aigw will perform the following actions:\n\n");
     }
     let (mut add, mut change, mut destroy) = (0, 0, 0);
-    for c in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
+    let mut shown: Vec<&Change> = plan.changes.iter().filter(|c| c.action != Action::NoOp).collect();
+    shown.sort_by(|a, b| display_order(a).cmp(&display_order(b)));
+    for c in shown {
         let what = match (c.action, c.reason) {
             (Action::Create, _) => "will be created",
             (Action::Update, _) => "will be updated in-place",
             (Action::Replace, Some("replace_because_requested")) => "will be replaced, as requested",
             (Action::Replace, Some("replace_because_tainted")) => "is tainted, so must be replaced",
+            (Action::Replace, Some("replace_by_triggers")) => "will be replaced due to changes in replace_triggered_by",
             (Action::Replace, _) => "must be replaced",
             (Action::Delete, Some("delete_because_no_resource_config")) => {
                 "will be destroyed\n  # (because it is not in the configuration)"

@@ -226,6 +226,7 @@ pub async fn apply(
                 sum.added, sum.changed, sum.destroyed
             );
         }
+        print!("{}", aigw::render::warnings(&sum.warnings));
         let outputs = aigw::commands::outputs(&run.state, None, false, false)?;
         if !opts.destroy && !outputs.is_empty() {
             print!("\nOutputs:\n\n{outputs}");

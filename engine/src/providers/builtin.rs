@@ -79,7 +79,13 @@ impl Terraform {
             Value::Object(m) | Value::Map(m) => m.clone(),
             _ => BTreeMap::new(),
         };
-        if path.exists() {
+        if !path.exists() {
+            return Err((
+                "Unable to find remote state".into(),
+                format!("No stored state was found for the given workspace in the given backend ({}).", path.display()),
+            ));
+        }
+        {
             let state = crate::state::State::load(&path)
                 .map_err(|e| ("Unable to read the remote state".to_string(), e.to_string()))?;
             for (name, o) in &state.outputs {

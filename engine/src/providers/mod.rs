@@ -89,6 +89,7 @@ impl Providers {
         launcher: &Launcher,
     ) -> Result<Providers, Error> {
         let mut used: BTreeSet<String> = cfg.resources.iter().map(|r| r.provider_config()).collect();
+        used.extend(cfg.checks.iter().flat_map(|c| c.data.iter().map(|r| r.provider_config())));
         used.extend(state.resources.iter().map(|r| config_key(&r.provider)));
         let launches = used.into_iter().map(|key| async move {
             let (local, alias) = match key.split_once('.') {

@@ -2,6 +2,7 @@
 //! directory, planned and applied through [`Run`] against the in-process
 //! [`Memory`] provider, with the state file on disk as the CLI keeps it.
 mod applier;
+mod conditions;
 mod planner;
 
 use std::sync::Arc;
