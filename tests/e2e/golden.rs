@@ -98,6 +98,9 @@ fn run_case(case: &Path, tf: crate::util::CliBin) {
     plan_args.extend(args.iter().cloned());
     let refs: Vec<&str> = plan_args.iter().map(String::as_str).collect();
     let out = aigw(&w, &refs);
+    if case.join("terraform.json").exists() {
+        agrees_with_terraform(case, &w, &refs);
+    }
     if case.join("error.txt").exists() || out.code != 0 {
         assert_eq!(out.code, 1, "{}: expected a failed plan:\n{}", case.display(), out.all());
         check(case, "error.txt", &normalize(&out.stderr, &emu));
@@ -122,6 +125,37 @@ fn run_case(case: &Path, tf: crate::util::CliBin) {
     again.extend(args.iter().map(String::as_str).filter(|a| !a.starts_with("-replace")));
     let out = aigw(&w, &again);
     assert_eq!(out.code, 0, "{}: plan after apply:\n{}", case.display(), out.all());
+}
+
+/// aigw's plan of `case` says what `terraform plan` said of it
+/// (`terraform.json`, from scripts/plan-oracle.py): the exit code with
+/// `-detailed-exitcode`, the changes and the summary line; each of
+/// terraform's errors and warnings is among aigw's, by its summary.
+fn agrees_with_terraform(case: &Path, w: &Workdir, plan: &[&str]) {
+    let want: Value = serde_json::from_str(&std::fs::read_to_string(case.join("terraform.json")).unwrap()).unwrap();
+    let mut args = plan.to_vec();
+    args.push("-detailed-exitcode");
+    let out = aigw(w, &args);
+    let all = out.all();
+    let name = case.display();
+    assert_eq!(Some(out.code as i64), want["exit"].as_i64(), "{name}: exit code:\n{all}");
+    let list =
+        |v: &Value| -> Vec<String> { v.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect() };
+    for (kind, key) in [("Error: ", "errors"), ("Warning: ", "warnings")] {
+        let ours: Vec<&str> = all.lines().filter(|l| l.starts_with(kind)).collect();
+        let theirs = list(&want[key]);
+        assert_eq!(ours.len(), theirs.len(), "{name}: {key}: terraform says {theirs:?}:\n{all}");
+        for s in &theirs {
+            assert!(ours.iter().any(|l| l.contains(s.as_str())), "{name}: no {kind}{s}:\n{all}");
+        }
+    }
+    if out.code == 1 {
+        return; // terraform shows what it planned before the error; aigw stops at it.
+    }
+    let changes: Vec<String> = out.stdout.lines().filter_map(|l| l.strip_prefix("  # ")).map(str::to_string).collect();
+    assert_eq!(changes, list(&want["changes"]), "{name}: changes:\n{all}");
+    let summary = out.stdout.lines().find(|l| l.starts_with("Plan: ")).map(str::to_string);
+    assert_eq!(summary.as_deref(), want["summary"].as_str(), "{name}: summary:\n{all}");
 }
 
 #[test]
