@@ -38,6 +38,33 @@ fn normalize(text: &str, emu: &Emulator) -> String {
         }
     }
     out = result;
+    uuids(&out)
+}
+
+/// Random UUIDs (terraform_data's ids) as `<uuid>`.
+fn uuids(text: &str) -> String {
+    let shape = [8, 4, 4, 4, 12];
+    let is_uuid = |s: &str| {
+        let parts: Vec<&str> = s.split('-').collect();
+        parts.len() == 5
+            && parts.iter().zip(shape).all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit()))
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        if text.is_char_boundary(i)
+            && text.len() - i >= 36
+            && text.is_char_boundary(i + 36)
+            && is_uuid(&text[i..i + 36])
+        {
+            out.push_str("<uuid>");
+            i += 36;
+        } else {
+            let c = text[i..].chars().next().unwrap();
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
     out
 }
 
