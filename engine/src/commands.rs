@@ -42,19 +42,6 @@ pub fn parse_address(addr: &str) -> Result<(String, Option<Json>), Error> {
     Ok((base.to_string(), key))
 }
 
-fn split_base(base: &str) -> (String, String, &'static str) {
-    match base.strip_prefix("data.") {
-        Some(rest) => {
-            let (t, n) = rest.split_once('.').unwrap_or((rest, ""));
-            (t.to_string(), n.to_string(), "data")
-        }
-        None => {
-            let (t, n) = base.split_once('.').unwrap_or((base, ""));
-            (t.to_string(), n.to_string(), "managed")
-        }
-    }
-}
-
 /// The instance addresses in state, sorted as Terraform lists them.
 pub fn list(state: &State) -> Vec<String> {
     let mut out: Vec<String> = state
@@ -69,13 +56,19 @@ pub fn list(state: &State) -> Vec<String> {
     out
 }
 
+/// An address in full, modules included.
+fn locate(addr: &str) -> Result<crate::addrs::ResourceInstance, Error> {
+    crate::addrs::ResourceInstance::parse(addr).map_err(Error::Syntax)
+}
+
 fn find<'a>(state: &'a State, addr: &str) -> Result<Vec<(&'a ResourceState, &'a Instance)>, Error> {
-    let (base, key) = parse_address(addr)?;
-    let (t, n, mode) = split_base(&base);
+    let a = locate(addr)?;
+    let (module, mode) = (a.module.to_state(), if a.data { "data" } else { "managed" });
+    let key = a.key.as_ref().map(crate::addrs::Key::to_json);
     let found: Vec<_> = state
         .resources
         .iter()
-        .filter(|r| r.mode == mode && r.type_name == t && r.name == n)
+        .filter(|r| r.mode == mode && r.type_name == a.type_name && r.name == a.name && r.module == module)
         .flat_map(|r| r.instances.iter().filter(|i| key.is_none() || i.index_key == key).map(move |i| (r, i)))
         .collect();
     if found.is_empty() {
@@ -153,8 +146,10 @@ pub fn rm(store: &Store, addrs: &[String], lock: &crate::lock::LockOptions) -> R
 }
 
 fn remove(state: &mut State, r: &ResourceState, key: &Option<Json>) {
-    if let Some(x) =
-        state.resources.iter_mut().find(|x| x.mode == r.mode && x.type_name == r.type_name && x.name == r.name)
+    if let Some(x) = state
+        .resources
+        .iter_mut()
+        .find(|x| x.mode == r.mode && x.type_name == r.type_name && x.name == r.name && x.module == r.module)
     {
         x.instances.retain(|i| &i.index_key != key);
     }
@@ -164,11 +159,10 @@ fn remove(state: &mut State, r: &ResourceState, key: &Option<Json>) {
 /// `state mv SRC DST`: renames a resource or moves one instance.
 pub fn mv(store: &Store, src: &str, dst: &str, lock: &crate::lock::LockOptions) -> Result<(), Error> {
     let (mut state, _lock) = load_for_edit(store, lock)?;
-    let (sbase, skey) = parse_address(src)?;
-    let (dbase, dkey) = parse_address(dst)?;
-    let (dt, dn, dmode) = split_base(&dbase);
-    let (st, _, smode) = split_base(&sbase);
-    if st != dt || smode != dmode {
+    let (s, d) = (locate(src)?, locate(dst)?);
+    let skey = s.key.as_ref().map(crate::addrs::Key::to_json);
+    let dkey = d.key.as_ref().map(crate::addrs::Key::to_json);
+    if s.type_name != d.type_name || s.data != d.data {
         return Err(Error::Syntax(format!("cannot move {src} to {dst}: the resource types differ")));
     }
     if find(&state, dst).is_ok() {
@@ -190,7 +184,8 @@ pub fn mv(store: &Store, src: &str, dst: &str, lock: &crate::lock::LockOptions) 
         if skey.is_some() || dkey.is_some() {
             inst.index_key = dkey.clone();
         }
-        let template = ResourceState { name: dn.clone(), each, instances: Vec::new(), ..r };
+        let template =
+            ResourceState { module: d.module.to_state(), name: d.name.clone(), each, instances: Vec::new(), ..r };
         state.put_instance(&template, &inst.index_key.clone(), Some(inst));
     }
     store.save(&mut state)
@@ -249,7 +244,7 @@ pub async fn import(dir: &Path, opts: &Options, addr: &str, id: &str) -> Result<
                     "{base} is not in the configuration; add a resource block for it before importing"
                 ))
             })?;
-        if run.state.instance(&r.type_name, &r.name, &key).is_some() {
+        if run.state.instance(None, &r.type_name, &r.name, &key).is_some() {
             return Err(Error::Syntax(format!("{addr} is already managed; remove it with state rm first")));
         }
         let (provider, client) = run.providers.get(&r.provider_config())?;
@@ -271,6 +266,7 @@ pub async fn import(dir: &Path, opts: &Options, addr: &str, id: &str) -> Result<
             return Err(Error::Provider(format!("{addr}: cannot import non-existent remote object {id:?}")));
         }
         let template = ResourceState {
+            module: None,
             mode: "managed".into(),
             type_name: r.type_name.clone(),
             name: r.name.clone(),

@@ -60,7 +60,12 @@ pub fn check(r: &Resource, when: When, addr: &str, scope: &Scope) -> Result<(), 
 /// `r`'s instance: a reference to a resource (or one of its instances)
 /// triggers on its update or replacement, a reference to an attribute
 /// when that attribute's value changes.
-pub fn triggered(r: &Resource, scope: &Scope, changes: &[Change]) -> Result<bool, Error> {
+pub fn triggered(
+    r: &Resource,
+    scope: &Scope,
+    module: &crate::addrs::ModuleInstance,
+    changes: &[Change],
+) -> Result<bool, Error> {
     for e in &r.lifecycle.replace_triggered_by {
         let loc = r.loc_of("lifecycle");
         let bad = || {
@@ -101,14 +106,17 @@ pub fn triggered(r: &Resource, scope: &Scope, changes: &[Change]) -> Result<bool
                 _ => Err(bad()),
             })
             .collect::<Result<_, _>>()?;
-        let hit = changes.iter().filter(|c| c.base() == base && (key.is_none() || c.key == key)).any(|c| {
-            if path.is_empty() {
-                return matches!(c.action, Action::Update | Action::Replace);
-            }
-            let at = |v: &Value| path.iter().fold(v.clone(), |v, a| v.attr(a).clone());
-            let (before, after) = (at(&c.before), at(&c.after));
-            c.action != Action::NoOp && (!after.is_wholly_known() || before != after)
-        });
+        let hit = changes
+            .iter()
+            .filter(|c| &c.module == module && c.base() == base && (key.is_none() || c.key == key))
+            .any(|c| {
+                if path.is_empty() {
+                    return matches!(c.action, Action::Update | Action::Replace);
+                }
+                let at = |v: &Value| path.iter().fold(v.clone(), |v, a| v.attr(a).clone());
+                let (before, after) = (at(&c.before), at(&c.after));
+                c.action != Action::NoOp && (!after.is_wholly_known() || before != after)
+            });
         if hit {
             return Ok(true);
         }

@@ -145,10 +145,46 @@ pub enum Repeat {
 }
 
 impl Repeat {
+    /// `count` or `for_each`.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            Repeat::Count(_) => "count",
+            Repeat::ForEach(_) => "for_each",
+        }
+    }
     pub fn expr(&self) -> &Expression {
         match self {
             Repeat::Count(e) | Repeat::ForEach(e) => e,
         }
+    }
+}
+
+/// A `module` block: the call, and the configuration it calls.
+#[derive(Debug, Clone)]
+pub struct ModuleCall {
+    pub name: String,
+    pub source: String,
+    /// The input variables' arguments.
+    pub args: Vec<(String, Expression)>,
+    pub repeat: Option<Repeat>,
+    pub depends_on: Vec<String>,
+    /// `providers = { aigw = aigw.west }`: the module's key → the caller's.
+    pub providers: BTreeMap<String, String>,
+    pub loc: Loc,
+    pub attr_locs: BTreeMap<String, Loc>,
+    /// The called module, loaded from its directory.
+    pub config: Config,
+}
+
+impl ModuleCall {
+    pub fn loc_of(&self, k: &str) -> &Loc {
+        self.attr_locs.get(k).unwrap_or(&self.loc)
+    }
+    /// Every expression of the call, for dependency analysis.
+    pub fn expressions(&self) -> Vec<&Expression> {
+        let mut out: Vec<&Expression> = self.args.iter().map(|(_, e)| e).collect();
+        out.extend(self.repeat.as_ref().map(Repeat::expr));
+        out
     }
 }
 
@@ -212,6 +248,8 @@ pub struct Config {
     pub resources: Vec<Resource>,
     pub outputs: BTreeMap<String, Output>,
     pub checks: Vec<Check>,
+    /// `module` blocks by name.
+    pub modules: BTreeMap<String, ModuleCall>,
 }
 
 /// One file being read: its name, text, and how far the reader has got
@@ -279,34 +317,71 @@ impl Config {
         }
     }
 
-    /// Loads every `*.tf` file in `dir`, in name order.
-    pub fn load(dir: &Path) -> Result<Config, Error> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(|e| Error::Syntax(format!("{}: {e}", dir.display())))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "tf"))
-            .collect();
-        files.sort();
-        if files.is_empty() {
-            return Err(Error::Syntax(format!("{}: no .tf files", dir.display())));
-        }
-        let mut sources = Vec::new();
-        for f in files {
-            let src = std::fs::read_to_string(&f)?;
-            let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            sources.push((name, src));
-        }
-        Config::from_sources(dir, &sources)
+    /// The configuration of the module that module instance `at` is of.
+    pub fn module(&self, at: &crate::addrs::ModuleInstance) -> Option<&Config> {
+        at.names().iter().try_fold(self, |c, n| c.modules.get(*n).map(|m| &m.config))
     }
 
-    /// The configuration of `dir` made of these `(file name, text)` files.
+    /// Loads every `*.tf` file in `dir`, in name order, and the modules it calls.
+    pub fn load(dir: &Path) -> Result<Config, Error> {
+        Config::from_sources(dir, &read_sources(dir, "")?)
+    }
+
+    /// The configuration of `dir` made of these `(file name, text)` files,
+    /// with the modules it calls loaded from disk.
     pub fn from_sources(dir: &Path, sources: &[(String, String)]) -> Result<Config, Error> {
+        let mut cfg = Config::parse_sources(dir, sources)?;
+        let manifest = crate::modules::Manifest::read(dir)?;
+        cfg.load_modules(dir, &manifest, "", 0)?;
+        Ok(cfg)
+    }
+
+    fn parse_sources(dir: &Path, sources: &[(String, String)]) -> Result<Config, Error> {
         let mut cfg = Config { dir: dir.to_path_buf(), ..Config::default() };
         for (name, src) in sources {
             let body = parse(name, src)?;
             cfg.add(&mut Src { file: name.clone(), text: src, cursor: 0 }, &body)?;
         }
         Ok(cfg)
+    }
+
+    /// Loads each module this one calls (and theirs), `key` being this
+    /// module's place in the tree (`team.limits`), as modules.json keys it.
+    fn load_modules(
+        &mut self,
+        root: &Path,
+        manifest: &crate::modules::Manifest,
+        key: &str,
+        depth: usize,
+    ) -> Result<(), Error> {
+        for call in self.modules.values_mut() {
+            let key = if key.is_empty() { call.name.clone() } else { format!("{key}.{}", call.name) };
+            if depth >= crate::modules::MAX_DEPTH {
+                return Err(Error::config(
+                    &call.loc,
+                    format!(
+                        "module.{}: modules nest more than {} deep (a module that calls itself?)",
+                        call.name,
+                        crate::modules::MAX_DEPTH
+                    ),
+                ));
+            }
+            let dir = manifest.resolve(root, &self.dir, &key, call)?;
+            let shown = dir.strip_prefix(root).unwrap_or(&dir).display().to_string();
+            let mut child = Config::parse_sources(&dir, &read_sources(&dir, &shown)?)?;
+            if let Some((k, b)) = child.provider_blocks.iter().next() {
+                return Err(Error::config(
+                    &b.loc,
+                    format!(
+                        "provider {k:?} is configured inside module.{}: aigw takes provider configurations from the root module; pass one with providers = {{ ... }} in the module call",
+                        call.name
+                    ),
+                ));
+            }
+            child.load_modules(root, manifest, &key, depth + 1)?;
+            call.config = child;
+        }
+        Ok(())
     }
 
     fn add(&mut self, src: &mut Src<'_>, body: &Body) -> Result<(), Error> {
@@ -429,7 +504,15 @@ impl Config {
                     let check = check_block(src, labels[0], b.body(), loc)?;
                     self.checks.push(check);
                 }
-                "module" | "moved" | "import" | "removed" => {
+                "module" => {
+                    want(1)?;
+                    let call = module_call(src, labels[0], b.body(), loc)?;
+                    if self.modules.contains_key(&call.name) {
+                        return Err(Error::config(&call.loc, format!("duplicate module call {:?}", call.name)));
+                    }
+                    self.modules.insert(call.name.clone(), call);
+                }
+                "moved" | "import" | "removed" => {
                     return Err(Error::config(&loc, format!("`{kind}` blocks are not supported by aigw yet")));
                 }
                 other => return Err(Error::config(&loc, format!("unsupported block type `{other}`"))),
@@ -443,6 +526,28 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// The `*.tf` files of `dir`, in name order, each named as errors show it
+/// (`shown/main.tf`, or just `main.tf` in the root module).
+fn read_sources(dir: &Path, shown: &str) -> Result<Vec<(String, String)>, Error> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Error::Syntax(format!("{}: {e}", dir.display())))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "tf"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(Error::Syntax(format!("{}: no .tf files", dir.display())));
+    }
+    let mut sources = Vec::new();
+    for f in files {
+        let src = std::fs::read_to_string(&f).map_err(|e| Error::Syntax(format!("{}: {e}", f.display())))?;
+        let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = if shown.is_empty() || shown == "." { name } else { format!("{shown}/{name}") };
+        sources.push((name, src));
+    }
+    Ok(sources)
 }
 
 /// Parses one file; a syntax error names its line and column.
@@ -527,6 +632,63 @@ fn resource(src: &Src<'_>, mode: Mode, ty: &str, name: &str, body: &Body, loc: L
         }
     }
     Ok(r)
+}
+
+fn module_call(src: &Src<'_>, name: &str, body: &Body, loc: Loc) -> Result<ModuleCall, Error> {
+    let mut call = ModuleCall {
+        name: name.to_string(),
+        source: String::new(),
+        args: Vec::new(),
+        repeat: None,
+        depends_on: Vec::new(),
+        providers: BTreeMap::new(),
+        loc,
+        attr_locs: BTreeMap::new(),
+        config: Config::default(),
+    };
+    if let Some(b) = body.blocks().next() {
+        return Err(Error::config(
+            &call.loc,
+            format!("module.{name}: a module call takes no {} block", b.identifier()),
+        ));
+    }
+    for (k, v) in attrs(body) {
+        let l = src.attr(&k);
+        match (k.as_str(), v) {
+            ("source", Expression::String(s)) => call.source = s,
+            ("source", _) => return Err(Error::config(&l, format!("module.{name}: source must be a literal string"))),
+            ("version", _) => {}
+            ("count" | "for_each", _) if call.repeat.is_some() => {
+                return Err(Error::config(
+                    &l,
+                    format!("module.{name}: a module call cannot have both count and for_each"),
+                ));
+            }
+            ("count", e) => call.repeat = Some(Repeat::Count(e)),
+            ("for_each", e) => call.repeat = Some(Repeat::ForEach(e)),
+            ("depends_on", Expression::Array(items)) => call.depends_on = items.iter().map(traversal_text).collect(),
+            ("depends_on", _) => {
+                return Err(Error::config(&l, format!("module.{name}: depends_on must be a list of references")));
+            }
+            ("providers", Expression::Object(o)) => {
+                for (child, parent) in o.iter() {
+                    call.providers.insert(child.to_string().trim_matches('"').to_string(), traversal_text(parent));
+                }
+            }
+            ("providers", _) => {
+                return Err(Error::config(
+                    &l,
+                    format!("module.{name}: providers must be a map such as {{ aigw = aigw.west }}"),
+                ));
+            }
+            (_, e) => call.args.push((k.clone(), e)),
+        }
+        call.attr_locs.insert(k, l);
+    }
+    if call.source.is_empty() {
+        return Err(Error::config(&call.loc, format!("module.{name}: a module call needs a source")));
+    }
+    Ok(call)
 }
 
 fn check_block(src: &mut Src<'_>, name: &str, body: &Body, loc: Loc) -> Result<Check, Error> {

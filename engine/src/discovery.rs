@@ -162,7 +162,11 @@ pub fn find_provider(cfg: &Config, local: &str) -> Result<ProviderCommand, Error
 /// provider needs no binary and is left out.
 pub fn check_all(cfg: &Config) -> Result<Vec<(String, ProviderCommand)>, Error> {
     let mut locals: std::collections::BTreeSet<String> = cfg.required_providers.keys().cloned().collect();
-    locals.extend(cfg.resources.iter().map(|r| r.provider().to_string()));
+    fn walk(cfg: &Config, out: &mut std::collections::BTreeSet<String>) {
+        out.extend(cfg.resources.iter().map(|r| r.provider().to_string()));
+        cfg.modules.values().for_each(|m| walk(&m.config, out));
+    }
+    walk(cfg, &mut locals);
     locals
         .into_iter()
         .filter(|l| cfg.source_of(l) != crate::providers::builtin::SOURCE)

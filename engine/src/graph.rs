@@ -46,6 +46,11 @@ pub fn dependencies(cfg: &Config) -> Result<BTreeMap<Node, BTreeSet<Node>>, Erro
     for r in &cfg.resources {
         deps.insert(r.address(), references(r));
     }
+    for (name, call) in &cfg.modules {
+        let mut d: BTreeSet<Node> = call.expressions().into_iter().flat_map(refs).filter_map(|x| node_of(&x)).collect();
+        d.extend(call.depends_on.iter().cloned());
+        deps.insert(format!("module.{name}"), d);
+    }
     for (name, o) in &cfg.outputs {
         deps.insert(format!("output.{name}"), refs(&o.value).iter().filter_map(|r| node_of(r)).collect());
     }
@@ -92,6 +97,7 @@ pub fn resource_ancestors(deps: &Deps, node: &str) -> BTreeSet<Node> {
             continue;
         }
         if !n.starts_with("local.") && !n.starts_with("output.") {
+            // A module call stands for what is in it: the caller expands it.
             out.insert(n.clone());
         }
         todo.extend(deps.get(n).into_iter().flatten());
@@ -106,6 +112,9 @@ fn loc_of(cfg: &Config, node: &str) -> Option<crate::error::Loc> {
     }
     if let Some(n) = node.strip_prefix("output.") {
         return cfg.outputs.get(n).map(|o| o.loc.clone());
+    }
+    if let Some(n) = node.strip_prefix("module.") {
+        return cfg.modules.get(n).map(|m| m.loc.clone());
     }
     cfg.resources.iter().find(|r| r.address() == node).map(|r| r.loc.clone())
 }

@@ -72,10 +72,13 @@ pub fn set_instance(scope: &mut Scope, type_name: &str, name: &str, key: &Option
 /// null nor sensitive.
 pub fn instances(r: &Resource, scope: &Scope) -> Result<Vec<InstanceKey>, Error> {
     let Some(rep) = &r.repeat else { return Ok(vec![(None, None)]) };
-    let which = if matches!(rep, Repeat::Count(_)) { "count" } else { "for_each" };
-    let loc = r.loc_of(which);
-    let v = eval_typed(rep.expr(), scope).map_err(|m| Error::config(loc, format!("{}: {m}", r.address())))?;
-    let fail = |summary: &str, detail: &str| Error::config(loc, format!("{}: {summary}: {detail}", r.address()));
+    repeat_instances(rep, r.loc_of(rep.keyword()), &r.address(), scope)
+}
+
+/// The instances `count` or `for_each` (written at `loc`, on `what`) makes.
+pub fn repeat_instances(rep: &Repeat, loc: &Loc, what: &str, scope: &Scope) -> Result<Vec<InstanceKey>, Error> {
+    let v = eval_typed(rep.expr(), scope).map_err(|m| Error::config(loc, format!("{what}: {m}")))?;
+    let fail = |summary: &str, detail: &str| Error::config(loc, format!("{what}: {summary}: {detail}"));
     match rep {
         Repeat::Count(_) => count_instances(v).map_err(|d| fail("Invalid count argument", &d)),
         Repeat::ForEach(_) => for_each_instances(v).map_err(|(s, d)| fail(s, &d)),

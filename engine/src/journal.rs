@@ -243,6 +243,7 @@ mod tests {
     fn entry(name: &str) -> Entry {
         Entry {
             resource: ResourceState {
+                module: None,
                 mode: "managed".into(),
                 type_name: "aigw_gateway".into(),
                 name: name.into(),
@@ -299,7 +300,7 @@ mod tests {
         let mut after = State::load(&p).unwrap();
         let pending = recover(&store, &mut after).unwrap();
         assert_eq!(pending.iter().map(|e| e.resource.name.as_str()).collect::<Vec<_>>(), ["e"]);
-        assert!(after.find("aigw_gateway", "f").is_some() && after.find("aigw_gateway", "e").is_none());
+        assert!(after.find(None, "aigw_gateway", "f").is_some() && after.find(None, "aigw_gateway", "e").is_none());
         assert_eq!(recover(&store, &mut State::load(&p).unwrap()).unwrap().len(), 1);
         // 1,000 operations rewrite the state file a handful of times, not 1,000.
         let serial = loaded.serial;

@@ -89,6 +89,9 @@ pub fn actions(c: &Change) -> Vec<&'static str> {
 fn identity(c: &Change, provider: &str) -> Map<String, Json> {
     let mut m = Map::new();
     m.insert("address".into(), json!(c.address()));
+    if !c.module.is_root() {
+        m.insert("module_address".into(), json!(c.module.to_string()));
+    }
     m.insert("mode".into(), json!(if c.is_data() { "data" } else { "managed" }));
     m.insert("type".into(), json!(c.resource_type()));
     m.insert("name".into(), json!(c.name));
@@ -207,8 +210,11 @@ pub fn plan_json(plan: &Plan, state: &State, provider_of: &dyn Fn(&str) -> Strin
 
 /// The state as Terraform's JSON state representation.
 pub fn state_json(state: &State) -> Json {
-    let mut resources = Vec::new();
+    // Module instance → its resources; each module appears under its caller.
+    let mut by_module: std::collections::BTreeMap<crate::addrs::ModuleInstance, Vec<Json>> = Default::default();
+    by_module.entry(crate::addrs::ModuleInstance::root()).or_default();
     for r in &state.resources {
+        let resources = by_module.entry(r.module_instance()).or_default();
         for i in &r.instances {
             let mut m = json!({
                 "address": crate::instance::address(&r.base_address(), &i.index_key),
@@ -237,9 +243,45 @@ pub fn state_json(state: &State) -> Json {
             (k.clone(), json!({"sensitive": sensitive, "value": o.get("value"), "type": o.get("type")}))
         })
         .collect();
+    let mut paths: Vec<crate::addrs::ModuleInstance> = by_module.keys().cloned().collect();
+    // Every caller of a module with resources is listed, even with none of its own.
+    for p in paths.clone() {
+        let mut at = p;
+        while !at.is_root() {
+            at = at.parent();
+            paths.push(at.clone());
+        }
+    }
+    paths.sort();
+    paths.dedup();
     json!({
         "format_version": "1.0",
         "terraform_version": state.terraform_version,
-        "values": {"outputs": outputs, "root_module": {"resources": resources}},
+        "values": {"outputs": outputs, "root_module": module_json(&crate::addrs::ModuleInstance::root(), &paths, &mut by_module)},
     })
+}
+
+/// One module instance of the JSON state: its resources and its children.
+fn module_json(
+    at: &crate::addrs::ModuleInstance,
+    paths: &[crate::addrs::ModuleInstance],
+    by_module: &mut std::collections::BTreeMap<crate::addrs::ModuleInstance, Vec<Json>>,
+) -> Json {
+    let mut m = Map::new();
+    if !at.is_root() {
+        m.insert("address".into(), json!(at.to_string()));
+    }
+    let resources = by_module.remove(at).unwrap_or_default();
+    if at.is_root() || !resources.is_empty() {
+        m.insert("resources".into(), Json::Array(resources));
+    }
+    let children: Vec<Json> = paths
+        .iter()
+        .filter(|p| p.0.len() == at.0.len() + 1 && p.parent() == *at)
+        .map(|p| module_json(p, paths, by_module))
+        .collect();
+    if !children.is_empty() {
+        m.insert("child_modules".into(), Json::Array(children));
+    }
+    Json::Object(m)
 }

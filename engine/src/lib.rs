@@ -4,6 +4,7 @@
 //! [`state`] (Terraform's state v4 file). [`lang`] evaluates expressions
 //! with unknowns; [`render`] shows plans as Terraform does; [`discovery`]
 //! finds provider binaries.
+pub mod addrs;
 pub mod apply;
 pub mod backend;
 pub mod commands;
@@ -21,6 +22,7 @@ pub mod journal;
 pub mod json;
 pub mod lang;
 pub mod lock;
+pub mod modules;
 pub mod plan;
 pub mod planfile;
 pub mod progress;

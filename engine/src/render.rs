@@ -95,15 +95,16 @@ fn attr_lines(c: &Change, out: &mut String) {
     }
 }
 
-/// Terraform lists changes by address: data sources first, then by type,
+/// Terraform lists changes by address: by module instance (shallower
+/// first), then data sources first, then by type,
 /// name and key (count indexes as numbers).
-fn display_order(c: &Change) -> (bool, &str, &str, (u8, i64, String)) {
+fn display_order(c: &Change) -> (usize, &crate::addrs::ModuleInstance, bool, &str, &str, (u8, i64, String)) {
     let key = match &c.key {
         None => (0, 0, String::new()),
         Some(serde_json::Value::Number(n)) => (1, n.as_i64().unwrap_or_default(), String::new()),
         Some(k) => (2, 0, k.as_str().unwrap_or_default().to_string()),
     };
-    (!c.is_data(), c.resource_type(), c.name.as_str(), key)
+    (c.module.0.len(), &c.module, !c.is_data(), c.resource_type(), c.name.as_str(), key)
 }
 
 /// The plan as text, Terraform's way, with its warnings after it.
@@ -157,6 +158,8 @@ fn plan_body(plan: &Plan) -> String {
     let mut shown: Vec<&Change> = plan.changes.iter().filter(|c| c.action != Action::NoOp).collect();
     shown.sort_by(|a, b| display_order(a).cmp(&display_order(b)));
     for c in shown {
+        let because = |why: String| format!("will be destroyed\n  # (because {why})");
+        let key = c.key.as_ref().map(|k| format!("[{k}]")).unwrap_or_default();
         let what = match (c.action, c.reason) {
             (Action::Create, _) => "will be created",
             (Action::Update, _) => "will be updated in-place",
@@ -165,10 +168,14 @@ fn plan_body(plan: &Plan) -> String {
             (Action::Replace, Some("replace_by_triggers")) => "will be replaced due to changes in replace_triggered_by",
             (Action::Replace, _) => "must be replaced",
             (Action::Delete, Some("delete_because_no_resource_config")) => {
-                "will be destroyed\n  # (because it is not in the configuration)"
+                &because(format!("{} is not in configuration", c.module.qualify(&c.base())))
             }
             (Action::Delete, Some("delete_because_count_index")) => {
-                "will be destroyed\n  # (because the index is no longer in the configuration)"
+                &because(format!("index {key} is out of range for count"))
+            }
+            (Action::Delete, Some("delete_because_each_key")) => &because(format!("key {key} is not in for_each map")),
+            (Action::Delete, Some("delete_because_no_module")) => {
+                &because(format!("{} is not in configuration", c.module))
             }
             (Action::Delete, _) => "will be destroyed",
             (Action::Read, _) => "will be read during apply\n  # (config refers to values not yet known)",

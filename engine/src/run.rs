@@ -86,7 +86,7 @@ pub async fn adopt_pending(
     let mut adopted = false;
     for e in pending {
         let addr = crate::instance::address(&e.resource.base_address(), &e.key);
-        if state.instance(&e.resource.type_name, &e.resource.name, &e.key).is_some() {
+        if state.instance(e.resource.module.as_deref(), &e.resource.type_name, &e.resource.name, &e.key).is_some() {
             // Its outcome reached the state after all (a write whose answer was lost).
             continue;
         }

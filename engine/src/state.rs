@@ -34,6 +34,9 @@ pub struct State {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResourceState {
+    /// The module instance (`module.team["search"]`); absent in the root module.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module: Option<String>,
     pub mode: String,
     #[serde(rename = "type")]
     pub type_name: String,
@@ -64,13 +67,22 @@ pub struct Instance {
 }
 
 impl ResourceState {
-    /// `type.name`, or `data.type.name` for a data source.
+    /// `type.name`, or `data.type.name` for a data source, after the
+    /// module instance's address outside the root module.
     pub fn base_address(&self) -> String {
-        if self.mode == "data" {
+        let local = if self.mode == "data" {
             format!("data.{}.{}", self.type_name, self.name)
         } else {
             format!("{}.{}", self.type_name, self.name)
+        };
+        match &self.module {
+            Some(m) => format!("{m}.{local}"),
+            None => local,
         }
+    }
+    /// The module instance it is in.
+    pub fn module_instance(&self) -> crate::addrs::ModuleInstance {
+        crate::addrs::ModuleInstance::from_state(self.module.as_deref()).unwrap_or_default()
     }
 }
 
@@ -150,7 +162,12 @@ impl State {
         // As Terraform: one entry per resource, one instance per key.
         let mut seen = std::collections::BTreeSet::new();
         for r in &s.resources {
-            if !seen.insert((r.mode.as_str(), r.type_name.as_str(), r.name.as_str())) {
+            if let Some(m) = &r.module
+                && let Err(e) = crate::addrs::ModuleInstance::from_state(Some(m))
+            {
+                return Err(err(format!("resource {}: {e}; it was left as it is", r.base_address())));
+            }
+            if !seen.insert((r.module.as_deref(), r.mode.as_str(), r.type_name.as_str(), r.name.as_str())) {
                 return Err(err(format!("duplicate resource {} in the state; it was left as it is", r.base_address())));
             }
             let mut keys = std::collections::BTreeSet::new();
@@ -201,22 +218,27 @@ impl State {
         Ok(text)
     }
 
-    pub fn find(&self, type_name: &str, name: &str) -> Option<&ResourceState> {
-        self.resources.iter().find(|r| r.mode == "managed" && r.type_name == type_name && r.name == name)
+    /// A managed resource of module instance `module` (`None`: the root).
+    pub fn find(&self, module: Option<&str>, type_name: &str, name: &str) -> Option<&ResourceState> {
+        self.resources.iter().find(|r| {
+            r.mode == "managed" && r.type_name == type_name && r.name == name && r.module.as_deref() == module
+        })
     }
 
     /// One instance of a resource.
-    pub fn instance(&self, type_name: &str, name: &str, key: &Option<Json>) -> Option<&Instance> {
-        self.find(type_name, name)?.instances.iter().find(|i| &i.index_key == key)
+    pub fn instance(&self, module: Option<&str>, type_name: &str, name: &str, key: &Option<Json>) -> Option<&Instance> {
+        self.find(module, type_name, name)?.instances.iter().find(|i| &i.index_key == key)
     }
 
     /// Replaces (or with `None` removes) one instance; a resource left
     /// with no instances is removed.
     pub fn put_instance(&mut self, template: &ResourceState, key: &Option<Json>, inst: Option<Instance>) {
-        let pos = self
-            .resources
-            .iter()
-            .position(|x| x.mode == "managed" && x.type_name == template.type_name && x.name == template.name);
+        let pos = self.resources.iter().position(|x| {
+            x.mode == "managed"
+                && x.type_name == template.type_name
+                && x.name == template.name
+                && x.module == template.module
+        });
         let idx = match pos {
             Some(i) => i,
             None => {

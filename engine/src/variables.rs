@@ -162,22 +162,57 @@ pub fn values(cfg: &Config, args: &[VarArg]) -> Result<BTreeMap<String, Value>, 
     let mut given = given(cfg, args)?;
     let mut out = BTreeMap::new();
     for (name, decl) in &cfg.variables {
-        let ty = match &decl.type_expr {
-            Some(t) => type_of(t).map_err(|m| Error::config(&decl.loc, format!("variable {name:?}: {m}")))?,
-            None => Type::Dynamic,
+        let missing = || {
+            format!(
+                "no value for required variable {name:?}; set it with -var {name}=..., a .tfvars file or TF_VAR_{name}"
+            )
         };
-        let (value, loc) = match (given.remove(name), &decl.default) {
-            (Some(v), _) => v,
-            (None, Some(e)) => (eval(e, &Scope::default()).map_err(|m| Error::config(&decl.loc, m))?, decl.loc.clone()),
-            (None, None) => {
-                return Err(Error::config(
-                    &decl.loc,
-                    format!(
-                        "no value for required variable {name:?}; set it with -var {name}=..., a .tfvars file or TF_VAR_{name}"
-                    ),
-                ));
-            }
-        };
+        out.insert(name.clone(), finish(name, decl, given.remove(name), missing)?);
+    }
+    Ok(out)
+}
+
+/// A module's input variables from the arguments of its call (evaluated
+/// in the calling module, each with where it is written): typed, with
+/// defaults, and validated. An argument no variable declares is an error.
+pub fn module_values(
+    cfg: &Config,
+    call: &str,
+    mut given: BTreeMap<String, (Value, Loc)>,
+) -> Result<BTreeMap<String, Value>, Error> {
+    if let Some((name, (_, loc))) = given.iter().find(|(k, _)| !cfg.variables.contains_key(*k)) {
+        let hint = crate::error::did_you_mean(name, cfg.variables.keys().map(String::as_str));
+        return Err(Error::config(
+            loc,
+            format!("{call}: Unsupported argument: the module has no variable named {name:?}{hint}"),
+        ));
+    }
+    let mut out = BTreeMap::new();
+    for (name, decl) in &cfg.variables {
+        let missing = || format!("{call}: the input variable {name:?} is required, but no value is given for it");
+        out.insert(name.clone(), finish(name, decl, given.remove(name), missing)?);
+    }
+    Ok(out)
+}
+
+/// One variable's value: given, or its default (else `missing` says why
+/// not), typed, with `optional()` defaults filled in, and validated.
+fn finish(
+    name: &str,
+    decl: &Variable,
+    given: Option<(Value, Loc)>,
+    missing: impl FnOnce() -> String,
+) -> Result<Value, Error> {
+    let ty = match &decl.type_expr {
+        Some(t) => type_of(t).map_err(|m| Error::config(&decl.loc, format!("variable {name:?}: {m}")))?,
+        None => Type::Dynamic,
+    };
+    let (value, loc) = match (given, &decl.default) {
+        (Some(v), _) => v,
+        (None, Some(e)) => (eval(e, &Scope::default()).map_err(|m| Error::config(&decl.loc, m))?, decl.loc.clone()),
+        (None, None) => return Err(Error::config(&decl.loc, missing())),
+    };
+    {
         if value.is_null() && !decl.nullable {
             return Err(Error::config(&loc, format!("variable {name:?} must not be null")));
         }
@@ -188,9 +223,8 @@ pub fn values(cfg: &Config, args: &[VarArg]) -> Result<BTreeMap<String, Value>, 
             None => value,
         };
         validate(name, decl, &value)?;
-        out.insert(name.clone(), value);
+        Ok(value)
     }
-    Ok(out)
 }
 
 /// Fills the defaults of `optional(type, default)` attributes that a
@@ -241,7 +275,8 @@ fn validate(name: &str, decl: &Variable, value: &Value) -> Result<(), Error> {
     for v in &decl.validations {
         let ok = eval(&v.condition, &scope).map_err(|m| Error::config(&v.loc, format!("validation condition: {m}")))?;
         match ok {
-            Value::Bool(true) => {}
+            // Not known until apply: checked then, with the value known.
+            Value::Bool(true) | Value::Unknown(_) => {}
             Value::Bool(false) => {
                 let msg = match eval(&v.error_message, &scope) {
                     Ok(Value::String(s)) => s,

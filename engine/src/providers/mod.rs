@@ -88,8 +88,8 @@ impl Providers {
         overrides: &BTreeMap<String, BTreeMap<String, Value>>,
         launcher: &Launcher,
     ) -> Result<Providers, Error> {
-        let mut used: BTreeSet<String> = cfg.resources.iter().map(|r| r.provider_config()).collect();
-        used.extend(cfg.checks.iter().flat_map(|c| c.data.iter().map(|r| r.provider_config())));
+        let mut used = BTreeSet::new();
+        used_keys(cfg, &BTreeMap::new(), true, &mut used);
         used.extend(state.resources.iter().map(|r| config_key(&r.provider)));
         let launches = used.into_iter().map(|key| async move {
             let (local, alias) = match key.split_once('.') {
@@ -181,6 +181,30 @@ impl Providers {
     }
 }
 
+/// The root module's provider configuration keys that `cfg` (called with
+/// `passed`: its keys → the root's) and the modules it calls use.
+/// (An aliased key a module uses but is not passed is left for the plan to
+/// report where it is written.)
+fn used_keys(cfg: &Config, passed: &BTreeMap<String, String>, root: bool, out: &mut BTreeSet<String>) {
+    let root_key = |k: String| match passed.get(&k) {
+        Some(p) => Some(p.clone()),
+        None if root || !k.contains('.') => Some(k),
+        None => None,
+    };
+    out.extend(cfg.resources.iter().filter_map(|r| root_key(r.provider_config())));
+    out.extend(cfg.checks.iter().flat_map(|c| c.data.iter().filter_map(|r| root_key(r.provider_config()))));
+    for call in cfg.modules.values() {
+        let mut child: BTreeMap<String, String> =
+            passed.iter().filter(|(k, _)| !k.contains('.')).map(|(k, v)| (k.clone(), v.clone())).collect();
+        for (c, p) in &call.providers {
+            if let Some(k) = root_key(p.clone()) {
+                child.insert(c.clone(), k);
+            }
+        }
+        used_keys(&call.config, &child, false, out);
+    }
+}
+
 /// What validation evaluates against: every variable, local and resource unknown.
 fn validation_scope(cfg: &Config) -> Scope {
     let mut scope = Scope::default();
@@ -189,6 +213,9 @@ fn validation_scope(cfg: &Config) -> Scope {
     }
     for name in cfg.locals.keys() {
         scope.locals.insert(name.clone(), Value::unknown());
+    }
+    for name in cfg.modules.keys() {
+        scope.resources.entry("module".into()).or_default().insert(name.clone(), Value::unknown());
     }
     for r in &cfg.resources {
         let (ty, name) = match r.mode {

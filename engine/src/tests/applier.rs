@@ -138,7 +138,7 @@ async fn a_failed_update_leaves_the_old_object_in_state() -> Result<(), String> 
     h.mem.world().fail.insert("a".into());
     h.apply().await.err().ok_or("fails")?;
     let state = h.state()?;
-    let inst = state.instance("mem_thing", "a", &None).ok_or("a is still in state")?;
+    let inst = state.instance(None, "mem_thing", "a", &None).ok_or("a is still in state")?;
     expect_eq(inst.attributes["value"].as_str(), Some("1"), "the old value")
 }
 
@@ -183,7 +183,7 @@ async fn state_records_dependencies_and_keeps_its_lineage() -> Result<(), String
     let h = Harness::new(CHAIN)?;
     h.apply().await?;
     let first = h.state()?;
-    let c = first.instance("mem_thing", "c", &None).ok_or("c")?;
+    let c = first.instance(None, "mem_thing", "c", &None).ok_or("c")?;
     expect_eq(c.dependencies.clone(), strings(&["mem_thing.a", "mem_thing.b"]), "c's dependencies")?;
     h.write(&CHAIN.replace("name  = \"c\"", "name  = \"c\"\n  size  = 3"))?;
     h.apply().await?;
@@ -221,5 +221,5 @@ async fn an_object_deleted_outside_and_removed_from_the_configuration_is_forgott
     h.write(&CHAIN[..CHAIN.find("resource \"mem_thing\" \"c\"").ok_or("c's block")?])?;
     let (plan, _) = h.apply().await?;
     expect(!plan.has_changes(), "nothing to delete remotely")?;
-    expect(h.state()?.instance("mem_thing", "c", &None).is_none(), "c is dropped from state")
+    expect(h.state()?.instance(None, "mem_thing", "c", &None).is_none(), "c is dropped from state")
 }

@@ -19,7 +19,7 @@ async fn a_postcondition_on_an_unknown_value_is_checked_after_apply_and_keeps_th
     expect_eq(actions(&plan).len(), 2, "the plan passes: revision is not known yet")?;
     let e = h.apply().await.err().ok_or("the apply fails")?;
     expect(e.contains("Resource postcondition failed: revision 1 is too low"), &e)?;
-    expect(h.state()?.instance("mem_thing", "a", &None).is_some(), "a is saved")?;
+    expect(h.state()?.instance(None, "mem_thing", "a", &None).is_some(), "a is saved")?;
     expect_eq(h.log(), vec!["create a".to_string()], "b waited for a's postcondition")
 }
 

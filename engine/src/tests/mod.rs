@@ -3,6 +3,7 @@
 //! [`Memory`] provider, with the state file on disk as the CLI keeps it.
 mod applier;
 mod conditions;
+mod modules;
 mod planner;
 
 use std::sync::Arc;
@@ -32,7 +33,16 @@ impl Harness {
     }
 
     fn write(&self, tf: &str) -> Result<(), String> {
-        std::fs::write(self.dir.path().join("main.tf"), tf).map_err(failure)
+        self.write_file("main.tf", tf)
+    }
+
+    /// Writes `path` (relative to the configuration), making its directory.
+    fn write_file(&self, path: &str, text: &str) -> Result<(), String> {
+        let p = self.dir.path().join(path);
+        if let Some(d) = p.parent() {
+            std::fs::create_dir_all(d).map_err(failure)?;
+        }
+        std::fs::write(p, text).map_err(failure)
     }
 
     fn options(&self) -> Options {

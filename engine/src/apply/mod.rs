@@ -21,6 +21,8 @@ use tfplugin::Value;
 use tfplugin::provider::{ApplyRequest, PlanRequest};
 use tfplugin::value::encode_json;
 
+mod scopes;
+
 use crate::config::Config;
 use crate::error::{Error, check};
 use crate::instance::{proposed_new, resource_config, set_instance};
@@ -33,6 +35,7 @@ use crate::state::{Instance, ResourceState, State};
 /// The journal entry that records `value` (or, when null, the removal) for `c`.
 pub(crate) fn entry(c: &Change, provider: &str, value: &Value, private: &[u8]) -> Result<Entry, Error> {
     let resource = ResourceState {
+        module: c.module.to_state(),
         mode: "managed".into(),
         type_name: c.type_name.clone(),
         name: c.name.clone(),
@@ -183,8 +186,9 @@ struct Schedule {
     finished: usize,
 }
 
+/// The resource a change is of, as `dependencies` name it.
 fn base(c: &Change) -> String {
-    format!("{}.{}", c.type_name, c.name)
+    c.config_base()
 }
 
 /// Changes are grouped by resource and by direction: a resource's creates
@@ -256,11 +260,12 @@ pub async fn apply(
     state: &mut State,
     store: &crate::backend::Store,
     providers: &Providers,
-    scope: &mut Scope,
+    root_scope: &mut Scope,
     opts: &ApplyOptions,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Summary, Error> {
     let mut sum = Summary::default();
+    let mut scopes = scopes::Scopes::new(cfg, plan, std::mem::take(root_scope));
     let mut journal = Journal::new(store);
     let failpoint = crate::failpoint::Failpoint::from_env();
     let mut schedule = Schedule::new(&plan.changes);
@@ -277,12 +282,12 @@ pub async fn apply(
             let Some(idx) = schedule.ready.pop_front() else { break };
             let c = &plan.changes[idx];
             if c.action == Action::NoOp && c.is_data() {
-                set_instance(scope, &c.type_name, &c.name, &c.key, c.after.clone());
+                set_instance(scopes.get(&c.module), &c.type_name, &c.name, &c.key, c.after.clone());
                 schedule.done(c);
                 continue;
             }
             if c.action == Action::NoOp {
-                set_instance(scope, &c.type_name, &c.name, &c.key, c.before.clone());
+                set_instance(scopes.get(&c.module), &c.type_name, &c.name, &c.key, c.before.clone());
                 // Nothing changed remotely; the record (its dependencies) is
                 // kept current in memory and written with the final snapshot.
                 let (source, _) = providers.get(&c.provider)?;
@@ -296,11 +301,11 @@ pub async fn apply(
             } else {
                 // Dependencies are applied now: evaluate with their values.
                 let r = cfg
-                    .resources
-                    .iter()
-                    .find(|r| r.address() == c.base())
+                    .module(&c.module)
+                    .and_then(|m| m.resources.iter().find(|r| r.address() == c.base()))
                     .ok_or_else(|| Error::Provider(format!("{} is not in the configuration", c.address())))?;
-                refresh_locals(cfg, scope, &r.expressions());
+                scopes.prepare(&c.module, &r.expressions());
+                let scope = scopes.get(&c.module);
                 if let Some((name, v)) = repeat_now(r, c, scope) {
                     scope.extra.insert(name, v);
                 }
@@ -379,11 +384,11 @@ pub async fn apply(
                 }
             }
             if let Some((v, _)) = o.steps.last().filter(|(v, _)| !v.is_null()) {
-                set_instance(scope, &c.type_name, &c.name, &c.key, v.clone());
+                set_instance(scopes.get(&c.module), &c.type_name, &c.name, &c.key, v.clone());
             }
             let after = o.steps.last().map(|(v, _)| v.clone()).unwrap_or(Value::Null);
             // The object is saved either way; what depends on it waits for its postconditions.
-            let error = o.error.or_else(|| postconditions_now(cfg, c, &after, scope).err());
+            let error = o.error.or_else(|| postconditions_now(cfg, c, &after, &mut scopes).err());
             match error {
                 Some(e) => errors.push(e.to_string()),
                 None => {
@@ -399,7 +404,11 @@ pub async fn apply(
     }
     // With -target the plan did not evaluate every output; keep the ones state has.
     if errors.is_empty() && !cancelled() && !plan.targeted {
-        refresh_locals(cfg, scope, &cfg.outputs.values().map(|o| &o.value).collect::<Vec<_>>());
+        let root = crate::addrs::ModuleInstance::root();
+        let mut exprs: Vec<&hcl::Expression> = cfg.outputs.values().map(|o| &o.value).collect();
+        exprs.extend(cfg.checks.iter().flat_map(|c| c.asserts.iter().map(|a| &a.condition)));
+        scopes.prepare(&root, &exprs);
+        let scope = scopes.get(&root);
         write_outputs(cfg, plan, state, scope)?;
         sum.warnings = crate::conditions::checks(cfg, scope, providers, &Default::default()).await;
     }
@@ -422,11 +431,14 @@ pub async fn apply(
 }
 
 /// Checks `c`'s postconditions against the object it now has.
-fn postconditions_now(cfg: &Config, c: &Change, after: &Value, scope: &mut Scope) -> Result<(), Error> {
-    let Some(r) = cfg.resources.iter().find(|r| r.address() == c.base()) else { return Ok(()) };
+fn postconditions_now(cfg: &Config, c: &Change, after: &Value, scopes: &mut scopes::Scopes<'_>) -> Result<(), Error> {
+    let Some(r) = cfg.module(&c.module).and_then(|m| m.resources.iter().find(|r| r.address() == c.base())) else {
+        return Ok(());
+    };
     if r.lifecycle.postconditions.is_empty() || c.action == Action::Delete {
         return Ok(());
     }
+    let scope = scopes.get(&c.module);
     if let Some((name, v)) = repeat_now(r, c, scope) {
         scope.extra.insert(name, v);
     }
@@ -446,45 +458,6 @@ fn repeat_now(r: &crate::config::Resource, c: &Change, scope: &Scope) -> Option<
     }
     let Ok(now) = crate::instance::instances(r, scope) else { return planned };
     now.into_iter().find(|(k, _)| *k == c.key).and_then(|(_, s)| s).or(planned)
-}
-
-/// The locals `exprs` read (directly or through other locals) that were
-/// unknown at plan time, evaluated again now that more is known. Only what
-/// is read is looked at: this runs before every operation.
-fn refresh_locals(cfg: &Config, scope: &mut Scope, exprs: &[&hcl::Expression]) {
-    let local_refs = |e: &hcl::Expression| -> Vec<String> {
-        crate::lang::refs(e)
-            .into_iter()
-            .filter(|r| r.first().is_some_and(|x| x == "local"))
-            .filter_map(|r| r.get(1).cloned())
-            .collect()
-    };
-    let mut read = std::collections::BTreeSet::new();
-    let mut todo: Vec<String> = exprs.iter().flat_map(|e| local_refs(e)).collect();
-    while let Some(n) = todo.pop() {
-        if let Some((e, _)) = cfg.locals.get(&n)
-            && read.insert(n)
-        {
-            todo.extend(local_refs(e));
-        }
-    }
-    loop {
-        let stale: Vec<String> =
-            read.iter().filter(|n| scope.locals.get(*n).is_some_and(|v| !v.is_wholly_known())).cloned().collect();
-        let mut progressed = false;
-        for name in stale {
-            if let Some((e, _)) = cfg.locals.get(&name)
-                && let Ok(v) = crate::lang::eval(e, scope)
-                && v.is_wholly_known()
-            {
-                scope.locals.insert(name, v);
-                progressed = true;
-            }
-        }
-        if !progressed {
-            return;
-        }
-    }
 }
 
 /// Outputs, now that everything is known (none after a destroy).
