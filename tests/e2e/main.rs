@@ -27,6 +27,8 @@ mod lang;
 mod fmt;
 // The engine's golden plans and errors (engine/testdata).
 mod golden;
+// Module trees shared with terraform and tofu.
+mod modules;
 // `aigw dev` in a terminal.
 mod dev;
 // The command line as Terraform users know it.

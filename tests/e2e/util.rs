@@ -199,7 +199,12 @@ impl Workdir {
 
     /// Runs with `input` on stdin.
     pub fn run_with_input(&self, args: &[&str], input: &str) -> Output {
-        let mut child = Command::new(&self.cli.path)
+        self.run_cli(&self.cli, args, input)
+    }
+
+    /// Runs another CLI of the matrix in the same directory and configuration.
+    pub fn run_cli(&self, cli: &CliBin, args: &[&str], input: &str) -> Output {
+        let mut child = Command::new(&cli.path)
             .args(args)
             .current_dir(self.path())
             .env("TF_CLI_CONFIG_FILE", &self.cli_config)
