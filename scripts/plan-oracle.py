@@ -7,7 +7,8 @@ Usage: scripts/plan-oracle.py [TERRAFORM]
 For each case: `prior.tf` (when present) is applied first, then `main.tf`
 is planned with `-detailed-exitcode`. The answer is written to the case's
 `terraform.json`: the exit code, each `# <address> <what happens>` line,
-the `Plan:` summary, and the summary line of each error and warning.
+the `Plan:` summary, and the summary line of each error and warning. A
+case's `modules/` directory is copied beside its `main.tf`.
 tests/e2e/golden.rs requires aigw's plan of the same case to agree.
 """
 import json
@@ -26,7 +27,7 @@ def answer(text, code):
     """The parts of a plan's output that aigw must agree with."""
     return {
         "exit": code,
-        "changes": re.findall(r"^  # (\S+ .*)$", text, re.M),
+        "changes": re.findall(r"^ {1,2}# (\S+ .*)$", text, re.M),
         "summary": next(iter(re.findall(r"^(Plan: .*)$", text, re.M)), None),
         "errors": re.findall(r"^(?:│ )?Error: (.*)$", text, re.M),
         "warnings": re.findall(r"^(?:│ )?Warning: (.*)$", text, re.M),
@@ -44,12 +45,15 @@ def record(tf, case):
         with open(os.path.join(work, "cli.tfrc"), "w") as f:
             f.write('provider_installation {\n  direct {\n    exclude = ["*/*"]\n  }\n}\n')
         main = os.path.join(work, "main.tf")
+        if os.path.isdir(os.path.join(case, "modules")):
+            shutil.copytree(os.path.join(case, "modules"), os.path.join(work, "modules"))
         if os.path.exists(os.path.join(case, "prior.tf")):
             shutil.copy(os.path.join(case, "prior.tf"), main)
             code, out = run(tf, work, "apply", "-auto-approve", "-no-color", "-input=false")
             if code != 0:
                 sys.exit(f"{case}: prior apply failed:\n{out}")
         shutil.copy(os.path.join(case, "main.tf"), main)
+        run(tf, work, "init", "-input=false", "-no-color")
         code, out = run(tf, work, "plan", "-no-color", "-input=false", "-detailed-exitcode")
         with open(os.path.join(case, "terraform.json"), "w") as f:
             json.dump(answer(out, code), f, indent=2)

@@ -188,6 +188,33 @@ impl ModuleCall {
     }
 }
 
+/// A `moved` block: state at `from` is now at `to`.
+#[derive(Debug, Clone)]
+pub struct Moved {
+    pub from: String,
+    pub to: String,
+    pub loc: Loc,
+}
+
+/// A `removed` block: `from` leaves the configuration; with
+/// `lifecycle { destroy = false }` its objects are forgotten, not destroyed.
+#[derive(Debug, Clone)]
+pub struct Removed {
+    pub from: String,
+    pub destroy: bool,
+    pub loc: Loc,
+}
+
+/// An `import` block: the object `id` names becomes `to` (for each
+/// element of `for_each`, when set).
+#[derive(Debug, Clone)]
+pub struct Import {
+    pub to: Expression,
+    pub id: Expression,
+    pub for_each: Option<Expression>,
+    pub loc: Loc,
+}
+
 /// A `check` block: its scoped data sources and assertions.
 #[derive(Debug, Clone)]
 pub struct Check {
@@ -250,6 +277,9 @@ pub struct Config {
     pub checks: Vec<Check>,
     /// `module` blocks by name.
     pub modules: BTreeMap<String, ModuleCall>,
+    pub moved: Vec<Moved>,
+    pub removed: Vec<Removed>,
+    pub imports: Vec<Import>,
 }
 
 /// One file being read: its name, text, and how far the reader has got
@@ -512,8 +542,32 @@ impl Config {
                     }
                     self.modules.insert(call.name.clone(), call);
                 }
-                "moved" | "import" | "removed" => {
-                    return Err(Error::config(&loc, format!("`{kind}` blocks are not supported by aigw yet")));
+                "moved" => {
+                    want(0)?;
+                    let (Some(from), Some(to)) = (find("from"), find("to")) else {
+                        return Err(Error::config(&loc, "a moved block needs from and to"));
+                    };
+                    self.moved.push(Moved { from: traversal_text(&from), to: traversal_text(&to), loc });
+                }
+                "removed" => {
+                    want(0)?;
+                    let from = find("from").ok_or_else(|| Error::config(&loc, "a removed block needs from"))?;
+                    let mut destroy = true;
+                    for l in b.body().blocks().filter(|x| x.identifier() == "lifecycle") {
+                        if let Some(Expression::Bool(d)) =
+                            l.body().attributes().find(|a| a.key() == "destroy").map(|a| a.expr())
+                        {
+                            destroy = *d;
+                        }
+                    }
+                    self.removed.push(Removed { from: traversal_text(&from), destroy, loc });
+                }
+                "import" => {
+                    want(0)?;
+                    let (Some(to), Some(id)) = (find("to"), find("id")) else {
+                        return Err(Error::config(&loc, "an import block needs to and id"));
+                    };
+                    self.imports.push(Import { to, id, for_each: find("for_each"), loc });
                 }
                 other => return Err(Error::config(&loc, format!("unsupported block type `{other}`"))),
             }

@@ -92,6 +92,9 @@ fn identity(c: &Change, provider: &str) -> Map<String, Json> {
     if !c.module.is_root() {
         m.insert("module_address".into(), json!(c.module.to_string()));
     }
+    if let Some(id) = &c.importing {
+        m.insert("importing".into(), json!({"id": id}));
+    }
     m.insert("mode".into(), json!(if c.is_data() { "data" } else { "managed" }));
     m.insert("type".into(), json!(c.resource_type()));
     m.insert("name".into(), json!(c.name));

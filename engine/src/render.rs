@@ -95,16 +95,105 @@ fn attr_lines(c: &Change, out: &mut String) {
     }
 }
 
+/// One change as Terraform shows it: its header (what happens, and why),
+/// and its attributes.
+fn change_block(c: &Change, moved_from: Option<String>) -> String {
+    let mut out = String::new();
+    if c.action == Action::NoOp {
+        let header = match moved_from {
+            Some(from) => format!("{from} has moved to {}", c.address()),
+            None => format!("{} will be imported", c.address()),
+        };
+        let _ = writeln!(out, "  # {header}");
+        unchanged_block("   ", c.resource_type(), &c.name, &c.after, &mut out);
+        return out;
+    }
+    let because = |why: String| format!("will be destroyed\n  # (because {why})");
+    let key = c.key.as_ref().map(|k| format!("[{k}]")).unwrap_or_default();
+    let what = match (c.action, c.reason) {
+        (Action::Create, _) => "will be created",
+        (Action::Update, _) => "will be updated in-place",
+        (Action::Replace, Some("replace_because_requested")) => "will be replaced, as requested",
+        (Action::Replace, Some("replace_because_tainted")) => "is tainted, so must be replaced",
+        (Action::Replace, Some("replace_by_triggers")) => "will be replaced due to changes in replace_triggered_by",
+        (Action::Replace, _) => "must be replaced",
+        (Action::Delete, Some("delete_because_no_resource_config")) => {
+            &because(format!("{} is not in configuration", c.module.qualify(&c.base())))
+        }
+        (Action::Delete, Some("delete_because_count_index")) => {
+            &because(format!("index {key} is out of range for count"))
+        }
+        (Action::Delete, Some("delete_because_each_key")) => &because(format!("key {key} is not in for_each map")),
+        (Action::Delete, Some("delete_because_wrong_repetition")) => &because(
+            if c.key.as_ref().is_some_and(|k| k.is_string()) {
+                "resource does not use for_each"
+            } else {
+                "resource does not use count"
+            }
+            .to_string(),
+        ),
+        (Action::Delete, Some("delete_because_no_module")) => &because(format!("{} is not in configuration", c.module)),
+        (Action::Delete, _) => "will be destroyed",
+        (Action::Read, _) => "will be read during apply\n  # (config refers to values not yet known)",
+        (Action::NoOp, _) => "",
+    };
+    let _ = writeln!(out, "  # {} {what}", c.address());
+    if let Some(from) = moved_from {
+        let _ = writeln!(out, "  # (moved from {from})");
+    }
+    if let Some(id) = &c.importing {
+        let _ = writeln!(out, "  # (imported from \"{id}\")");
+    }
+    let symbol = if c.action == Action::Replace && c.create_before_destroy { "+/-" } else { c.action.symbol() };
+    let kind = if c.is_data() { "data" } else { "resource" };
+    let _ = writeln!(out, "{symbol:>3} {kind} \"{}\" \"{}\" {{", c.resource_type(), c.name);
+    attr_lines(c, &mut out);
+    out.push_str("    }\n\n");
+    out
+}
+
+/// An instance a `removed` block lets go of.
+fn forget_block(rs: &crate::state::ResourceState, key: &Option<serde_json::Value>) -> String {
+    let addr = crate::instance::address(&rs.base_address(), key);
+    let attrs = rs.instances.iter().find(|i| &i.index_key == key).map(|i| i.attributes.clone()).unwrap_or_default();
+    let id = attrs.get("id").and_then(|v| v.as_str()).unwrap_or_default();
+    format!(
+        " # {addr} will no longer be managed by aigw, but will not be destroyed\n # (destroy = false is set in the configuration)\n . resource \"{}\" \"{}\" {{\n        id = {id:?}\n    }}\n\n",
+        rs.type_name, rs.name
+    )
+}
+
+/// An object that stays as it is (moved or imported): its id, and how
+/// many other attributes are not shown.
+fn unchanged_block(indent: &str, ty: &str, name: &str, v: &Value, out: &mut String) {
+    let set: Vec<(&String, &Value)> = match v {
+        Value::Object(m) => m.iter().filter(|(_, x)| !x.is_null()).collect(),
+        _ => Vec::new(),
+    };
+    let width = set.iter().map(|(k, _)| k.len()).max().unwrap_or(2);
+    let _ = writeln!(out, "{indent} resource \"{ty}\" \"{name}\" {{");
+    if let Some((_, id)) = set.iter().find(|(k, _)| k.as_str() == "id") {
+        let _ = writeln!(out, "        {:<width$} = {}", "id", show(id, false, 6));
+    }
+    let hidden = set.iter().filter(|(k, _)| k.as_str() != "id").count();
+    if hidden > 0 {
+        let _ = writeln!(out, "        # ({hidden} unchanged attribute{} hidden)", if hidden == 1 { "" } else { "s" });
+    }
+    out.push_str("    }\n\n");
+}
+
 /// Terraform lists changes by address: by module instance (shallower
 /// first), then data sources first, then by type,
 /// name and key (count indexes as numbers).
-fn display_order(c: &Change) -> (usize, &crate::addrs::ModuleInstance, bool, &str, &str, (u8, i64, String)) {
+type Order = (usize, crate::addrs::ModuleInstance, bool, String, String, (u8, i64, String));
+
+fn display_order(c: &Change) -> Order {
     let key = match &c.key {
         None => (0, 0, String::new()),
         Some(serde_json::Value::Number(n)) => (1, n.as_i64().unwrap_or_default(), String::new()),
         Some(k) => (2, 0, k.as_str().unwrap_or_default().to_string()),
     };
-    (c.module.0.len(), &c.module, !c.is_data(), c.resource_type(), c.name.as_str(), key)
+    (c.module.0.len(), c.module.clone(), !c.is_data(), c.resource_type().to_string(), c.name.clone(), key)
 }
 
 /// The plan as text, Terraform's way, with its warnings after it.
@@ -151,55 +240,45 @@ fn plan_body(plan: &Plan) -> String {
         out.push_str("No changes. Your infrastructure matches the configuration.\n");
         return out;
     }
-    if plan.changes.iter().any(|c| c.action != Action::NoOp) {
+    let moved_from = |c: &Change| plan.moves.iter().find(|(_, to)| *to == c.address()).map(|(f, _)| f.clone());
+    let shown: Vec<&Change> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp || c.importing.is_some() || moved_from(c).is_some())
+        .collect();
+    if !shown.is_empty() || !plan.forget.is_empty() {
         out.push_str("aigw will perform the following actions:\n\n");
     }
-    let (mut add, mut change, mut destroy) = (0, 0, 0);
-    let mut shown: Vec<&Change> = plan.changes.iter().filter(|c| c.action != Action::NoOp).collect();
-    shown.sort_by(|a, b| display_order(a).cmp(&display_order(b)));
-    for c in shown {
-        let because = |why: String| format!("will be destroyed\n  # (because {why})");
-        let key = c.key.as_ref().map(|k| format!("[{k}]")).unwrap_or_default();
-        let what = match (c.action, c.reason) {
-            (Action::Create, _) => "will be created",
-            (Action::Update, _) => "will be updated in-place",
-            (Action::Replace, Some("replace_because_requested")) => "will be replaced, as requested",
-            (Action::Replace, Some("replace_because_tainted")) => "is tainted, so must be replaced",
-            (Action::Replace, Some("replace_by_triggers")) => "will be replaced due to changes in replace_triggered_by",
-            (Action::Replace, _) => "must be replaced",
-            (Action::Delete, Some("delete_because_no_resource_config")) => {
-                &because(format!("{} is not in configuration", c.module.qualify(&c.base())))
-            }
-            (Action::Delete, Some("delete_because_count_index")) => {
-                &because(format!("index {key} is out of range for count"))
-            }
-            (Action::Delete, Some("delete_because_each_key")) => &because(format!("key {key} is not in for_each map")),
-            (Action::Delete, Some("delete_because_no_module")) => {
-                &because(format!("{} is not in configuration", c.module))
-            }
-            (Action::Delete, _) => "will be destroyed",
-            (Action::Read, _) => "will be read during apply\n  # (config refers to values not yet known)",
-            (Action::NoOp, _) => "",
+    // Each block under its address, in Terraform's order.
+    let mut blocks: Vec<(Order, String)> =
+        shown.iter().map(|c| (display_order(c), change_block(c, moved_from(c)))).collect();
+    for (rs, key) in &plan.forget {
+        let probe = Change {
+            module: rs.module_instance(),
+            type_name: rs.type_name.clone(),
+            name: rs.name.clone(),
+            key: key.clone(),
+            ..Change::placeholder()
         };
-        match c.action {
-            Action::Create => add += 1,
-            Action::Update => change += 1,
-            Action::Replace => {
-                add += 1;
-                destroy += 1;
-            }
-            Action::Delete => destroy += 1,
-            Action::NoOp | Action::Read => {}
-        }
-        let _ = writeln!(out, "  # {} {what}", c.address());
-        let symbol = if c.action == Action::Replace && c.create_before_destroy { "+/-" } else { c.action.symbol() };
-        let kind = if c.is_data() { "data" } else { "resource" };
-        let _ = writeln!(out, "{symbol:>3} {kind} \"{}\" \"{}\" {{", c.resource_type(), c.name);
-        attr_lines(c, &mut out);
-        out.push_str("    }\n\n");
+        blocks.push((display_order(&probe), forget_block(rs, key)));
     }
-    if add + change + destroy > 0 || plan.changes.iter().any(|c| c.action == Action::Read) {
-        let _ = writeln!(out, "Plan: {add} to add, {change} to change, {destroy} to destroy.");
+    blocks.sort_by(|a, b| a.0.cmp(&b.0));
+    blocks.iter().for_each(|(_, b)| out.push_str(b));
+    let count = |f: fn(Action) -> bool| shown.iter().filter(|c| f(c.action)).count();
+    let add = count(|a| matches!(a, Action::Create | Action::Replace));
+    let change = count(|a| a == Action::Update);
+    let destroy = count(|a| matches!(a, Action::Delete | Action::Replace));
+    let imports = shown.iter().filter(|c| c.importing.is_some()).count();
+    let any = add + change + destroy + imports > 0 || !plan.moves.is_empty() || !plan.forget.is_empty();
+    if any || plan.changes.iter().any(|c| c.action == Action::Read) {
+        let imported = if imports > 0 { format!("{imports} to import, ") } else { String::new() };
+        let _ = writeln!(out, "Plan: {imported}{add} to add, {change} to change, {destroy} to destroy.");
+    }
+    if !plan.forget.is_empty() {
+        out.push_str("\nWarning: Some objects will no longer be managed by aigw\n\nIf you apply this plan, aigw will discard its tracking information for the following objects, but it will not delete them:\n");
+        for (rs, key) in &plan.forget {
+            let _ = writeln!(out, " - {}", crate::instance::address(&rs.base_address(), key));
+        }
     }
     let outputs: Vec<_> = plan.outputs.iter().filter(|(_, o)| o.2).collect();
     if !outputs.is_empty() {

@@ -219,11 +219,16 @@ impl Run {
     /// Drops what refresh found deleted outside aigw (and nothing recreates)
     /// from the state, and saves it: apply does this even when there is
     /// nothing else to do, as Terraform's apply persists its refresh.
+    /// Also carries out the plan's `moved` blocks and forgets what
+    /// `removed` blocks let go of, before anything else is applied.
     pub fn forget_gone(&mut self, plan: &Plan) -> Result<(), Error> {
-        if plan.gone.is_empty() {
+        if plan.gone.is_empty() && plan.moves.is_empty() && plan.forget.is_empty() {
             return Ok(());
         }
-        for (r, key) in &plan.gone {
+        if !plan.moves.is_empty() {
+            crate::moved::apply(&self.cfg, &mut self.state)?;
+        }
+        for (r, key) in plan.gone.iter().chain(&plan.forget) {
             self.state.put_instance(r, key, None);
         }
         self.store.save(&mut self.state)

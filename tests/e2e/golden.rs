@@ -118,6 +118,7 @@ fn run_case(case: &Path, tf: crate::util::CliBin) {
         }
     }
     w.write("main.tf", &fill("main.tf"));
+    copy_tree(&case.join("modules"), &w.path().join("modules"));
     let args: Vec<String> = std::fs::read_to_string(case.join("args"))
         .map(|a| a.split_whitespace().map(str::to_string).collect())
         .unwrap_or_default();
@@ -154,6 +155,19 @@ fn run_case(case: &Path, tf: crate::util::CliBin) {
     assert_eq!(out.code, 0, "{}: plan after apply:\n{}", case.display(), out.all());
 }
 
+/// Copies a case's `modules/` directory, when it has one.
+fn copy_tree(from: &Path, to: &Path) {
+    let Ok(entries) = std::fs::read_dir(from) else { return };
+    std::fs::create_dir_all(to).unwrap();
+    for e in entries.map(|e| e.unwrap()) {
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
 /// aigw's plan of `case` says what `terraform plan` said of it
 /// (`terraform.json`, from scripts/plan-oracle.py): the exit code with
 /// `-detailed-exitcode`, the changes and the summary line; each of
@@ -169,7 +183,8 @@ fn agrees_with_terraform(case: &Path, w: &Workdir, plan: &[&str]) {
     let list =
         |v: &Value| -> Vec<String> { v.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect() };
     for (kind, key) in [("Error: ", "errors"), ("Warning: ", "warnings")] {
-        let ours: Vec<&str> = all.lines().filter(|l| l.starts_with(kind)).collect();
+        let ours: Vec<String> =
+            all.lines().filter(|l| l.starts_with(kind)).map(|l| l.replace("aigw", "Terraform")).collect();
         let theirs = list(&want[key]);
         assert_eq!(ours.len(), theirs.len(), "{name}: {key}: terraform says {theirs:?}:\n{all}");
         for s in &theirs {
@@ -179,7 +194,12 @@ fn agrees_with_terraform(case: &Path, w: &Workdir, plan: &[&str]) {
     if out.code == 1 {
         return; // terraform shows what it planned before the error; aigw stops at it.
     }
-    let changes: Vec<String> = out.stdout.lines().filter_map(|l| l.strip_prefix("  # ")).map(str::to_string).collect();
+    let changes: Vec<String> = out
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("  # ").or_else(|| l.strip_prefix(" # ")))
+        .map(|l| l.replace("by aigw", "by Terraform"))
+        .collect();
     assert_eq!(changes, list(&want["changes"]), "{name}: changes:\n{all}");
     let summary = out.stdout.lines().find(|l| l.starts_with("Plan: ")).map(str::to_string);
     assert_eq!(summary.as_deref(), want["summary"].as_str(), "{name}: summary:\n{all}");

@@ -99,6 +99,8 @@ pub struct Summary {
     pub added: usize,
     pub changed: usize,
     pub destroyed: usize,
+    /// Objects `import` blocks brought in.
+    pub imported: usize,
     /// `check` blocks that failed once everything was applied.
     pub warnings: Vec<String>,
 }
@@ -287,6 +289,7 @@ pub async fn apply(
                 continue;
             }
             if c.action == Action::NoOp {
+                sum.imported += usize::from(c.importing.is_some());
                 set_instance(scopes.get(&c.module), &c.type_name, &c.name, &c.key, c.before.clone());
                 // Nothing changed remotely; the record (its dependencies) is
                 // kept current in memory and written with the final snapshot.

@@ -221,8 +221,9 @@ pub async fn apply(
         if opts.destroy {
             println!("\nDestroy complete! Resources: {} destroyed.", sum.destroyed);
         } else {
+            let imported = if sum.imported > 0 { format!("{} imported, ", sum.imported) } else { String::new() };
             println!(
-                "\nApply complete! Resources: {} added, {} changed, {} destroyed.",
+                "\nApply complete! Resources: {imported}{} added, {} changed, {} destroyed.",
                 sum.added, sum.changed, sum.destroyed
             );
         }

@@ -84,9 +84,35 @@ pub struct Change {
     /// Why it is replaced or deleted when not by the configuration
     /// (`replace_because_requested`, `delete_because_no_resource_config`, ...).
     pub reason: Option<&'static str>,
+    /// The ID an `import` block brings this object in by.
+    pub importing: Option<String>,
 }
 
 impl Change {
+    /// A no-op change of nothing, to build others from.
+    pub fn placeholder() -> Change {
+        Change {
+            module: ModuleInstance::root(),
+            type_name: String::new(),
+            name: String::new(),
+            key: None,
+            each: None,
+            repeat_scope: None,
+            provider: String::new(),
+            action: Action::NoOp,
+            before: Value::Null,
+            after: Value::Null,
+            schema: Schema::default(),
+            replace_paths: Vec::new(),
+            drifted: false,
+            stored: Value::Null,
+            dependencies: Vec::new(),
+            private: Vec::new(),
+            create_before_destroy: false,
+            reason: None,
+            importing: None,
+        }
+    }
     /// `type.name` within its module.
     pub fn base(&self) -> String {
         format!("{}.{}", self.type_name, self.name)
@@ -134,6 +160,11 @@ pub struct Plan {
     /// Each module instance planned: its input variables and what `count`
     /// or `each` was for its call, for apply to evaluate it again.
     pub modules: BTreeMap<ModuleInstance, PlannedModule>,
+    /// `moved` blocks applied: instance address before → after.
+    pub moves: Vec<(String, String)>,
+    /// Instances a `removed` block with `destroy = false` lets go of:
+    /// dropped from state, not destroyed.
+    pub forget: Vec<Gone>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -144,8 +175,10 @@ pub struct PlannedModule {
 
 impl Plan {
     pub fn has_changes(&self) -> bool {
-        self.changes.iter().any(|c| !matches!(c.action, Action::NoOp | Action::Read))
+        self.changes.iter().any(|c| !matches!(c.action, Action::NoOp | Action::Read) || c.importing.is_some())
             || self.outputs.values().any(|o| o.2)
+            || !self.moves.is_empty()
+            || !self.forget.is_empty()
     }
 }
 
@@ -202,6 +235,15 @@ pub async fn plan(
     opts: &Options,
 ) -> Result<Plan, Error> {
     let (deps, order) = crate::graph::sorted(cfg)?;
+    // `moved` blocks first: the plan is made against the state as moved.
+    let mut moved_state = State::empty();
+    let moves = if cfg.moved.is_empty() {
+        Vec::new()
+    } else {
+        moved_state = state.clone();
+        crate::moved::apply(cfg, &mut moved_state)?
+    };
+    let state = if moves.is_empty() { state } else { &moved_state };
     let selected = targeted(&opts.targets, &deps);
     let in_scope = |r: &crate::state::ResourceState| {
         let root = match &r.module {
@@ -221,14 +263,27 @@ pub async fn plan(
         serial: state.serial,
         variables: scope.vars.clone(),
         sensitive_variables: cfg.variables.iter().filter(|(_, v)| v.sensitive).map(|(k, _)| k.clone()).collect(),
+        moves,
         ..Plan::default()
     };
-    let mut planner = walk::Planner { state, providers, opts, plan, priors, wanted: BTreeSet::new(), selected };
+    let mut planner =
+        walk::Planner { cfg_root: cfg, state, providers, opts, plan, priors, wanted: BTreeSet::new(), selected };
     planner.module(cfg, &walk::ModuleCtx::root(), scope).await?;
     let walk::Planner { mut plan, wanted, mut priors, selected, .. } = planner;
     let (deletes, gone) =
         prior::deletions(cfg, state, providers, &order, &wanted, &mut priors, opts, &selected, &plan)?;
+    let (forget, deletes) = prior::removed(cfg, deletes)?;
     plan.changes.extend(deletes);
     plan.gone = gone;
+    plan.forget = forget
+        .into_iter()
+        .filter_map(|c| {
+            let rs = state
+                .resources
+                .iter()
+                .find(|r| r.module_instance() == c.module && r.type_name == c.type_name && r.name == c.name)?;
+            Some((rs.clone(), c.key))
+        })
+        .collect();
     Ok(plan)
 }

@@ -110,12 +110,9 @@ pub(super) fn deletions(
         let (_, client) = providers.get(&provider)?;
         let schema = client.schemas().resources.get(&rs.type_name).cloned().unwrap_or_default();
         let local = format!("{}.{}", rs.type_name, rs.name);
-        let in_config = if module.is_root() {
-            order.contains(&local)
-        } else {
-            plan.modules.contains_key(&module)
-                && cfg.module(&module).is_some_and(|c| c.resources.iter().any(|r| r.address() == local))
-        };
+        let config = cfg.module(&module).and_then(|c| c.resources.iter().find(|r| r.address() == local));
+        let in_config = config.is_some() && (module.is_root() || plan.modules.contains_key(&module));
+        let repeat = config.and_then(|r| r.repeat.as_ref().map(crate::config::Repeat::keyword));
         for inst in &rs.instances {
             let addr = address(&rs.base_address(), &inst.index_key);
             if (!opts.destroy && wanted.contains(&addr)) || !selected(rs, selection, opts, &addr) {
@@ -128,10 +125,12 @@ pub(super) fn deletions(
             }
             let reason = match () {
                 _ if opts.destroy => None,
-                _ if in_config && inst.index_key.as_ref().is_some_and(|k| k.is_string()) => {
-                    Some("delete_because_each_key")
-                }
-                _ if in_config => Some("delete_because_count_index"),
+                _ if in_config => Some(match (&inst.index_key, repeat) {
+                    (Some(k), Some("for_each")) if k.is_string() => "delete_because_each_key",
+                    (Some(k), Some("count")) if k.is_number() => "delete_because_count_index",
+                    (Some(_), _) => "delete_because_wrong_repetition",
+                    (None, _) => "delete_because_count_index",
+                }),
                 _ if !module.is_root() && !plan.modules.contains_key(&module) => Some("delete_because_no_module"),
                 _ => Some("delete_because_no_resource_config"),
             };
@@ -154,6 +153,7 @@ pub(super) fn deletions(
                 private,
                 create_before_destroy: false,
                 reason,
+                importing: None,
             });
         }
     }
@@ -163,4 +163,38 @@ pub(super) fn deletions(
     };
     deletes.sort_by_key(|c| std::cmp::Reverse(position(c)));
     Ok((deletes, gone))
+}
+
+/// `removed` blocks: the deletions they turn into forgetting (`destroy =
+/// false`), split from the rest. A `removed` block for a resource the
+/// configuration still has is refused, as Terraform refuses it.
+pub(super) fn removed(cfg: &Config, deletes: Vec<Change>) -> Result<(Vec<Change>, Vec<Change>), Error> {
+    for r in &cfg.removed {
+        let declared = match crate::addrs::split_modules(&r.from) {
+            Ok((m, "")) => cfg.module(&m).is_some(),
+            _ => crate::addrs::ResourceInstance::parse(&r.from).is_ok_and(|a| {
+                cfg.module(&a.module).is_some_and(|c| c.resources.iter().any(|x| x.address() == a.local_base()))
+            }),
+        };
+        if declared {
+            return Err(crate::error::Error::config(
+                &r.loc,
+                format!(
+                    "Removed resource block still exists: {} is removed here, but the configuration still declares it",
+                    r.from
+                ),
+            ));
+        }
+    }
+    let kept = |c: &Change| {
+        cfg.removed.iter().any(|r| {
+            !r.destroy
+                && (c.address().starts_with(&format!("{}[", r.from))
+                    || c.address() == r.from
+                    || c.module.qualify(&c.base()) == r.from
+                    || c.config_base() == r.from
+                    || c.address().starts_with(&format!("{}.", r.from)))
+        })
+    };
+    Ok(deletes.into_iter().partition(kept))
 }

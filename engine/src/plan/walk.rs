@@ -26,6 +26,8 @@ use crate::providers::Providers;
 use crate::state::State;
 
 pub(crate) struct Planner<'a> {
+    /// The root module (where `import` blocks are).
+    pub cfg_root: &'a Config,
     pub state: &'a State,
     pub providers: &'a Providers,
     pub opts: &'a Options,
@@ -294,6 +296,12 @@ impl Planner<'_> {
             private: Vec::new(),
             create_before_destroy: r.lifecycle.create_before_destroy,
             reason: None,
+            importing: None,
+        };
+        let imports = if ctx.at.is_root() && r.mode == Mode::Managed && !self.cfg_root.imports.is_empty() {
+            crate::imports::targets(self.cfg_root, r, scope)?
+        } else {
+            BTreeMap::new()
         };
         for (key, repeat_scope) in instances(r, scope)? {
             let addr = ctx.at.qualify(&address(&node, &key));
@@ -304,7 +312,8 @@ impl Planner<'_> {
             if let Some((name, v)) = &repeat_scope {
                 scope.extra.insert(name.clone(), v.clone());
             }
-            let change = Change { key: key.clone(), repeat_scope, ..template.clone() };
+            let importing = imports.get(&addr).cloned();
+            let change = Change { key: key.clone(), repeat_scope, importing, ..template.clone() };
             // count and each stay in scope for the instance's conditions and triggers.
             let planned = self.instance(r, change, &addr, scope, deps).await;
             forget_repeat(scope);
@@ -319,7 +328,7 @@ impl Planner<'_> {
     async fn instance(
         &mut self,
         r: &Resource,
-        change: Change,
+        mut change: Change,
         addr: &str,
         scope: &mut Scope,
         deps: &Deps,
@@ -355,7 +364,13 @@ impl Planner<'_> {
             postconditions(r, addr, &c.after, scope)?;
             return Ok(c);
         }
-        let (stored, prior, private) = self.priors.remove(addr).unwrap_or((Value::Null, Value::Null, Vec::new()));
+        let (stored, mut prior, mut private) =
+            self.priors.remove(addr).unwrap_or((Value::Null, Value::Null, Vec::new()));
+        if !prior.is_null() {
+            change.importing = None; // already managed: the import block has nothing to do
+        } else if let Some(id) = &change.importing {
+            (prior, private) = import(client, r, id, addr).await?;
+        }
         ignore_changes(r, &prior, &mut config);
         // Drift worth telling: a change outside aigw to something the
         // configuration can set (not timestamps and other computed-only values).
@@ -414,6 +429,35 @@ impl Planner<'_> {
         postconditions(r, addr, &c.after, scope)?;
         Ok(c)
     }
+}
+
+/// The object `id` names, imported and read, as the prior state of `addr`.
+async fn import(
+    client: &dyn crate::providers::Provider,
+    r: &Resource,
+    id: &str,
+    addr: &str,
+) -> Result<(Value, Vec<u8>), Error> {
+    let resp = client.import_resource_state(&r.type_name, id).await?;
+    check_resource(&resp.diagnostics, r, addr)?;
+    let Some(imported) = resp.imported.into_iter().find(|i| i.type_name == r.type_name) else {
+        return Err(Error::config(&r.loc, format!("{addr}: the provider imported nothing for ID {id:?}")));
+    };
+    let read = client
+        .read_resource(tfplugin::provider::ReadRequest {
+            type_name: r.type_name.clone(),
+            current_state: imported.state,
+            private: imported.private,
+        })
+        .await?;
+    check_resource(&read.diagnostics, r, addr)?;
+    if read.new_state.is_null() {
+        return Err(Error::config(
+            &r.loc,
+            format!("{addr}: Cannot import non-existent remote object: no object has the ID {id:?}"),
+        ));
+    }
+    Ok((read.new_state, read.private))
 }
 
 /// The scope a module instance is evaluated in: its input variables from
