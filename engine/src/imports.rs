@@ -38,7 +38,10 @@ pub fn targets(cfg: &Config, r: &Resource, scope: &mut Scope) -> Result<BTreeMap
                 let id = match eval(&im.id, scope) {
                     Ok(Value::String(s)) => s,
                     Ok(other) => {
-                        return Err(Error::config(&im.loc, format!("import: id must be a known string, not {other:?}")));
+                        return Err(Error::config(
+                            &im.loc,
+                            format!("import: id must be a known string, not {other:?}"),
+                        ));
                     }
                     Err(m) => return Err(Error::config(&im.loc, format!("import: id: {m}"))),
                 };
@@ -55,6 +58,10 @@ pub fn targets(cfg: &Config, r: &Resource, scope: &mut Scope) -> Result<BTreeMap
 }
 
 /// The resource an import block's `to` names (`type.name`), if it is one.
+pub fn resource_of(im: &Import) -> Option<String> {
+    names(im)
+}
+
 fn names(im: &Import) -> Option<String> {
     let Expression::Traversal(t) = &im.to else { return None };
     let Expression::Variable(ty) = &t.expr else { return None };

@@ -16,6 +16,7 @@ pub mod discovery;
 pub mod error;
 pub mod failpoint;
 pub mod fmt;
+pub mod generate;
 pub mod graph;
 pub mod imports;
 pub mod instance;

@@ -1,4 +1,5 @@
-//! Modules against real Terraform and OpenTofu: a two-level module tree
+//! Modules against real Terraform and OpenTofu (and `-generate-config-out`
+//! for import blocks, against terraform's own): a two-level module tree
 //! with `for_each` on a call, an aliased provider passed into a module, a
 //! resource whose `for_each` is another resource (known keys, values known
 //! only after apply) and outputs read from modules. Applied by aigw, both
@@ -203,4 +204,27 @@ fn a_module_tree_is_shared_with_terraform_and_tofu_both_ways() {
     assert!(us.gateway_ids().is_empty() && eu.gateway_ids().is_empty());
     let out = aigw(&w, &["state", "list"]);
     assert_eq!(out.stdout.trim(), "", "{}", out.all());
+}
+
+#[test]
+#[cfg_attr(not(has_terraform), ignore = "needs terraform-1.11: run scripts/install-clis.sh")]
+fn generate_config_out_writes_what_terraform_writes() {
+    let Some(tf) = cli("terraform-1.11") else { return };
+    let config = "import {\n  to = terraform_data.adopted\n  id = \"abc\"\n}\n";
+    let (ours, theirs) = (Workdir::new(cli("terraform-1.11").unwrap()), Workdir::new(tf));
+    for w in [&ours, &theirs] {
+        w.write("main.tf", config);
+    }
+    theirs.expect(0, &["init", "-no-color"]);
+    theirs.expect(0, &["plan", "-no-color", "-generate-config-out=generated.tf"]);
+    let out = expect(&ours, 0, &["plan", "-no-color", "-generate-config-out=generated.tf"]);
+    assert!(out.stdout.contains("Plan: 1 to import, 0 to add, 0 to change, 0 to destroy."), "{}", out.stdout);
+    let read = |w: &Workdir| std::fs::read_to_string(w.path().join("generated.tf")).unwrap();
+    assert_eq!(read(&ours), read(&theirs).replace("by Terraform", "by aigw"));
+    expect(&ours, 0, &["fmt", "-check"]);
+    // A second run refuses to overwrite the file.
+    let e = aigw(&ours, &["plan", "-generate-config-out=generated.tf"]);
+    assert!(e.code == 1 && e.all().contains("writes a new file"), "{}", e.all());
+    expect(&ours, 0, &["apply", "-auto-approve"]);
+    ours.expect(0, &["plan", "-detailed-exitcode", "-no-color"]);
 }

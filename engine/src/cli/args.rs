@@ -234,6 +234,9 @@ pub enum Command {
         /// Print the plan in Terraform's JSON plan format.
         #[arg(long)]
         json: bool,
+        /// Write resource blocks for the import blocks that have none to this new file.
+        #[arg(long = "generate-config-out", value_name = "FILE")]
+        generate_config_out: Option<PathBuf>,
     },
     /// Make the changes the plan shows (or those of a saved plan).
     Apply {

@@ -116,9 +116,15 @@ async fn dispatch(dir: &Path, command: Command) -> anyhow::Result<i32> {
         Command::Workspace { command } => backend::workspace(dir, command),
         Command::ForceUnlock { force, id } => backend::force_unlock(dir, force, &id),
         Command::Validate { json } => inspect::validate(dir, json).await,
-        Command::Plan { planning, change, detailed_exitcode, destroy, out, json } => {
+        Command::Plan { planning, change, detailed_exitcode, destroy, out, json, generate_config_out } => {
             let mut opts = planning_options(dir, &planning, Some(&change), "OperationTypePlan")?;
             opts.destroy = destroy;
+            if let Some(file) = &generate_config_out
+                && aigw::generate::write(dir, &opts, file).await? > 0
+                && !json
+            {
+                println!("Generated the configuration of the imported objects in {}.\n", file.display());
+            }
             workflow::plan(dir, opts, detailed_exitcode, out, json).await
         }
         Command::Apply { planning, change, auto_approve, destroy, plan_file } => {

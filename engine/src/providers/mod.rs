@@ -91,6 +91,13 @@ impl Providers {
         let mut used = BTreeSet::new();
         used_keys(cfg, &BTreeMap::new(), true, &mut used);
         used.extend(state.resources.iter().map(|r| config_key(&r.provider)));
+        // What import blocks bring in needs its provider, declared or not.
+        used.extend(
+            cfg.imports
+                .iter()
+                .filter_map(crate::imports::resource_of)
+                .filter_map(|a| a.split('_').next().map(str::to_string)),
+        );
         let launches = used.into_iter().map(|key| async move {
             let (local, alias) = match key.split_once('.') {
                 Some((l, a)) => (l.to_string(), Some(a.to_string())),

@@ -5,6 +5,7 @@ mod applier;
 mod conditions;
 mod modules;
 mod planner;
+mod refactoring;
 
 use std::sync::Arc;
 
@@ -21,7 +22,7 @@ fn failure(e: impl std::fmt::Display) -> String {
 
 /// A configuration directory and the world its provider manages.
 struct Harness {
-    dir: tempfile::TempDir,
+    pub(super) dir: tempfile::TempDir,
     mem: Memory,
 }
 
