@@ -253,6 +253,124 @@ impl Schedule {
     }
 }
 
+/// What an apply keeps while it runs.
+struct Applying<'a> {
+    cfg: &'a Config,
+    plan: &'a Plan,
+    providers: &'a Providers,
+    scopes: scopes::Scopes<'a>,
+    schedule: Schedule,
+    sum: Summary,
+    errors: Vec<String>,
+    /// When each running change started, and when it last said so.
+    started: HashMap<usize, (Instant, Instant)>,
+}
+
+impl Applying<'_> {
+    /// A change with nothing to do remotely: its value is made known to
+    /// what reads it and its record kept current. False for other changes.
+    fn settle_noop(&mut self, c: &Change, state: &mut State) -> Result<bool, Error> {
+        if c.action != Action::NoOp {
+            return Ok(false);
+        }
+        if c.is_data() {
+            set_instance(self.scopes.get(&c.module), &c.type_name, &c.name, &c.key, c.after.clone());
+        } else {
+            self.sum.imported += usize::from(c.importing.is_some());
+            set_instance(self.scopes.get(&c.module), &c.type_name, &c.name, &c.key, c.before.clone());
+            // The record (its dependencies) is kept current in memory and
+            // written with the final snapshot.
+            let (source, _) = self.providers.get(&c.provider)?;
+            let e = entry(c, source, &c.before, &c.private)?;
+            state.put_instance(&e.resource, &e.key, e.instance);
+        }
+        self.schedule.done(c);
+        Ok(true)
+    }
+
+    /// `c`'s configuration, evaluated now that what it depends on is applied.
+    fn config_for(&mut self, c: &Change) -> Result<Value, Error> {
+        if c.action == Action::Delete {
+            return Ok(Value::Null);
+        }
+        let r = self
+            .cfg
+            .module(&c.module)
+            .and_then(|m| m.resources.iter().find(|r| r.address() == c.base()))
+            .ok_or_else(|| Error::Provider(format!("{} is not in the configuration", c.address())))?;
+        self.scopes.prepare(&c.module, &r.expressions());
+        let scope = self.scopes.get(&c.module);
+        if let Some((name, v)) = repeat_now(r, c, scope) {
+            scope.extra.insert(name, v);
+        }
+        let pre = crate::conditions::check(r, crate::conditions::When::Pre, &c.address(), scope);
+        let config = pre.and_then(|_| resource_config(r, &c.schema, scope));
+        scope.extra.remove("count");
+        scope.extra.remove("each");
+        config
+    }
+
+    /// Records what a finished operation did: its journal entries (into
+    /// `batch`), the summary, the values dependents read, and whether the
+    /// change is done (its postconditions hold) or failed.
+    fn record(&mut self, o: Outcome, batch: &mut Vec<Entry>, completed: &mut Vec<String>) -> Result<(), Error> {
+        let c = &self.plan.changes[o.idx];
+        let took = self.started.remove(&o.idx).map(|(t, _)| t.elapsed()).unwrap_or_default();
+        let (source, _) = self.providers.get(&c.provider)?;
+        for (value, private) in o.steps.iter().filter(|_| !c.is_data()) {
+            batch.push(entry(c, source, value, private)?);
+        }
+        let created = o.steps.iter().any(|(v, _)| !v.is_null());
+        let deleted = o.steps.iter().any(|(v, _)| v.is_null())
+            || (c.create_before_destroy && c.action == Action::Replace && o.error.is_none());
+        self.sum.destroyed += usize::from(deleted);
+        if created && !c.is_data() {
+            if c.action == Action::Update {
+                self.sum.changed += 1;
+            } else {
+                self.sum.added += 1;
+            }
+        }
+        if let Some((v, _)) = o.steps.last().filter(|(v, _)| !v.is_null()) {
+            set_instance(self.scopes.get(&c.module), &c.type_name, &c.name, &c.key, v.clone());
+        }
+        let after = o.steps.last().map(|(v, _)| v.clone()).unwrap_or(Value::Null);
+        // The object is saved either way; what depends on it waits for its postconditions.
+        match o.error.or_else(|| postconditions_now(self.cfg, c, &after, &mut self.scopes).err()) {
+            Some(e) => self.errors.push(e.to_string()),
+            None => {
+                completed.extend(crate::progress::complete(c, took, &after));
+                self.schedule.done(c);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The next operation to finish, saying meanwhile which are still running.
+async fn next_finished(
+    running: &mut Running<'_>,
+    started: &mut HashMap<usize, (Instant, Instant)>,
+    plan: &Plan,
+    progress: &mut dyn FnMut(&str),
+) -> Option<Outcome> {
+    loop {
+        let next_note = started.values().map(|(_, said)| *said + crate::progress::STILL_EVERY).min();
+        let wait = next_note.map_or(crate::progress::STILL_EVERY, |t| t.saturating_duration_since(Instant::now()));
+        tokio::select! {
+            o = running.next() => return o,
+            _ = tokio::time::sleep(wait) => {
+                for (idx, (start, said)) in started.iter_mut() {
+                    if said.elapsed() >= crate::progress::STILL_EVERY {
+                        *said = Instant::now();
+                        progress(&crate::progress::still(&plan.changes[*idx], start.elapsed()));
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Applies `plan`, recording every completed operation in `state` (and on
 /// durably in `store`).
 #[allow(clippy::too_many_arguments, reason = "the run's parts, passed as borrowed")]
@@ -266,69 +384,40 @@ pub async fn apply(
     opts: &ApplyOptions,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Summary, Error> {
-    let mut sum = Summary::default();
-    let mut scopes = scopes::Scopes::new(cfg, plan, std::mem::take(root_scope));
+    let mut run = Applying {
+        cfg,
+        plan,
+        providers,
+        scopes: scopes::Scopes::new(cfg, plan, std::mem::take(root_scope)),
+        schedule: Schedule::new(&plan.changes),
+        sum: Summary::default(),
+        errors: Vec::new(),
+        started: HashMap::new(),
+    };
     let mut journal = Journal::new(store);
     let failpoint = crate::failpoint::Failpoint::from_env();
-    let mut schedule = Schedule::new(&plan.changes);
     let mut running: Running<'_> = FuturesUnordered::new();
-    let mut errors: Vec<String> = Vec::new();
     let cancelled = || opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::SeqCst));
     let parallelism = opts.parallelism.max(1);
-    // When each running change started, and when it last said so.
-    let mut started: HashMap<usize, (Instant, Instant)> = Default::default();
     loop {
-        let mut intents = Vec::new();
-        let mut launched = Vec::new();
+        let (mut intents, mut launched) = (Vec::new(), Vec::new());
         while running.len() < parallelism && !cancelled() {
-            let Some(idx) = schedule.ready.pop_front() else { break };
+            let Some(idx) = run.schedule.ready.pop_front() else { break };
             let c = &plan.changes[idx];
-            if c.action == Action::NoOp && c.is_data() {
-                set_instance(scopes.get(&c.module), &c.type_name, &c.name, &c.key, c.after.clone());
-                schedule.done(c);
+            if run.settle_noop(c, state)? {
                 continue;
             }
-            if c.action == Action::NoOp {
-                sum.imported += usize::from(c.importing.is_some());
-                set_instance(scopes.get(&c.module), &c.type_name, &c.name, &c.key, c.before.clone());
-                // Nothing changed remotely; the record (its dependencies) is
-                // kept current in memory and written with the final snapshot.
-                let (source, _) = providers.get(&c.provider)?;
-                let e = entry(c, source, &c.before, &c.private)?;
-                state.put_instance(&e.resource, &e.key, e.instance);
-                schedule.done(c);
-                continue;
-            }
-            let config = if c.action == Action::Delete {
-                Ok(Value::Null)
-            } else {
-                // Dependencies are applied now: evaluate with their values.
-                let r = cfg
-                    .module(&c.module)
-                    .and_then(|m| m.resources.iter().find(|r| r.address() == c.base()))
-                    .ok_or_else(|| Error::Provider(format!("{} is not in the configuration", c.address())))?;
-                scopes.prepare(&c.module, &r.expressions());
-                let scope = scopes.get(&c.module);
-                if let Some((name, v)) = repeat_now(r, c, scope) {
-                    scope.extra.insert(name, v);
-                }
-                let pre = crate::conditions::check(r, crate::conditions::When::Pre, &c.address(), scope);
-                let config = pre.and_then(|_| resource_config(r, &c.schema, scope));
-                scope.extra.remove("count");
-                scope.extra.remove("each");
-                config
-            };
-            match config {
+            match run.config_for(c) {
                 Ok(config) => {
                     progress(&crate::progress::starting(c));
-                    started.insert(idx, (Instant::now(), Instant::now()));
+                    run.started.insert(idx, (Instant::now(), Instant::now()));
                     if matches!(c.action, Action::Create | Action::Replace) && !c.is_data() {
                         intents.push(intent(c, providers.get(&c.provider)?.0)?);
                     }
                     running.push(Box::pin(operate(providers, c, idx, config)));
                     launched.push(idx);
                 }
-                Err(e) => errors.push(e.to_string()),
+                Err(e) => run.errors.push(e.to_string()),
             }
         }
         // Nothing runs until the creates about to start are on disk.
@@ -337,100 +426,48 @@ pub async fn apply(
             failpoint.check(&plan.changes[idx].address(), "before-call");
             failpoint.started(&plan.changes[idx].address());
         }
-        if running.is_empty() {
-            break;
-        }
-        let first = loop {
-            let next_note = started.values().map(|(_, said)| *said + crate::progress::STILL_EVERY).min();
-            let wait = next_note.map_or(crate::progress::STILL_EVERY, |t| t.saturating_duration_since(Instant::now()));
-            tokio::select! {
-                o = running.next() => break o,
-                _ = tokio::time::sleep(wait) => {
-                    for (idx, (start, said)) in started.iter_mut() {
-                        if said.elapsed() >= crate::progress::STILL_EVERY {
-                            *said = Instant::now();
-                            progress(&crate::progress::still(&plan.changes[*idx], start.elapsed()));
-                        }
-                    }
-                }
-            }
-        };
-        let Some(first) = first else { break };
+        let Some(first) = next_finished(&mut running, &mut run.started, plan, progress).await else { break };
         // Everything else that finished meanwhile is made durable in the same write.
         let mut finished = vec![first];
         while let Some(Some(o)) = running.next().now_or_never() {
             finished.push(o);
         }
-        let mut batch = Vec::new();
         // Reported complete only once on disk: a failed state write stops
         // the apply before anything else is said to be done.
-        let mut completed = Vec::new();
+        let (mut batch, mut completed) = (Vec::new(), Vec::new());
         for o in finished {
-            let c = &plan.changes[o.idx];
-            failpoint.check(&c.address(), "after-call");
-            let took = started.remove(&o.idx).map(|(t, _)| t.elapsed()).unwrap_or_default();
-            let (source, _) = providers.get(&c.provider)?;
-            for (value, private) in o.steps.iter().filter(|_| !c.is_data()) {
-                batch.push(entry(c, source, value, private)?);
-            }
-            let created = o.steps.iter().any(|(v, _)| !v.is_null());
-            let deleted = o.steps.iter().any(|(v, _)| v.is_null())
-                || (c.create_before_destroy && c.action == Action::Replace && o.error.is_none());
-            if deleted {
-                sum.destroyed += 1;
-            }
-            if created && !c.is_data() {
-                if c.action == Action::Update {
-                    sum.changed += 1;
-                } else {
-                    sum.added += 1;
-                }
-            }
-            if let Some((v, _)) = o.steps.last().filter(|(v, _)| !v.is_null()) {
-                set_instance(scopes.get(&c.module), &c.type_name, &c.name, &c.key, v.clone());
-            }
-            let after = o.steps.last().map(|(v, _)| v.clone()).unwrap_or(Value::Null);
-            // The object is saved either way; what depends on it waits for its postconditions.
-            let error = o.error.or_else(|| postconditions_now(cfg, c, &after, &mut scopes).err());
-            match error {
-                Some(e) => errors.push(e.to_string()),
-                None => {
-                    completed.extend(crate::progress::complete(c, took, &after));
-                    schedule.done(c);
-                }
-            }
+            failpoint.check(&plan.changes[o.idx].address(), "after-call");
+            run.record(o, &mut batch, &mut completed)?;
         }
         journal.commit(state, batch)?;
-        for line in completed {
-            progress(&line);
-        }
+        completed.iter().for_each(|line| progress(line));
     }
     // With -target the plan did not evaluate every output; keep the ones state has.
-    if errors.is_empty() && !cancelled() && !plan.targeted {
+    if run.errors.is_empty() && !cancelled() && !plan.targeted {
         let root = crate::addrs::ModuleInstance::root();
         let mut exprs: Vec<&hcl::Expression> = cfg.outputs.values().map(|o| &o.value).collect();
         exprs.extend(cfg.checks.iter().flat_map(|c| c.asserts.iter().map(|a| &a.condition)));
-        scopes.prepare(&root, &exprs);
-        let scope = scopes.get(&root);
+        run.scopes.prepare(&root, &exprs);
+        let scope = run.scopes.get(&root);
         write_outputs(cfg, plan, state, scope)?;
-        sum.warnings = crate::conditions::checks(cfg, scope, providers, &Default::default()).await;
+        run.sum.warnings = crate::conditions::checks(cfg, scope, providers, &Default::default()).await;
     }
     journal.snapshot(state)?;
-    if !errors.is_empty() {
-        return Err(Error::Apply(errors.join("\n\n")));
+    if !run.errors.is_empty() {
+        return Err(Error::Apply(run.errors.join("\n\n")));
     }
-    if !cancelled() && schedule.finished < plan.changes.len() {
+    if !cancelled() && run.schedule.finished < plan.changes.len() {
         // Never report success for a plan that was not carried out.
         return Err(Error::Apply(format!(
             "{} of {} planned changes could not be ordered and were not applied; the state holds what was done",
-            plan.changes.len() - schedule.finished,
+            plan.changes.len() - run.schedule.finished,
             plan.changes.len()
         )));
     }
     if cancelled() {
         return Err(Error::Interrupted);
     }
-    Ok(sum)
+    Ok(run.sum)
 }
 
 /// Checks `c`'s postconditions against the object it now has.

@@ -382,7 +382,6 @@ impl Planner<'_> {
                     .attributes
                     .iter()
                     .any(|a| (a.optional || a.required) && stored.attr(&a.name) != prior.attr(&a.name)));
-        check_resource(&client.validate_resource_config(&r.type_name, &config).await?, r, addr)?;
         let req = |prior: Value, proposed: Value, private: Vec<u8>| PlanRequest {
             type_name: r.type_name.clone(),
             prior_state: prior,
@@ -390,9 +389,14 @@ impl Planner<'_> {
             config: config.clone(),
             prior_private: private,
         };
-        let resp = client
-            .plan_resource_change(req(prior.clone(), proposed_new(schema, &prior, &config), private.clone()))
-            .await?;
+        // Validation and the plan are asked together (one round trip of
+        // latency); the plan counts only once validation has passed.
+        let (valid, resp) = futures_util::join!(
+            client.validate_resource_config(&r.type_name, &config),
+            client.plan_resource_change(req(prior.clone(), proposed_new(schema, &prior, &config), private.clone()))
+        );
+        check_resource(&valid?, r, addr)?;
+        let resp = resp?;
         check_resource(&resp.diagnostics, r, addr)?;
         // Terraform marks an object whose create failed part-way as tainted.
         let module = change.module.to_state();
