@@ -1,9 +1,14 @@
 //! The aigw engine: Terraform's workflow for aigw configurations. The data
-//! flows one way: [`config`] (HCL files → model) → [`graph`] (dependency
-//! order) → [`plan`] (through the provider, over tfplugin6) → [`apply`] →
-//! [`state`] (Terraform's state v4 file). [`lang`] evaluates expressions
-//! with unknowns; [`render`] shows plans as Terraform does; [`discovery`]
-//! finds provider binaries.
+//! flows one way: [`config`] (HCL files → model, with the module tree that
+//! [`modules`] finds) → [`graph`] (dependency order) → [`plan`] (the module
+//! walk, through the [`providers`] interface: a tfplugin6 plugin, or a
+//! provider in this process) → [`apply`] → [`state`] (Terraform's state v4
+//! file, kept by a [`backend`]). [`addrs`] holds the typed addresses;
+//! [`lang`] evaluates expressions with unknowns; [`instance`] makes one
+//! resource's configuration value; [`conditions`] checks pre/postconditions,
+//! triggers and `check` blocks; [`moved`], [`imports`] and [`generate`] carry
+//! out `moved`, `import` and `removed` blocks; [`render`] and [`json`] show
+//! plans as Terraform does; [`discovery`] finds provider binaries.
 pub mod addrs;
 pub mod apply;
 pub mod backend;

@@ -275,7 +275,8 @@ fn validate(name: &str, decl: &Variable, value: &Value) -> Result<(), Error> {
     for v in &decl.validations {
         let ok = eval(&v.condition, &scope).map_err(|m| Error::config(&v.loc, format!("validation condition: {m}")))?;
         match ok {
-            // Not known until apply: checked then, with the value known.
+            // A module input not known until apply passes for now (Terraform
+            // checks it again during apply; aigw does not yet).
             Value::Bool(true) | Value::Unknown(_) => {}
             Value::Bool(false) => {
                 let msg = match eval(&v.error_message, &scope) {

@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::instance::set_instance;
 use crate::lang::Scope;
 use crate::plan::Plan;
-use crate::plan::walk::{module_outputs, module_scope};
+use crate::plan::walk::{base_scope, module_outputs, module_scope};
 
 pub(super) struct Scopes<'a> {
     cfg: &'a Config,
@@ -36,24 +36,13 @@ impl<'a> Scopes<'a> {
     }
 
     fn fresh(&mut self, at: &ModuleInstance) -> Scope {
-        let root = self.get(&ModuleInstance::root()).clone_base();
-        let Some(cfg) = self.cfg.module(at) else { return root };
-        let planned = self.plan.modules.get(at);
-        let mut scope = Scope {
-            vars: planned.map(|p| p.vars.clone()).unwrap_or_default(),
-            var_types: crate::variables::types(cfg),
-            sensitive_vars: cfg.variables.iter().filter(|(_, v)| v.sensitive).map(|(k, _)| k.clone()).collect(),
-            ..Scope::default()
-        };
-        let mut path = crate::run::path_value(&cfg.dir);
-        if let Some(p) = root.extra.get("path") {
-            path.set_attr("root", p.attr("root").clone());
+        let vars = self.plan.modules.get(at).map(|p| p.vars.clone()).unwrap_or_default();
+        let (cfg, root) = (self.cfg, ModuleInstance::root());
+        let root = self.get(&root);
+        match cfg.module(at) {
+            Some(m) => base_scope(m, vars, root),
+            None => Scope::default(),
         }
-        scope.extra.insert("path".into(), path);
-        if let Some(t) = root.extra.get("terraform") {
-            scope.extra.insert("terraform".into(), t.clone());
-        }
-        scope
     }
 
     /// Makes what `exprs` (in module instance `at`) read as known as it now
@@ -113,23 +102,6 @@ impl<'a> Scopes<'a> {
             let key = child.0.last().and_then(|(_, k)| k.as_ref().map(Key::to_json));
             set_instance(self.get(at), "module", name, &key, v);
         }
-    }
-}
-
-trait CloneBase {
-    fn clone_base(&self) -> Scope;
-}
-
-impl CloneBase for Scope {
-    /// `path` and `terraform`, which every module's scope starts from.
-    fn clone_base(&self) -> Scope {
-        let mut s = Scope::default();
-        for k in ["path", "terraform"] {
-            if let Some(v) = self.extra.get(k) {
-                s.extra.insert(k.into(), v.clone());
-            }
-        }
-        s
     }
 }
 

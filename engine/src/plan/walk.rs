@@ -487,20 +487,27 @@ pub(crate) fn module_scope(
         .collect();
     forget_repeat(caller);
     let vars = crate::variables::module_values(&call.config, &at.to_string(), given?)?;
+    Ok(base_scope(&call.config, vars, caller))
+}
+
+/// A scope for module `cfg` with these input variables: its variables'
+/// types and marks, its own `path.module`, and the caller's `path.root`,
+/// `terraform` and planning mode.
+pub(crate) fn base_scope(cfg: &Config, vars: BTreeMap<String, Value>, caller: &Scope) -> Scope {
     let mut scope = Scope {
         vars,
-        var_types: crate::variables::types(&call.config),
-        sensitive_vars: call.config.variables.iter().filter(|(_, v)| v.sensitive).map(|(k, _)| k.clone()).collect(),
+        var_types: crate::variables::types(cfg),
+        sensitive_vars: cfg.variables.iter().filter(|(_, v)| v.sensitive).map(|(k, _)| k.clone()).collect(),
         planning: caller.planning,
         ..Scope::default()
     };
-    let mut path = crate::run::path_value(&call.config.dir);
+    let mut path = crate::run::path_value(&cfg.dir);
     path.set_attr("root", caller.extra.get("path").map(|p| p.attr("root").clone()).unwrap_or(Value::Null));
     scope.extra.insert("path".into(), path);
     if let Some(t) = caller.extra.get("terraform") {
         scope.extra.insert("terraform".into(), t.clone());
     }
-    Ok(scope)
+    scope
 }
 
 /// A module instance's outputs, as the object `module.NAME` is.
