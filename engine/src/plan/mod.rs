@@ -266,10 +266,20 @@ pub async fn plan(
         moves,
         ..Plan::default()
     };
-    let mut planner =
-        walk::Planner { cfg_root: cfg, state, providers, opts, plan, priors, wanted: BTreeSet::new(), selected };
-    planner.module(cfg, &walk::ModuleCtx::root(), scope).await?;
-    let walk::Planner { mut plan, wanted, mut priors, selected, .. } = planner;
+    let planner = walk::Planner {
+        cfg_root: cfg,
+        state,
+        providers,
+        opts,
+        plan: plan.into(),
+        priors: priors.into(),
+        wanted: BTreeSet::new().into(),
+        selected,
+    };
+    let walked = planner.module(cfg, &walk::ModuleCtx::root(), scope).await?;
+    let walk::Planner { plan, wanted, priors, selected, .. } = planner;
+    let (mut plan, wanted, mut priors) = (plan.into_inner(), wanted.into_inner(), priors.into_inner());
+    (plan.changes, plan.warnings) = (walked.changes, walked.warnings);
     let (deletes, gone) =
         prior::deletions(cfg, state, providers, &order, &wanted, &mut priors, opts, &selected, &plan)?;
     let (forget, deletes) = prior::removed(cfg, deletes)?;

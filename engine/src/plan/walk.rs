@@ -3,6 +3,7 @@
 //! its own. A module call is expanded where it stands (`count` and
 //! `for_each` as for resources), its instances planned one after another,
 //! and their outputs become `module.NAME` in the caller's scope.
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::pin::Pin;
@@ -31,12 +32,28 @@ pub(crate) struct Planner<'a> {
     pub state: &'a State,
     pub providers: &'a Providers,
     pub opts: &'a Options,
-    pub plan: Plan,
-    pub priors: BTreeMap<String, Prior>,
+    /// What the whole plan collects (outputs, module instances); changes
+    /// and warnings come back from each module's walk, in order.
+    pub plan: RefCell<Plan>,
+    pub priors: RefCell<BTreeMap<String, Prior>>,
     /// The instance addresses the configuration wants.
-    pub wanted: BTreeSet<String>,
+    pub wanted: RefCell<BTreeSet<String>>,
     /// The root module's nodes `-target` selects; `None` for all.
     pub selected: Option<BTreeSet<String>>,
+}
+
+/// What one module instance's walk planned (its descendants' included).
+#[derive(Debug, Default)]
+pub(crate) struct Walked {
+    pub changes: Vec<Change>,
+    pub warnings: Vec<String>,
+}
+
+impl Walked {
+    fn extend(&mut self, other: Walked) {
+        self.changes.extend(other.changes);
+        self.warnings.extend(other.warnings);
+    }
 }
 
 /// What a module instance is planned with, besides its configuration.
@@ -129,12 +146,13 @@ impl Planner<'_> {
 
     /// Plans one module instance.
     pub fn module<'s>(
-        &'s mut self,
+        &'s self,
         cfg: &'s Config,
         ctx: &'s ModuleCtx,
         scope: &'s mut Scope,
-    ) -> Pin<Box<dyn Future<Output = Result<(), Error>> + 's>> {
+    ) -> Pin<Box<dyn Future<Output = Result<Walked, Error>> + 's>> {
         Box::pin(async move {
+            let mut walked = Walked::default();
             let (deps, order) = graph::sorted(cfg)?;
             for node in &order {
                 if let Some(name) = node.strip_prefix("local.") {
@@ -146,28 +164,27 @@ impl Planner<'_> {
                         self.root_output(cfg, name, scope)?;
                     }
                 } else if let Some(name) = node.strip_prefix("module.") {
-                    self.call(cfg, ctx, name, scope, &deps).await?;
+                    walked.extend(self.call(cfg, ctx, name, scope, &deps).await?);
                 } else if let Some(r) = cfg.resources.iter().find(|r| r.address() == *node) {
                     let dependencies = self.dependencies(cfg, ctx, &deps, node);
-                    self.resource(ctx, r, scope, &deps, dependencies.into_iter().collect()).await?;
+                    self.resource(ctx, r, scope, &deps, dependencies.into_iter().collect(), &mut walked).await?;
                 }
             }
             if !self.opts.destroy {
-                let pending = self
-                    .plan
+                let pending = walked
                     .changes
                     .iter()
                     .filter(|c| c.action != Action::NoOp && c.module == ctx.at)
                     .map(Change::base)
                     .collect();
                 let warnings = conditions::checks(cfg, scope, self.providers, &pending).await;
-                self.plan.warnings.extend(warnings);
+                walked.warnings.extend(warnings);
             }
-            Ok(())
+            Ok(walked)
         })
     }
 
-    fn root_output(&mut self, cfg: &Config, name: &str, scope: &Scope) -> Result<(), Error> {
+    fn root_output(&self, cfg: &Config, name: &str, scope: &Scope) -> Result<(), Error> {
         if self.opts.destroy || !self.opts.targets.is_empty() {
             return Ok(());
         }
@@ -178,26 +195,28 @@ impl Planner<'_> {
             (Some(b), true) => encode_json(&v.v, &v.ty).ok().as_ref() == Some(b),
             _ => false,
         };
-        self.plan.outputs.insert(name.to_string(), (v.v, o.sensitive, !same));
+        self.plan.borrow_mut().outputs.insert(name.to_string(), (v.v, o.sensitive, !same));
         Ok(())
     }
 
     /// Expands and plans the module call `name`; its instances' outputs
-    /// become `module.NAME`.
+    /// become `module.NAME`. Sibling instances are independent, so they are
+    /// planned concurrently (up to `-parallelism`); what they plan is kept
+    /// in key order.
     async fn call(
-        &mut self,
+        &self,
         cfg: &Config,
         ctx: &ModuleCtx,
         name: &str,
         scope: &mut Scope,
         deps: &Deps,
-    ) -> Result<(), Error> {
+    ) -> Result<Walked, Error> {
         let call = &cfg.modules[name];
         let node = format!("module.{name}");
         let shown = ctx.at.qualify(&node);
         if !self.in_scope(ctx, &node) {
             set_instance(scope, "module", name, &None, Value::unknown());
-            return Ok(());
+            return Ok(Walked::default());
         }
         let keys = match &call.repeat {
             None => vec![(None, None)],
@@ -209,25 +228,41 @@ impl Planner<'_> {
                 if matches!(rep, Repeat::Count(_)) { Value::Tuple(vec![]) } else { Value::Object(Default::default()) };
             set_instance(scope, "module", name, &None, empty);
         }
+        let mut prepared = Vec::new();
         for (key, repeat) in keys {
             let at = ctx.at.child(name, key.as_ref().and_then(Key::from_json));
-            let mut child = module_scope(call, &at, scope, repeat.clone())?;
-            self.plan.modules.insert(at.clone(), PlannedModule { vars: child.vars.clone(), repeat });
+            let child = module_scope(call, &at, scope, repeat.clone())?;
+            self.plan.borrow_mut().modules.insert(at.clone(), PlannedModule { vars: child.vars.clone(), repeat });
             let child_ctx = ctx.child(call, at.clone(), inherited.clone())?;
-            self.module(&call.config, &child_ctx, &mut child).await?;
-            set_instance(scope, "module", name, &key, module_outputs(&call.config, &at, &child)?);
+            prepared.push((key, at, child, child_ctx));
         }
-        Ok(())
+        use futures_util::StreamExt;
+        let results: Vec<Result<_, Error>> = futures_util::stream::iter(prepared)
+            .map(|(key, at, mut child, child_ctx)| async move {
+                let w = self.module(&call.config, &child_ctx, &mut child).await?;
+                Ok((key, module_outputs(&call.config, &at, &child)?, w))
+            })
+            .buffered(self.opts.parallelism.max(1))
+            .collect()
+            .await;
+        let mut walked = Walked::default();
+        for r in results {
+            let (key, outputs, w) = r?;
+            set_instance(scope, "module", name, &key, outputs);
+            walked.extend(w);
+        }
+        Ok(walked)
     }
 
     /// Plans one resource: each of its instances.
     async fn resource(
-        &mut self,
+        &self,
         ctx: &ModuleCtx,
         r: &Resource,
         scope: &mut Scope,
         deps: &Deps,
         dependencies: Vec<String>,
+        walked: &mut Walked,
     ) -> Result<(), Error> {
         let node = r.address();
         let module = ctx.at.to_state();
@@ -238,8 +273,8 @@ impl Planner<'_> {
             // Untargeted: references see what state holds.
             for inst in stored(self.state) {
                 let addr = address(&node, &inst.index_key);
-                let v = self.priors.remove(&addr).map(|p| p.0).unwrap_or(Value::Null);
-                self.wanted.insert(addr);
+                let v = self.priors.borrow_mut().remove(&addr).map(|p| p.0).unwrap_or(Value::Null);
+                self.wanted.borrow_mut().insert(addr);
                 set_instance(scope, &r.type_name, &r.name, &inst.index_key, v);
             }
             return Ok(());
@@ -268,7 +303,7 @@ impl Planner<'_> {
             if r.mode == Mode::Managed {
                 for inst in stored(self.state) {
                     let addr = ctx.at.qualify(&address(&node, &inst.index_key));
-                    let v = self.priors.get(&addr).map(|p| p.1.clone()).unwrap_or(Value::Null);
+                    let v = self.priors.borrow().get(&addr).map(|p| p.1.clone()).unwrap_or(Value::Null);
                     if r.lifecycle.prevent_destroy && !v.is_null() {
                         return Err(prevented(r, &addr));
                     }
@@ -308,30 +343,31 @@ impl Planner<'_> {
             if !self.instance_selected(ctx, &addr, &node) {
                 continue;
             }
-            self.wanted.insert(addr.clone());
+            self.wanted.borrow_mut().insert(addr.clone());
             if let Some((name, v)) = &repeat_scope {
                 scope.extra.insert(name.clone(), v.clone());
             }
             let importing = imports.get(&addr).cloned();
             let change = Change { key: key.clone(), repeat_scope, importing, ..template.clone() };
             // count and each stay in scope for the instance's conditions and triggers.
-            let planned = self.instance(r, change, &addr, scope, deps).await;
+            let planned = self.instance(r, change, &addr, scope, deps, &walked.changes).await;
             forget_repeat(scope);
             let c = planned?;
             set_instance(scope, &scope_type, &r.name, &key, c.after.clone());
-            self.plan.changes.push(c);
+            walked.changes.push(c);
         }
         Ok(())
     }
 
     /// Plans one instance, `count`/`each` in scope.
     async fn instance(
-        &mut self,
+        &self,
         r: &Resource,
         mut change: Change,
         addr: &str,
         scope: &mut Scope,
         deps: &Deps,
+        changes: &[Change],
     ) -> Result<Change, Error> {
         let (_, client) = self.providers.get(&change.provider)?;
         conditions::check(r, When::Pre, addr, scope)?;
@@ -342,10 +378,7 @@ impl Planner<'_> {
             // As Terraform: read now unless the configuration is not known yet
             // or something it depends on has changes pending.
             let pending = deps.get(&r.address()).is_some_and(|d| {
-                self.plan
-                    .changes
-                    .iter()
-                    .any(|x| x.action != Action::NoOp && x.module == c.module && d.contains(&x.base()))
+                changes.iter().any(|x| x.action != Action::NoOp && x.module == c.module && d.contains(&x.base()))
             });
             if config.is_wholly_known() && !pending {
                 let (v, d) = client.read_data_source(&r.type_name, &config).await?;
@@ -365,7 +398,7 @@ impl Planner<'_> {
             return Ok(c);
         }
         let (stored, mut prior, mut private) =
-            self.priors.remove(addr).unwrap_or((Value::Null, Value::Null, Vec::new()));
+            self.priors.borrow_mut().remove(addr).unwrap_or((Value::Null, Value::Null, Vec::new()));
         if !prior.is_null() {
             change.importing = None; // already managed: the import block has nothing to do
         } else if let Some(id) = &change.importing {
@@ -405,7 +438,7 @@ impl Planner<'_> {
             .instance(module.as_deref(), &r.type_name, &r.name, &change.key)
             .is_some_and(|i| i.extra.get("status").and_then(|v| v.as_str()) == Some("tainted"));
         let requested = self.opts.replace.iter().any(|x| x == addr);
-        let triggered = !prior.is_null() && conditions::triggered(r, scope, &change.module, &self.plan.changes)?;
+        let triggered = !prior.is_null() && conditions::triggered(r, scope, &change.module, changes)?;
         let forced = tainted || triggered || requested;
         let mut c = Change { before: prior.clone(), stored, drifted, private: resp.planned_private.clone(), ..change };
         if prior.is_null() {
