@@ -14,7 +14,7 @@ use crate::lang::{Scope, eval};
 /// Instance address (within the root module) → ID, for `r`'s imports.
 pub fn targets(cfg: &Config, r: &Resource, scope: &mut Scope) -> Result<BTreeMap<String, String>, Error> {
     let mut out = BTreeMap::new();
-    for im in cfg.imports.iter().filter(|im| names(im).as_deref() == Some(r.address().as_str())) {
+    for im in cfg.imports.iter().filter(|im| resource_of(im).as_deref() == Some(r.address().as_str())) {
         let elements: Vec<(Value, Value)> = match &im.for_each {
             None => vec![(Value::Null, Value::Null)],
             Some(e) => match eval(e, scope).map_err(|m| Error::config(&im.loc, format!("import: for_each: {m}")))? {
@@ -59,10 +59,6 @@ pub fn targets(cfg: &Config, r: &Resource, scope: &mut Scope) -> Result<BTreeMap
 
 /// The resource an import block's `to` names (`type.name`), if it is one.
 pub fn resource_of(im: &Import) -> Option<String> {
-    names(im)
-}
-
-fn names(im: &Import) -> Option<String> {
     let Expression::Traversal(t) = &im.to else { return None };
     let Expression::Variable(ty) = &t.expr else { return None };
     let Some(TraversalOperator::GetAttr(n)) = t.operators.first() else { return None };

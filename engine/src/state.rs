@@ -80,6 +80,14 @@ impl ResourceState {
             None => local,
         }
     }
+    /// The root module's graph node this resource belongs to: its own
+    /// address, or the module call (`module.team`) it is under.
+    pub fn root_node(&self) -> String {
+        match self.module_instance().0.first() {
+            Some((call, _)) => format!("module.{call}"),
+            None => self.base_address(),
+        }
+    }
     /// The module instance it is in.
     pub fn module_instance(&self) -> crate::addrs::ModuleInstance {
         crate::addrs::ModuleInstance::from_state(self.module.as_deref()).unwrap_or_default()

@@ -245,16 +245,7 @@ pub async fn plan(
     };
     let state = if moves.is_empty() { state } else { &moved_state };
     let selected = targeted(&opts.targets, &deps);
-    let in_scope = |r: &crate::state::ResourceState| {
-        let root = match &r.module {
-            Some(m) => crate::addrs::ModuleInstance::from_state(Some(m))
-                .ok()
-                .and_then(|m| m.0.first().map(|(n, _)| format!("module.{n}")))
-                .unwrap_or_default(),
-            None => r.base_address(),
-        };
-        selected.as_ref().is_none_or(|s| s.contains(&root))
-    };
+    let in_scope = |r: &crate::state::ResourceState| selected.as_ref().is_none_or(|s| s.contains(&r.root_node()));
     let priors = prior::prefetch(providers, state, opts.refresh, opts.parallelism.max(1), &in_scope).await?;
     let plan = Plan {
         destroy: opts.destroy,

@@ -78,9 +78,8 @@ pub(super) async fn prefetch(
 /// planned: a module call left out by `-target` keeps its resources.
 fn selected(rs: &ResourceState, selected: &Option<BTreeSet<String>>, opts: &Options, addr: &str) -> bool {
     let Some(sel) = selected else { return true };
-    let m = rs.module_instance();
-    if let Some((call, _)) = m.0.first() {
-        return sel.contains(&format!("module.{call}"));
+    if rs.module.is_some() {
+        return sel.contains(&rs.root_node());
     }
     let base = rs.base_address();
     sel.contains(&base)
