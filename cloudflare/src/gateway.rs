@@ -49,6 +49,16 @@ pub struct Gateway {
 }
 
 impl Gateway {
+    /// The `guardrails` setting, when set and well formed.
+    pub fn guardrails(&self) -> Option<crate::controls::Guardrails> {
+        self.extra.get("guardrails").and_then(|v| serde_json::from_value(v.clone()).ok())
+    }
+
+    /// The `dlp` setting, when set and well formed.
+    pub fn dlp(&self) -> Option<crate::controls::Dlp> {
+        self.extra.get("dlp").and_then(|v| serde_json::from_value(v.clone()).ok())
+    }
+
     /// The body of a full PUT that keeps every setting this object holds.
     /// Read-only fields are left out, and so are nulls of optional fields:
     /// the API rejects some (`logpush`, `log_classification`) and a null

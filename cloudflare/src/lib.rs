@@ -2,8 +2,9 @@
 //! object, and an HTTP client with retries. The provider calls the API
 //! through [`Client`]; the emulator serves the same types. Dynamic routes
 //! (fallback chains) live in [`route`]; the provider slug table in
-//! [`providers`].
+//! [`providers`]; guardrails and DLP settings in [`controls`].
 pub mod client;
+pub mod controls;
 pub mod envelope;
 pub mod gateway;
 pub mod providers;

@@ -76,6 +76,8 @@ pub struct Runtime {
     pub logs: logs::Logs,
     pub metrics: metrics::Metrics,
     pub simulator: Option<Arc<Simulator>>,
+    /// DLP profiles and guardrail rules, shared by every gateway.
+    pub safety: runtime::safety::Safety,
     /// Log ids: ULIDs, monotonic within a millisecond so they sort in order.
     ids: std::sync::Mutex<ulid::Generator>,
 }
@@ -182,6 +184,7 @@ impl Emulator {
             metrics: Default::default(),
             simulator,
             ids: std::sync::Mutex::new(ulid::Generator::new()),
+            safety: runtime::safety::Safety::default(),
         };
         Ok(Emulator {
             state: AppState { store: Arc::new(store), config: Arc::new(config), runtime: Arc::new(runtime) },

@@ -50,6 +50,15 @@ pub struct LogEntry {
     pub event_id: Option<String>,
     pub user_agent: Option<String>,
     pub stream: bool,
+    /// The strongest DLP action taken (`FLAG`, `BLOCK`), a log filter key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dlp_action: Option<String>,
+    /// DLP findings: action, check, policies, profiles, entries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dlp: Option<Value>,
+    /// Guardrail verdicts: the categories found in the prompt and the response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guardrails: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_body: Option<LogBody>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -349,6 +358,9 @@ mod tests {
             stream: false,
             request_body: None,
             response_body: None,
+            dlp_action: None,
+            dlp: None,
+            guardrails: None,
         }
     }
 

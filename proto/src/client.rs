@@ -75,6 +75,7 @@ pub struct PluginClient {
     rpc: PbClient<Channel>,
     controller: GrpcControllerClient<Channel>,
     schemas: ProviderSchemas,
+    network: String,
 }
 
 async fn dial(hs: &Handshake, me: &tls::Identity) -> Result<Channel, Error> {
@@ -189,7 +190,13 @@ impl PluginClient {
             resources: conv(&resp.resource_schemas)?,
             data_sources: conv(&resp.data_source_schemas)?,
         };
-        Ok(PluginClient { child: None, rpc, controller: GrpcControllerClient::new(channel), schemas })
+        let network = hs.network.clone();
+        Ok(PluginClient { child: None, rpc, controller: GrpcControllerClient::new(channel), schemas, network })
+    }
+
+    /// How the plugin is reached: `unix` or `tcp`, from its handshake.
+    pub fn network(&self) -> &str {
+        &self.network
     }
 
     pub fn schemas(&self) -> &ProviderSchemas {

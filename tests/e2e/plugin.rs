@@ -29,8 +29,9 @@ fn attribute_paths(d: &Diagnostics) -> Vec<String> {
     d.iter().filter_map(|d| d.attribute.as_ref().map(ToString::to_string)).collect()
 }
 
-async fn exercise(envs: &[(String, String)]) {
+async fn exercise(envs: &[(String, String)], network: &str) {
     let client = PluginClient::launch(&bin("terraform-provider-aigw"), envs).await.expect("launch provider");
+    assert_eq!(client.network(), network);
     let schemas = client.schemas().clone();
     assert!(schemas.resources.contains_key("aigw_gateway"));
     assert!(schemas.data_sources.contains_key("aigw_gateway"));
@@ -49,13 +50,20 @@ async fn exercise(envs: &[(String, String)]) {
 
 #[tokio::test]
 async fn client_launches_the_provider_over_mtls_on_tcp() {
-    exercise(&[]).await;
+    exercise(&[("AIGW_PLUGIN_NETWORK".into(), "tcp".into())], "tcp").await;
+}
+
+#[tokio::test]
+async fn client_launches_the_provider_over_mtls_on_a_unix_socket_by_default() {
+    exercise(&[], "unix").await;
 }
 
 #[tokio::test]
 async fn client_launches_the_provider_over_mtls_on_unix() {
     let dir = tempfile::tempdir().unwrap();
-    exercise(&[("PLUGIN_UNIX_SOCKET_DIR".into(), dir.path().display().to_string())]).await;
+    exercise(&[("PLUGIN_UNIX_SOCKET_DIR".into(), dir.path().display().to_string())], "unix").await;
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "the provider removes its socket when it exits: {left:?}");
 }
 
 #[test]

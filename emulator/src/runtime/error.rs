@@ -35,6 +35,32 @@ impl RuntimeError {
     pub fn bad_request(message: impl Into<String>) -> RuntimeError {
         RuntimeError::new(StatusCode::BAD_REQUEST, 2002, message)
     }
+    /// 424/2016: guardrails blocked the prompt.
+    pub fn prompt_blocked() -> RuntimeError {
+        RuntimeError::new(StatusCode::FAILED_DEPENDENCY, 2016, "Prompt blocked due to security configurations")
+    }
+    /// 424/2017: guardrails blocked the response.
+    pub fn response_blocked() -> RuntimeError {
+        RuntimeError::new(StatusCode::FAILED_DEPENDENCY, 2017, "Response blocked due to security configurations")
+    }
+    /// 2029 (request) and 2030 (response): a DLP policy blocked the content.
+    /// Cloudflare documents the codes, not the status; the emulator answers
+    /// 424 as for guardrails (docs/emulator.md).
+    pub fn dlp_blocked(side: aigw_cloudflare::controls::Check) -> RuntimeError {
+        use aigw_cloudflare::controls::Check;
+        match side {
+            Check::Request => RuntimeError::new(
+                StatusCode::FAILED_DEPENDENCY,
+                2029,
+                "Request content blocked due to DLP policy violations",
+            ),
+            Check::Response => RuntimeError::new(
+                StatusCode::FAILED_DEPENDENCY,
+                2030,
+                "Response content blocked due to DLP policy violations",
+            ),
+        }
+    }
     pub fn too_large() -> RuntimeError {
         RuntimeError::new(StatusCode::PAYLOAD_TOO_LARGE, 2004, "Request body too large (limit 32 MB)")
     }

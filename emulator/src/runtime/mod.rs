@@ -1,12 +1,15 @@
 //! The gateway runtime apps call: `/v1/{account}/{gateway}/{provider}/...`,
 //! the compat endpoint (`.../compat/chat/completions`) and the universal
 //! endpoint (`POST /v1/{account}/{gateway}`). Each request runs the phases
-//! in order: gateway lookup → auth → rate limit → steps → cache → upstream
-//! with retries and fallback → log. See docs/emulator.md for the chart.
+//! in order: gateway lookup → auth → guardrails and DLP on the prompt →
+//! rate limit → steps → cache → upstream with retries and fallback →
+//! guardrails and DLP on the response → log. See docs/emulator.md for the
+//! chart.
 pub mod cache;
 pub mod error;
 pub mod ratelimit;
 pub mod request;
+pub mod safety;
 pub mod steps;
 mod stream;
 pub mod target;
@@ -31,6 +34,7 @@ use cache::{Cached, Lookup};
 use error::RuntimeError;
 use ratelimit::Technique;
 use request::Controls;
+use safety::Findings;
 use steps::Step;
 use upstream::{Outcome, passthrough_headers};
 use usage::Usage;
@@ -109,6 +113,9 @@ struct Draft {
     request_body: Bytes,
     request_content_type: Option<String>,
     log_id: String,
+    /// The gateway's guardrails and DLP, and what they found in the request.
+    safety: safety::Controls,
+    found: Findings,
 }
 
 /// How a request ended, for its log entry.
@@ -123,6 +130,8 @@ struct Ending<'a> {
     stream: bool,
     response_content_type: Option<String>,
     response_body: Bytes,
+    /// What the response checks found.
+    found: Findings,
 }
 
 impl Draft {
@@ -144,6 +153,9 @@ impl Draft {
             return;
         }
         let payload = self.controls.payload_on();
+        let mut found = self.found.clone();
+        found.response = e.found.response;
+        found.dlp.extend(e.found.dlp);
         let entry = LogEntry {
             id: self.log_id.clone(),
             created_at: self.created_at.clone(),
@@ -170,6 +182,9 @@ impl Draft {
             event_id: self.controls.event_id.clone(),
             user_agent: self.controls.user_agent.clone(),
             stream: e.stream,
+            dlp_action: found.dlp_action().map(|a| a.as_str().to_string()),
+            dlp: found.dlp_log(),
+            guardrails: found.guardrails_log(),
             request_body: payload.then(|| LogBody::capture_request(&self.request_body)),
             response_body: payload.then(|| LogBody::capture(&e.response_body)),
         };
@@ -194,8 +209,22 @@ impl Draft {
             stream: false,
             response_content_type: Some("application/json".into()),
             response_body: body,
+            found: Findings::default(),
         });
-        with_log_id(err.into_response(), &self.log_id)
+        let mut r = err.into_response();
+        self.dlp_header(r.headers_mut(), None);
+        with_log_id(r, &self.log_id)
+    }
+
+    /// Sets `cf-aig-dlp` when DLP found something in the request or `response`.
+    fn dlp_header(&self, h: &mut HeaderMap, response: Option<&Findings>) {
+        let mut all = self.found.clone();
+        if let Some(r) = response {
+            all.dlp.extend(r.dlp.iter().cloned());
+        }
+        if let Some(v) = all.dlp_header() {
+            set(h, "cf-aig-dlp", &v);
+        }
     }
 }
 
@@ -242,7 +271,7 @@ async fn handle(
     let rt = st.runtime.clone();
     let controls = Controls::read(&headers);
     let (log_id, created_ms) = rt.next_log_id();
-    let draft = Draft {
+    let mut draft = Draft {
         st: st.clone(),
         account: account.clone(),
         controls,
@@ -260,6 +289,8 @@ async fn handle(
         request_content_type: headers.get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned),
         request_body: body.clone(),
         log_id,
+        safety: safety::Controls::of(&gateway),
+        found: Findings::default(),
         gateway,
     };
     let label = match &target {
@@ -267,12 +298,15 @@ async fn handle(
         Target::Compat => "compat".into(),
         Target::Universal => "universal".into(),
     };
-    let g = &draft.gateway;
-
     // Auth.
-    if g.authentication && !authorized(&draft.controls, st.config.api_token.as_deref()) {
+    if draft.gateway.authentication && !authorized(&draft.controls, st.config.api_token.as_deref()) {
         return draft.refuse(RuntimeError::unauthorized(), &label);
     }
+    // Guardrails and DLP on the prompt.
+    if let Err(e) = draft.safety.request(&rt.safety, &body, &mut draft.found) {
+        return draft.refuse(e, &label);
+    }
+    let g = &draft.gateway;
     // Rate limit.
     if let (Some(limit), Some(interval)) = (g.rate_limiting_limit, g.rate_limiting_interval)
         && limit > 0
@@ -367,6 +401,7 @@ fn serve_cached(draft: &Draft, c: &Cached, hit: bool) -> Response {
         stream: false,
         response_content_type: Some(c.content_type.clone()),
         response_body: c.body.clone(),
+        found: Findings::default(),
     });
     let mut r = Response::new(Body::from(c.body.clone()));
     *r.status_mut() = StatusCode::from_u16(c.status).unwrap_or(StatusCode::OK);
@@ -376,6 +411,7 @@ fn serve_cached(draft: &Draft, c: &Cached, hit: bool) -> Response {
     set(h, "cf-aig-step", "0");
     set(h, "cf-aig-provider", &c.provider);
     set(h, "cf-aig-model", &c.model);
+    draft.dlp_header(h, None);
     with_log_id(r, &draft.log_id)
 }
 
@@ -418,6 +454,16 @@ async fn respond(
     fill: Option<CacheFill>,
 ) -> Response {
     let rt = &draft.st.runtime;
+    let outcome = match outcome {
+        // A stream whose answer must be checked is read whole first.
+        Outcome::Stream { status, headers, response } if draft.safety.checks_response() => {
+            match response.bytes().await {
+                Ok(body) => return respond_whole(draft, step, index, attempts, (status, headers, body), extra, fill),
+                Err(e) => Outcome::Failed { error: format!("reading the streamed answer: {e}") },
+            }
+        }
+        o => o,
+    };
     match outcome {
         Outcome::Failed { error } => {
             let err = RuntimeError::provider_failed(&error);
@@ -446,54 +492,20 @@ async fn respond(
                 stream: step.call.stream,
                 response_content_type: Some("application/json".into()),
                 response_body: Bytes::from(body),
+                found: Findings::default(),
             });
             let mut r = err.into_response();
             r.headers_mut().extend(extra);
+            draft.dlp_header(r.headers_mut(), None);
             with_log_id(r, &draft.log_id)
         }
         Outcome::Full { status, headers, body } => {
-            let usage = Usage::from_body(&body);
-            let content_type =
-                headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("application/json").to_string();
-            if let Some(CacheFill { leader, expires_ms }) = fill {
-                let answer = Cached {
-                    status,
-                    content_type: content_type.clone(),
-                    body: body.clone(),
-                    expires_ms,
-                    tokens_in: usage.tokens_in,
-                    tokens_out: usage.tokens_out,
-                    model: step.model.clone(),
-                    provider: step.provider.clone(),
-                };
-                // Only a success is stored; an error is shared with the waiting requests.
-                if (200..300).contains(&status) {
-                    rt.cache.finish(leader, answer);
-                } else {
-                    rt.cache.share(leader, answer);
-                }
-            }
-            draft.finish(Ending {
-                status,
-                cached: false,
-                provider: &step.provider,
-                model: &step.model,
-                step: index,
-                attempts,
-                usage,
-                stream: false,
-                response_content_type: Some(content_type),
-                response_body: body.clone(),
-            });
-            let mut r = Response::new(Body::from(body));
-            *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
-            *r.headers_mut() = passthrough_headers(&headers);
-            r.headers_mut().extend(extra);
-            with_log_id(r, &draft.log_id)
+            respond_whole(draft, step, index, attempts, (status, headers, body), extra, fill)
         }
         Outcome::Stream { status, headers, response } => {
             let mut h = passthrough_headers(&headers);
             h.extend(extra);
+            draft.dlp_header(&mut h, None);
             let log = stream::StreamLog {
                 draft: draft.clone(),
                 provider: step.provider.clone(),
@@ -510,4 +522,96 @@ async fn respond(
             with_log_id(r, &draft.log_id)
         }
     }
+}
+
+/// Answers with a whole upstream response (or a stream read whole): checked
+/// by guardrails and DLP, then cached (a success) or shared (an error).
+fn respond_whole(
+    draft: &Draft,
+    step: &Step,
+    index: u32,
+    attempts: u32,
+    (status, headers, body): (u16, HeaderMap, Bytes),
+    extra: HeaderMap,
+    fill: Option<CacheFill>,
+) -> Response {
+    let rt = &draft.st.runtime;
+    let stream = step.call.stream;
+    let usage = if stream { usage::SseUsage::of(&body) } else { Usage::from_body(&body) };
+    let content_type =
+        headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("application/json").to_string();
+    let mut found = Findings::default();
+    let verdict =
+        if (200..300).contains(&status) { draft.safety.response(&rt.safety, &body, &mut found) } else { Ok(()) };
+    if let Err(err) = verdict {
+        // Blocked: the answer goes nowhere, not even into the cache.
+        let blocked = Bytes::from(err.clone().into_response_body());
+        if let Some(CacheFill { leader, expires_ms }) = fill {
+            let answer = Cached {
+                status: err.status.as_u16(),
+                content_type: "application/json".into(),
+                body: blocked.clone(),
+                expires_ms,
+                tokens_in: None,
+                tokens_out: None,
+                model: step.model.clone(),
+                provider: step.provider.clone(),
+            };
+            rt.cache.share(leader, answer);
+        }
+        let mut r = err.clone().into_response();
+        r.headers_mut().extend(extra);
+        draft.dlp_header(r.headers_mut(), Some(&found));
+        draft.finish(Ending {
+            status: err.status.as_u16(),
+            cached: false,
+            provider: &step.provider,
+            model: &step.model,
+            step: index,
+            attempts,
+            usage,
+            stream,
+            response_content_type: Some("application/json".into()),
+            response_body: blocked,
+            found,
+        });
+        return with_log_id(r, &draft.log_id);
+    }
+    if let Some(CacheFill { leader, expires_ms }) = fill {
+        let answer = Cached {
+            status,
+            content_type: content_type.clone(),
+            body: body.clone(),
+            expires_ms,
+            tokens_in: usage.tokens_in,
+            tokens_out: usage.tokens_out,
+            model: step.model.clone(),
+            provider: step.provider.clone(),
+        };
+        // Only a success is stored; an error is shared with the waiting requests.
+        if (200..300).contains(&status) {
+            rt.cache.finish(leader, answer);
+        } else {
+            rt.cache.share(leader, answer);
+        }
+    }
+    let mut r = Response::new(Body::from(body.clone()));
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+    *r.headers_mut() = passthrough_headers(&headers);
+    r.headers_mut().extend(extra);
+    draft.dlp_header(r.headers_mut(), Some(&found));
+    draft.finish(Ending {
+        status,
+        cached: false,
+        provider: &step.provider,
+        model: &step.model,
+        step: index,
+        attempts,
+        usage,
+        stream,
+        response_content_type: Some(content_type),
+        response_body: body,
+        found,
+    });
+    with_log_id(r, &draft.log_id)
 }

@@ -45,6 +45,7 @@ impl Logged {
                 stream: true,
                 response_content_type: l.content_type.clone(),
                 response_body: Bytes::from(std::mem::take(&mut self.kept)),
+                found: super::Findings::default(),
             });
         }
     }

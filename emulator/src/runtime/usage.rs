@@ -81,6 +81,14 @@ pub struct SseUsage {
 }
 
 impl SseUsage {
+    /// The usage a whole SSE body reports.
+    pub fn of(body: &[u8]) -> Usage {
+        let mut u = SseUsage::default();
+        u.feed(body);
+        u.feed(b"\n");
+        u.usage
+    }
+
     pub fn feed(&mut self, chunk: &[u8]) {
         for &b in chunk {
             if b == b'\n' {

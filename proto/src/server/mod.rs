@@ -142,8 +142,10 @@ async fn serve_debug<P: Provider>(provider: P, opts: ServeOptions) -> Result<(),
     }
 }
 
-/// Where the plugin listens: TCP on loopback, or a unix socket when the
-/// client names a directory for one (`PLUGIN_UNIX_SOCKET_DIR`, as go-plugin).
+/// Where the plugin listens: a unix socket, as go-plugin's servers do on
+/// every system but Windows (in `PLUGIN_UNIX_SOCKET_DIR`, or the temporary
+/// directory), or TCP on loopback in `PLUGIN_MIN_PORT..=PLUGIN_MAX_PORT`
+/// (go-plugin's choice on Windows) when `AIGW_PLUGIN_NETWORK=tcp`.
 enum Listener {
     Tcp(TcpListener),
     Unix(tokio::net::UnixListener, std::path::PathBuf),
@@ -151,14 +153,16 @@ enum Listener {
 
 impl Listener {
     async fn bind() -> Result<Listener, Error> {
-        match std::env::var("PLUGIN_UNIX_SOCKET_DIR") {
-            Ok(dir) if !dir.is_empty() => {
-                let path = std::path::Path::new(&dir).join(format!("plugin-aigw-{}.sock", std::process::id()));
-                let _ = std::fs::remove_file(&path);
-                Ok(Listener::Unix(tokio::net::UnixListener::bind(&path)?, path))
-            }
-            _ => Ok(Listener::Tcp(bind_in_range().await?)),
+        if std::env::var_os("AIGW_PLUGIN_NETWORK").is_some_and(|v| v == "tcp") {
+            return Ok(Listener::Tcp(bind_in_range().await?));
         }
+        let dir = match std::env::var_os("PLUGIN_UNIX_SOCKET_DIR") {
+            Some(dir) if !dir.is_empty() => std::path::PathBuf::from(dir),
+            _ => std::env::temp_dir(),
+        };
+        let path = dir.join(format!("plugin-aigw-{}.sock", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        Ok(Listener::Unix(tokio::net::UnixListener::bind(&path)?, path))
     }
 
     fn address(&self) -> Result<(&'static str, String), Error> {
@@ -180,9 +184,13 @@ impl Listener {
     }
 }
 
-impl Drop for Listener {
+/// Removes the plugin's unix socket when serving ends: the accept loop
+/// (which owns the listener) is still parked when the process exits.
+struct SocketFile(Option<std::path::PathBuf>);
+
+impl Drop for SocketFile {
     fn drop(&mut self) {
-        if let Listener::Unix(_, path) = self {
+        if let Some(path) = &self.0 {
             let _ = std::fs::remove_file(path);
         }
     }
@@ -193,6 +201,10 @@ async fn run<P: Provider>(
     listener: Listener,
     acceptor: Option<tokio_rustls::TlsAcceptor>,
 ) -> Result<(), Error> {
+    let _socket = SocketFile(match &listener {
+        Listener::Unix(_, path) => Some(path.clone()),
+        Listener::Tcp(_) => None,
+    });
     let shutdown = Arc::new(Notify::new());
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Conn, std::io::Error>>(16);
     tokio::spawn(async move {
