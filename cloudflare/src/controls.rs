@@ -191,16 +191,18 @@ pub fn check_dlp(v: &Json, known_profile: &dyn Fn(&str) -> bool) -> Vec<Problem>
     if !obj.get("enabled").is_some_and(Json::is_boolean) {
         out.push(at(&["dlp", "enabled"], None, "Required: expected boolean"));
     }
-    let profiles = |out: &mut Vec<Problem>, v: Option<&Json>, path: &[&str], index: Option<Json>| {
+    let profiles = |out: &mut Vec<Problem>, v: Option<&Json>, base: Vec<Json>| {
         let Some(list) = v.and_then(Json::as_array) else {
-            out.push(at(path, index, "Expected an array of profile ids"));
+            out.push((base, "Expected an array of profile ids".into()));
             return;
         };
-        for (i, p) in list.iter().enumerate() {
+        for (j, p) in list.iter().enumerate() {
+            let mut path = base.clone();
+            path.push(Json::from(j));
             match p.as_str() {
                 Some(id) if known_profile(id) => {}
-                Some(id) => out.push(at(path, index.clone(), format!("Unknown DLP profile '{id}' (entry {i})"))),
-                None => out.push(at(path, index.clone(), format!("Expected string (entry {i})"))),
+                Some(id) => out.push((path, format!("Unknown DLP profile '{id}'"))),
+                None => out.push((path, "Expected string".into())),
             }
         }
     };
@@ -230,12 +232,16 @@ pub fn check_dlp(v: &Json, known_profile: &dyn Fn(&str) -> bool) -> Vec<Problem>
                         "check: expected a non-empty array of 'REQUEST' | 'RESPONSE'",
                     ));
                 }
-                profiles(&mut out, p.get("profiles"), &["dlp", "policies"], ix);
+                profiles(
+                    &mut out,
+                    p.get("profiles"),
+                    vec!["dlp".into(), "policies".into(), i.into(), "profiles".into()],
+                );
             }
         }
         (Some(_), None) => out.push(at(&["dlp", "policies"], None, "Expected array")),
         (None, Some(_)) => {
-            profiles(&mut out, obj.get("profiles"), &["dlp", "profiles"], None);
+            profiles(&mut out, obj.get("profiles"), vec!["dlp".into(), "profiles".into()]);
             if let Some(problem) = obj.get("action").map_or(Some("Required".into()), action_problem) {
                 out.push(at(&["dlp", "action"], None, problem));
             }

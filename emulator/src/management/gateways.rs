@@ -89,7 +89,8 @@ pub async fn create(
     RawBody(body): RawBody,
 ) -> ApiResult<Gateway> {
     let body = parse_json(&body)?;
-    let mut fields = validate::gateway_body(&body, Mode::Create).map_err(ApiError::validation)?;
+    let mut fields = validate::gateway_body(&body, Mode::Create, &|p| st.runtime.safety.profiles.knows(p))
+        .map_err(ApiError::validation)?;
     let id = match fields.remove("id") {
         Some(Value::String(id)) => id,
         _ => return Err(ApiError::validation(vec![ApiMessage::at(VALIDATION_CODE, "Required", "id")])),
@@ -112,7 +113,8 @@ pub async fn update(
     RawBody(body): RawBody,
 ) -> ApiResult<Gateway> {
     let body = parse_json(&body)?;
-    let fields = validate::gateway_body(&body, Mode::Update).map_err(ApiError::validation)?;
+    let fields = validate::gateway_body(&body, Mode::Update, &|p| st.runtime.safety.profiles.knows(p))
+        .map_err(ApiError::validation)?;
     let new = build(&id, "", fields)?;
     match st.store.update_gateway(&account, &id, |old| Gateway { created_at: old.created_at.clone(), ..new.clone() })? {
         Some(g) => Ok(Json(Envelope::ok(g))),

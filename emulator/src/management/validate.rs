@@ -25,6 +25,10 @@ enum Kind {
     },
     /// Structured settings the emulator stores as given.
     Any,
+    /// `guardrails`: checked by `aigw_cloudflare::controls`.
+    Guardrails,
+    /// `dlp`: checked by `aigw_cloudflare::controls`, against known profiles.
+    Dlp,
 }
 
 struct Field {
@@ -69,8 +73,8 @@ static FIELDS: &[Field] = &[
     f("zdr", Kind::Bool, false, false, || Json::Bool(false)),
     f("workers_ai_billing_mode", Kind::Enum(&["postpaid", "unified"]), false, false, || Json::from("postpaid")),
     u("log_classification", Kind::Bool, false, || Json::Bool(false)),
-    u("dlp", Kind::Any, true, || Json::Null),
-    u("guardrails", Kind::Any, true, || Json::Null),
+    u("dlp", Kind::Dlp, true, || Json::Null),
+    u("guardrails", Kind::Guardrails, true, || Json::Null),
     u("otel", Kind::Any, true, || Json::Null),
     u("spend_limits", Kind::Any, true, || Json::Null),
     u("stripe", Kind::Any, true, || Json::Null),
@@ -93,7 +97,7 @@ fn check(field: &Field, v: &Json) -> Option<String> {
             Kind::Bool => "boolean",
             Kind::Int { .. } => "number",
             Kind::Enum(_) | Kind::Str { .. } => "string",
-            Kind::Any => "object",
+            Kind::Any | Kind::Guardrails | Kind::Dlp => "object",
         };
         return (!field.nullable).then(|| format!("Expected {expected}, received null"));
     }
@@ -123,8 +127,21 @@ fn check(field: &Field, v: &Json) -> Option<String> {
             Some(s) if s.chars().count() > *max => Some(format!("String must contain at most {max} character(s)")),
             Some(_) => None,
         },
-        Kind::Any => None,
+        Kind::Any | Kind::Guardrails | Kind::Dlp => None,
     }
+}
+
+/// The problems inside a structured control, each at its full path.
+fn check_control(field: &Field, v: &Json, known_profile: &dyn Fn(&str) -> bool) -> Vec<ApiMessage> {
+    let problems = match field.kind {
+        Kind::Guardrails => aigw_cloudflare::controls::check_guardrails(v),
+        Kind::Dlp => aigw_cloudflare::controls::check_dlp(v, known_profile),
+        _ => Vec::new(),
+    };
+    problems
+        .into_iter()
+        .map(|(path, message)| ApiMessage { code: VALIDATION_CODE, message, path: Some(path) })
+        .collect()
 }
 
 /// Checks a gateway id: 1–64 characters of `[a-z0-9_-]`.
@@ -140,8 +157,13 @@ pub fn gateway_id_problem(id: &str) -> Option<String> {
 
 /// Validates a create or full-PUT body. Returns every modelled field, with
 /// defaults for the optional ones that were left out (a PUT replaces the
-/// whole object), or every problem found.
-pub fn gateway_body(body: &Json, mode: Mode) -> Result<Map<String, Json>, Vec<ApiMessage>> {
+/// whole object), or every problem found. `known_profile` says whether a
+/// DLP profile id exists.
+pub fn gateway_body(
+    body: &Json,
+    mode: Mode,
+    known_profile: &dyn Fn(&str) -> bool,
+) -> Result<Map<String, Json>, Vec<ApiMessage>> {
     let Some(obj) = body.as_object() else {
         return Err(vec![ApiMessage::new(VALIDATION_CODE, format!("Expected object, received {}", type_name(body)))]);
     };
@@ -172,6 +194,9 @@ pub fn gateway_body(body: &Json, mode: Mode) -> Result<Map<String, Json>, Vec<Ap
             }
             Some(v) => match check(field, v) {
                 Some(problem) => errors.push(ApiMessage::at(VALIDATION_CODE, problem, field.name)),
+                None if !check_control(field, v, known_profile).is_empty() => {
+                    errors.extend(check_control(field, v, known_profile));
+                }
                 // A null cache TTL is stored as 0, as the live API does.
                 None if v.is_null() && field.name == "cache_ttl" => {
                     out.insert(field.name.into(), Json::from(0));
@@ -197,7 +222,7 @@ mod tests {
 
     #[test]
     fn minimal_create_gets_defaults() {
-        let m = gateway_body(&minimal(), Mode::Create).unwrap();
+        let m = gateway_body(&minimal(), Mode::Create, &|_| true).unwrap();
         assert_eq!(m["cache_ttl"], 0);
         assert_eq!(m["workers_ai_billing_mode"], "postpaid");
         assert!(m["dlp"].is_null(), "update-only fields start at their defaults");
@@ -211,7 +236,7 @@ mod tests {
         b["rate_limiting_technique"] = json!("burst");
         b["logpush"] = json!(null);
         b.as_object_mut().unwrap().remove("collect_logs");
-        let errs = gateway_body(&b, Mode::Create).unwrap_err();
+        let errs = gateway_body(&b, Mode::Create, &|_| true).unwrap_err();
         let paths: Vec<String> =
             errs.iter().map(|e| e.path.as_ref().unwrap()[0].as_str().unwrap().to_string()).collect();
         assert_eq!(paths, ["id", "collect_logs", "rate_limiting_technique", "logpush", "retry_delay"]);

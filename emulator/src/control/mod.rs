@@ -1,6 +1,9 @@
 //! The emulator's own controls under `/__aigw/` (not part of Cloudflare's
 //! API): simulator faults and call counts, the clock, and Prometheus
 //! `/metrics`. They need no token: the emulator is a local tool.
+//! `safety` owns the guardrail-rule and DLP-profile controls.
+mod safety;
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -19,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/__aigw/clock", get(clock))
         .route("/__aigw/clock/advance", post(advance))
         .route("/metrics", get(metrics))
+        .merge(safety::router())
 }
 
 fn simulator(st: &AppState) -> Result<&Simulator, Box<Response>> {
