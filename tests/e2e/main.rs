@@ -15,6 +15,8 @@ mod plugin;
 mod terraform;
 // Cache, rate limit and fallback resources under real terraform.
 mod policies;
+// Guardrails and DLP resources under real terraform.
+mod safety;
 // The aigw engine: round trips with terraform, errors, state safety.
 mod engine;
 // The engine under failure: killed applies, concurrent applies, corrupt state.

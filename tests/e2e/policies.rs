@@ -7,14 +7,14 @@ use serde_json::{Value, json};
 
 use crate::util::{ACCOUNT, Emulator, Workdir, cli};
 
-const HEADER: &str = r#"terraform {
+pub const HEADER: &str = r#"terraform {
   required_providers {
     aigw = { source = "aigw/aigw" }
   }
 }
 "#;
 
-fn config(emu: &Emulator, body: &str) -> String {
+pub fn config(emu: &Emulator, body: &str) -> String {
     format!(
         r#"{HEADER}
 provider "aigw" {{
@@ -73,19 +73,19 @@ fn fallback(second_model: &str) -> String {
     )
 }
 
-fn setup() -> Option<(Emulator, Workdir)> {
+pub fn setup() -> Option<(Emulator, Workdir)> {
     let cli = cli("terraform-1.11")?;
     Some((Emulator::start("policy-token"), Workdir::new(cli)))
 }
 
-fn plan_is_update(w: &Workdir) -> String {
+pub fn plan_is_update(w: &Workdir) -> String {
     let plan = w.expect(2, &["plan", "-detailed-exitcode", "-no-color"]);
     assert!(plan.stdout.contains("updated in-place"), "{}", plan.stdout);
     assert!(!plan.stdout.contains("must be replaced"), "{}", plan.stdout);
     plan.stdout
 }
 
-fn put_gateway(emu: &Emulator, change: impl FnOnce(&mut Value)) {
+pub fn put_gateway(emu: &Emulator, change: impl FnOnce(&mut Value)) {
     let mut g = emu.gateway("gw").expect("gateway");
     for k in ["id", "created_at", "modified_at", "is_default"] {
         g.as_object_mut().unwrap().remove(k);

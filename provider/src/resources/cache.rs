@@ -42,7 +42,7 @@ impl GatewaySetting for Cache {
         g.cache_ttl.unwrap_or(0) > 0
     }
 
-    fn read(g: &Gateway, state: &mut Value) {
+    fn read(g: &Gateway, _prior: &Value, state: &mut Value) {
         state.set_attr("ttl", g.cache_ttl.into());
         state.set_attr("invalidate_on_update", Value::Bool(g.cache_invalidate_on_update));
     }

@@ -1,5 +1,5 @@
 //! What the resources that own part of a gateway (`aigw_gateway`,
-//! `aigw_cache`, `aigw_rate_limit`) share: a read-modify-write of the
+//! `aigw_cache`, `aigw_rate_limit`, `aigw_guardrails`, `aigw_dlp`) share: a read-modify-write of the
 //! gateway's full PUT under the gateway's lock, so resources applied in
 //! parallel never lose each other's writes.
 use aigw_cloudflare::Gateway;
@@ -75,13 +75,22 @@ pub trait GatewaySetting: Send + Sync + 'static {
     /// The attributes besides `id`, `account_id` and `gateway_id`.
     fn attributes() -> Vec<Attribute>;
     fn validate(d: &mut Diagnostics, config: &Value);
-    /// Fills optional settings left out of a create's configuration.
+    /// Fills optional computed settings the plan leaves null (on create,
+    /// or where an update's configuration leaves out something new).
     fn defaults(planned: &mut Value);
     /// False when the gateway has the setting switched off.
     fn enabled(g: &Gateway) -> bool;
-    fn read(g: &Gateway, state: &mut Value);
+    /// Fills `state` from the gateway. `prior` is the state or plan this
+    /// read follows (null on import), for settings that show a default as
+    /// null where the configuration left it out.
+    fn read(g: &Gateway, prior: &Value, state: &mut Value);
     fn write(g: &mut Gateway, planned: &Value);
     fn disable(g: &mut Gateway);
+    /// The attribute an API validation error's `path` (from the gateway
+    /// field down) concerns, for settings whose fields nest.
+    fn attribute_path(_api_path: &[serde_json::Value]) -> Option<AttributePath> {
+        None
+    }
 }
 
 pub struct SettingResource<S>(std::marker::PhantomData<S>);
@@ -92,21 +101,21 @@ impl<S> Default for SettingResource<S> {
     }
 }
 
-fn state_of<S: GatewaySetting>(account: &str, g: &Gateway) -> Value {
+fn state_of<S: GatewaySetting>(account: &str, g: &Gateway, prior: &Value) -> Value {
     let mut v = Value::object([
         ("id", Value::from(format!("{account}/{}", g.id))),
         ("account_id", Value::from(account)),
         ("gateway_id", Value::from(g.id.as_str())),
     ]);
-    S::read(g, &mut v);
+    S::read(g, prior, &mut v);
     v
 }
 
-fn api_diags(e: aigw_cloudflare::Error, summary: &str, account: &str, gateway: &str) -> Diagnostics {
+fn api_diags<S: GatewaySetting>(e: aigw_cloudflare::Error, summary: &str, account: &str, gateway: &str) -> Diagnostics {
     if e.is_not_found() {
         return gateway_missing(account, gateway);
     }
-    crate::Error::from(e).to_diagnostics(summary, &[])
+    crate::Error::from(e).to_diagnostics_at(summary, &S::attribute_path)
 }
 
 #[async_trait]
@@ -142,9 +151,8 @@ impl<S: GatewaySetting> Resource for SettingResource<S> {
         };
         planned.set_attr("id", id);
         let mut requires_replace = Vec::new();
-        if req.prior_state.is_null() {
-            S::defaults(&mut planned);
-        } else {
+        S::defaults(&mut planned);
+        if !req.prior_state.is_null() {
             let schema = self.schema();
             let changed = changed_attributes(&schema, &req.prior_state, &planned);
             requires_replace = replacements(&changed, &["account_id", "gateway_id"]);
@@ -156,8 +164,8 @@ impl<S: GatewaySetting> Resource for SettingResource<S> {
         let (account, gateway) = keys(planned)?;
         let g = modify(api, &account, &gateway, |g| S::write(g, planned))
             .await
-            .map_err(|e| api_diags(e, &format!("Failed to set up {}", S::WHAT), &account, &gateway))?;
-        Ok(state_of::<S>(&account, &g))
+            .map_err(|e| api_diags::<S>(e, &format!("Failed to set up {}", S::WHAT), &account, &gateway))?;
+        Ok(state_of::<S>(&account, &g, planned))
     }
 
     async fn read(&self, api: &Api, state: &Value) -> Result<Option<Value>, Diagnostics> {
@@ -165,7 +173,7 @@ impl<S: GatewaySetting> Resource for SettingResource<S> {
         match api.client.get_gateway(&account, &gateway).await {
             // Switched off outside Terraform: the setting is gone.
             Ok(g) if !S::enabled(&g) => Ok(None),
-            Ok(g) => Ok(Some(state_of::<S>(&account, &g))),
+            Ok(g) => Ok(Some(state_of::<S>(&account, &g, state))),
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(crate::Error::from(e).to_diagnostics(&format!("Failed to read {}", S::WHAT), &[])),
         }
@@ -190,7 +198,7 @@ impl<S: GatewaySetting> Resource for SettingResource<S> {
             .client
             .get_gateway(&p[0], &p[1])
             .await
-            .map_err(|e| api_diags(e, &format!("Failed to import {}", S::WHAT), &p[0], &p[1]))?;
+            .map_err(|e| api_diags::<S>(e, &format!("Failed to import {}", S::WHAT), &p[0], &p[1]))?;
         if !S::enabled(&g) {
             let mut d = Diagnostics::new();
             d.error(
@@ -199,6 +207,6 @@ impl<S: GatewaySetting> Resource for SettingResource<S> {
             );
             return Err(d);
         }
-        Ok(state_of::<S>(&p[0], &g))
+        Ok(state_of::<S>(&p[0], &g, &Value::Null))
     }
 }

@@ -1,9 +1,11 @@
-//! Managed resource types, one file each. Cache and rate limit share the
-//! gateway-setting CRUD in `gateway_settings`.
+//! Managed resource types, one file each. Cache, rate limit, guardrails
+//! and DLP share the gateway-setting CRUD in `gateway_settings`.
 pub mod cache;
+pub mod dlp;
 pub mod fallback;
 pub mod gateway;
 pub mod gateway_settings;
+pub mod guardrails;
 pub mod rate_limit;
 
 use crate::resource::Resource;
@@ -14,6 +16,8 @@ pub fn all() -> Vec<Box<dyn Resource>> {
         Box::new(gateway::GatewayResource),
         Box::new(cache::CacheResource::default()),
         Box::new(rate_limit::RateLimitResource::default()),
+        Box::new(guardrails::GuardrailsResource::default()),
+        Box::new(dlp::DlpResource::default()),
         Box::new(fallback::FallbackResource),
     ]
 }

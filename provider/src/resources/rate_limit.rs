@@ -42,7 +42,7 @@ impl GatewaySetting for RateLimit {
         g.rate_limiting_limit.unwrap_or(0) > 0 && g.rate_limiting_interval.unwrap_or(0) > 0
     }
 
-    fn read(g: &Gateway, state: &mut Value) {
+    fn read(g: &Gateway, _prior: &Value, state: &mut Value) {
         state.set_attr("limit", g.rate_limiting_limit.into());
         state.set_attr("interval", g.rate_limiting_interval.into());
         state.set_attr("technique", Value::from(g.rate_limiting_technique.clone().unwrap_or_else(|| "fixed".into())));
