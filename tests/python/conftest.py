@@ -65,6 +65,16 @@ class Emulator:
         assert status == 200, out
         return gid
 
+    def update(self, gateway, **settings):
+        """Changes settings with a full PUT of the gateway (guardrails and
+        DLP are accepted on PUT only, as on Cloudflare)."""
+        status, out = self.api("GET", f"/gateways/{gateway}")
+        assert status == 200, out
+        body = {k: v for k, v in out["result"].items() if k not in ("id", "created_at", "modified_at", "is_default")}
+        body.update(settings)
+        status, out = self.api("PUT", f"/gateways/{gateway}", body)
+        assert status == 200, out
+
     def url(self, gateway, provider=None):
         base = f"{self.base}/v1/{ACCOUNT}/{gateway}"
         return f"{base}/{provider}" if provider else base
