@@ -51,13 +51,13 @@ pub struct LogEntry {
     pub user_agent: Option<String>,
     pub stream: bool,
     /// The strongest DLP action taken (`FLAG`, `BLOCK`), a log filter key.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub dlp_action: Option<String>,
     /// DLP findings: action, check, policies, profiles, entries.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub dlp: Option<Value>,
     /// Guardrail verdicts: the categories found in the prompt and the response.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub guardrails: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_body: Option<LogBody>,

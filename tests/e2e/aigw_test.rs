@@ -27,7 +27,7 @@ pub fn broken_quickstart(edit: impl Fn(String) -> String) -> tempfile::TempDir {
 
 #[test]
 fn every_example_passes() {
-    for ex in ["quickstart", "faq-bot-cache", "multi-provider-fallback", "per-team-gateways"] {
+    for ex in ["quickstart", "faq-bot-cache", "multi-provider-fallback", "per-team-gateways", "pii-guard"] {
         let (code, out) = aigw_test(&repo().join("examples").join(ex));
         assert_eq!(code, 0, "{ex}:\n{out}");
         assert!(out.contains(" passed, 0 failed"), "{out}");
@@ -93,6 +93,24 @@ fn a_cache_ttl_too_short_fails_the_hit_assertion() {
     assert!(out.contains("FAIL  cache.aigwtest.hcl :: answers_expire_after_the_ttl"), "{out}");
     assert!(out.contains("within the 10 minute TTL the answer comes from the cache"), "{out}");
     assert!(out.contains("request.nine_minutes_later.headers"), "{out}");
+}
+
+#[test]
+fn a_card_policy_that_only_flags_fails_the_block_assertion() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = repo().join("examples/pii-guard");
+    let tf = std::fs::read_to_string(src.join("main.tf")).unwrap();
+    let weakened = tf.replace(r#"{ id = "payments", action = "BLOCK""#, r#"{ id = "payments", action = "FLAG""#);
+    assert_ne!(weakened, tf);
+    std::fs::write(dir.path().join("main.tf"), weakened).unwrap();
+    std::fs::copy(src.join("terraform.tfvars"), dir.path().join("terraform.tfvars")).unwrap();
+    std::fs::create_dir(dir.path().join("tests")).unwrap();
+    std::fs::copy(src.join("tests/pii.aigwtest.hcl"), dir.path().join("tests/pii.aigwtest.hcl")).unwrap();
+    let (code, out) = aigw_test(dir.path());
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("FAIL  pii.aigwtest.hcl :: card_number_is_blocked"), "{out}");
+    assert!(out.contains("must be refused with Cloudflare's DLP code 2029"), "{out}");
+    assert!(out.contains("request.pay.status = 200"), "the report shows what came back:\n{out}");
 }
 
 #[test]
