@@ -171,3 +171,38 @@ fn bad_controls_fail_plan_on_their_attribute() {
     assert!(err.contains("Error: Invalid check"), "{err}");
     assert!(emu.gateway_ids().is_empty(), "nothing is created by a failed plan");
 }
+
+/// examples/pii-guard applied by `aigw`: Terraform reads the state with an
+/// empty plan; a policy edited with `terraform apply` is seen by `aigw` as
+/// done; `aigw` plans the same in-place update Terraform does.
+#[test]
+#[cfg_attr(not(has_terraform), ignore = "needs terraform on PATH")]
+fn pii_guard_round_trips_between_aigw_and_terraform() {
+    use crate::engine::expect;
+    let Some((emu, w)) = setup() else { return };
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/pii-guard/main.tf");
+    let src = std::fs::read_to_string(path).unwrap();
+    w.write("main.tf", &src);
+    // The example as a user runs it: its variables point it at this emulator.
+    let vars =
+        format!("base_url = \"{}\"\napi_token = \"{}\"\naccount_id = \"{ACCOUNT}\"\n", emu.base_url(), emu.token);
+    w.write("emulator.auto.tfvars", &vars);
+    expect(&w, 0, &["apply", "-auto-approve"]);
+    let g = emu.gateway("pii-guard").unwrap();
+    assert_eq!(g["dlp"]["policies"][0]["profiles"], json!(["credit_card", "us_ssn"]));
+    assert_eq!(g["guardrails"]["prompt"], json!({"P1": "BLOCK", "S7": "FLAG"}));
+    expect(&w, 0, &["plan", "-detailed-exitcode"]);
+    empty_plan(&w);
+
+    let edited = src.replace(r#"default     = ["email", "phone"]"#, r#"default     = ["email"]"#);
+    assert_ne!(edited, src);
+    w.write("main.tf", &edited);
+    let ours = expect(&w, 2, &["plan", "-detailed-exitcode"]).stdout;
+    assert!(ours.contains("# aigw_dlp.main will be updated in-place"), "{ours}");
+    assert!(ours.contains("Plan: 0 to add, 1 to change, 0 to destroy."), "{ours}");
+    assert!(plan_is_update(&w).contains("Plan: 0 to add, 1 to change, 0 to destroy."));
+    apply(&w);
+    expect(&w, 0, &["plan", "-detailed-exitcode"]);
+    expect(&w, 0, &["destroy", "-auto-approve"]);
+    assert!(emu.gateway_ids().is_empty());
+}
