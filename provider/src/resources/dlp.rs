@@ -220,8 +220,6 @@ impl GatewaySetting for Dlp {
         }
     }
 
-    fn defaults(_planned: &mut Value) {}
-
     fn enabled(g: &Gateway) -> bool {
         g.dlp().is_some_and(|d| d.enabled && !policies_in(&d).is_empty())
     }

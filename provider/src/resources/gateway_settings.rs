@@ -1,7 +1,7 @@
 //! What the resources that own part of a gateway (`aigw_gateway`,
-//! `aigw_cache`, `aigw_rate_limit`, `aigw_guardrails`, `aigw_dlp`) share: a read-modify-write of the
-//! gateway's full PUT under the gateway's lock, so resources applied in
-//! parallel never lose each other's writes.
+//! `aigw_cache`, `aigw_rate_limit`, `aigw_guardrails`, `aigw_dlp`) share:
+//! a read-modify-write of the gateway's full PUT under the gateway's lock,
+//! so resources applied in parallel never lose each other's writes.
 use aigw_cloudflare::Gateway;
 use async_trait::async_trait;
 use tfplugin::provider::{PlanRequest, PlanResponse};
@@ -77,7 +77,7 @@ pub trait GatewaySetting: Send + Sync + 'static {
     fn validate(d: &mut Diagnostics, config: &Value);
     /// Fills optional computed settings the plan leaves null (on create,
     /// or where an update's configuration leaves out something new).
-    fn defaults(planned: &mut Value);
+    fn defaults(_planned: &mut Value) {}
     /// False when the gateway has the setting switched off.
     fn enabled(g: &Gateway) -> bool;
     /// Fills `state` from the gateway. `prior` is the state or plan this

@@ -100,8 +100,6 @@ impl GatewaySetting for Guardrails {
         }
     }
 
-    fn defaults(_planned: &mut Value) {}
-
     fn enabled(g: &Gateway) -> bool {
         g.guardrails().is_some_and(|r| !r.is_empty())
     }
