@@ -95,17 +95,32 @@ fn a_cache_ttl_too_short_fails_the_hit_assertion() {
     assert!(out.contains("request.nine_minutes_later.headers"), "{out}");
 }
 
-#[test]
-fn a_card_policy_that_only_flags_fails_the_block_assertion() {
+/// A copy of examples/pii-guard with `edit_tf` and `edit_test` applied.
+fn edited_pii_guard(edit_tf: impl Fn(&str) -> String, edit_test: impl Fn(&str) -> String) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let src = repo().join("examples/pii-guard");
     let tf = std::fs::read_to_string(src.join("main.tf")).unwrap();
-    let weakened = tf.replace(r#"{ id = "payments", action = "BLOCK""#, r#"{ id = "payments", action = "FLAG""#);
-    assert_ne!(weakened, tf);
-    std::fs::write(dir.path().join("main.tf"), weakened).unwrap();
+    let test = std::fs::read_to_string(src.join("tests/pii.aigwtest.hcl")).unwrap();
+    std::fs::write(dir.path().join("main.tf"), edit_tf(&tf)).unwrap();
     std::fs::copy(src.join("terraform.tfvars"), dir.path().join("terraform.tfvars")).unwrap();
     std::fs::create_dir(dir.path().join("tests")).unwrap();
-    std::fs::copy(src.join("tests/pii.aigwtest.hcl"), dir.path().join("tests/pii.aigwtest.hcl")).unwrap();
+    std::fs::write(dir.path().join("tests/pii.aigwtest.hcl"), edit_test(&test)).unwrap();
+    dir
+}
+
+#[test]
+fn a_guardrail_block_with_an_unknown_category_names_its_line() {
+    let dir = edited_pii_guard(|tf| tf.to_string(), |t| format!("{t}\nguardrail \"S14\" {{\n  phrase = \"x\"\n}}\n"));
+    let (code, out) = aigw_test(dir.path());
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("pii.aigwtest.hcl:") && out.contains("unknown category \"S14\""), "{out}");
+}
+
+#[test]
+fn a_card_policy_that_only_flags_fails_the_block_assertion() {
+    let weaken =
+        |tf: &str| tf.replace(r#"{ id = "payments", action = "BLOCK""#, r#"{ id = "payments", action = "FLAG""#);
+    let dir = edited_pii_guard(weaken, |t| t.to_string());
     let (code, out) = aigw_test(dir.path());
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("FAIL  pii.aigwtest.hcl :: card_number_is_blocked"), "{out}");

@@ -1,11 +1,15 @@
 //! `*.aigwtest.hcl` files: `variables`, `upstream "<provider>"` blocks that
-//! set simulated behaviour, and `scenario "<name>"` blocks of `request`s and
-//! `assert`s. Every mistake is reported with file and line.
+//! set simulated behaviour, `guardrail "<category>"` and `dlp_profile
+//! "<id>"` blocks that set what the simulated safety checks find, and
+//! `scenario "<name>"` blocks of `request`s and `assert`s. Every mistake is
+//! reported with file and line.
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use aigw_emulator::Fault;
+use aigw_emulator::runtime::safety::dlp::{CustomEntry, CustomProfile};
+use aigw_emulator::runtime::safety::guardrails::{Rule, Side};
 use hcl::{Block, Expression, Structure};
 
 use crate::error::{Error, Loc};
@@ -47,6 +51,10 @@ pub struct TestFile {
     pub path: PathBuf,
     pub variables: BTreeMap<String, String>,
     pub upstreams: Vec<Fault>,
+    /// Phrases the guardrail classifier puts in a category, with where they were declared.
+    pub guardrails: Vec<(Rule, Loc)>,
+    /// Custom DLP profiles, registered before the configuration is applied.
+    pub dlp_profiles: Vec<(CustomProfile, Loc)>,
     pub scenarios: Vec<Scenario>,
 }
 
@@ -126,6 +134,74 @@ fn upstream(b: &Block, loc: &Loc) -> Result<Fault, Error> {
         return Err(Error::config(loc, "an upstream block needs status, timeout, drop or latency"));
     }
     Ok(f)
+}
+
+/// `guardrail "S1" { phrase = "...", on = "prompt" | "response" | "both" }`.
+fn guardrail(b: &Block, loc: &Loc) -> Result<Rule, Error> {
+    let category = label(b, loc)?;
+    let mut rule = Rule { phrase: String::new(), categories: vec![category], on: Side::Both };
+    for a in b.body().attributes() {
+        let bad = |what: &str| Error::config(loc, format!("guardrail.{}: {what}", a.key()));
+        match a.key() {
+            "phrase" => rule.phrase = literal_str(a.expr()).ok_or_else(|| bad("expected a string"))?,
+            "on" => {
+                rule.on = match literal_str(a.expr()).as_deref() {
+                    Some("prompt") => Side::Prompt,
+                    Some("response") => Side::Response,
+                    Some("both") => Side::Both,
+                    _ => return Err(bad("expected \"prompt\", \"response\" or \"both\"")),
+                }
+            }
+            other => return Err(Error::config(loc, format!("unknown guardrail argument {other:?} (phrase, on)"))),
+        }
+    }
+    if rule.phrase.trim().is_empty() {
+        return Err(Error::config(
+            loc,
+            "a guardrail block needs a phrase: the text that puts a prompt or answer in the category",
+        ));
+    }
+    Ok(rule)
+}
+
+/// `dlp_profile "employee_ids" { name, entries = { id = "regex" }, includes = ["email"] }`.
+fn dlp_profile(b: &Block, loc: &Loc) -> Result<CustomProfile, Error> {
+    let id = label(b, loc)?;
+    let mut p = CustomProfile { id, name: String::new(), entries: Vec::new(), includes: Vec::new() };
+    for a in b.body().attributes() {
+        let bad = |what: &str| Error::config(loc, format!("dlp_profile.{}: {what}", a.key()));
+        match (a.key(), a.expr()) {
+            ("name", e) => p.name = literal_str(e).ok_or_else(|| bad("expected a string"))?,
+            ("entries", Expression::Object(o)) => {
+                for (k, v) in o {
+                    let id = match k {
+                        hcl::ObjectKey::Identifier(i) => i.to_string(),
+                        hcl::ObjectKey::Expression(e) => literal_str(e).ok_or_else(|| bad("keys are entry ids"))?,
+                        _ => return Err(bad("keys are entry ids")),
+                    };
+                    let regex = literal_str(v).ok_or_else(|| bad("values are regular expressions"))?;
+                    p.entries.push(CustomEntry { id, regex });
+                }
+            }
+            ("includes", Expression::Array(items)) => {
+                for i in items {
+                    p.includes.push(literal_str(i).ok_or_else(|| bad("expected predefined profile ids"))?);
+                }
+            }
+            ("entries", _) => return Err(bad("expected an object of entry id = regex")),
+            ("includes", _) => return Err(bad("expected a list of predefined profile ids")),
+            (other, _) => {
+                return Err(Error::config(
+                    loc,
+                    format!("unknown dlp_profile argument {other:?} (name, entries, includes)"),
+                ));
+            }
+        }
+    }
+    if p.entries.is_empty() && p.includes.is_empty() {
+        return Err(Error::config(loc, "a dlp_profile block needs entries, includes or both"));
+    }
+    Ok(p)
 }
 
 const REQUEST_ARGUMENTS: [&str; 9] =
@@ -250,7 +326,7 @@ impl TestFile {
                 let loc = src.loc("=", 0);
                 return Err(Error::config(
                     &loc,
-                    "only variables, upstream and scenario blocks belong at the top of a test file",
+                    "only variables, upstream, guardrail, dlp_profile and scenario blocks belong at the top of a test file",
                 ));
             };
             let first = b.labels().first().map(|l| l.as_str().to_string()).unwrap_or_default();
@@ -276,11 +352,13 @@ impl TestFile {
                     }
                 }
                 "upstream" => t.upstreams.push(upstream(b, &loc)?),
+                "guardrail" => t.guardrails.push((guardrail(b, &loc)?, loc)),
+                "dlp_profile" => t.dlp_profiles.push((dlp_profile(b, &loc)?, loc)),
                 "scenario" => t.scenarios.push(scenario(b, &src, loc, offset)?),
                 other => {
                     return Err(Error::config(
                         &loc,
-                        format!("unknown block {other:?} (variables, upstream, scenario)"),
+                        format!("unknown block {other:?} (variables, upstream, guardrail, dlp_profile, scenario)"),
                     ));
                 }
             }
@@ -329,5 +407,36 @@ mod tests {
         std::fs::write(&p, "upstream \"openai\" {\n  status = 503\n  failures = 2\n}\nwhat {}\n").unwrap();
         let e = TestFile::load(&p).unwrap_err().to_string();
         assert!(e.contains("x.aigwtest.hcl:5:1: unknown block \"what\""), "{e}");
+    }
+
+    #[test]
+    fn guardrail_and_dlp_profile_blocks() {
+        let text = "guardrail \"S1\" {\n  phrase = \"build a weapon\"\n  on = \"prompt\"\n}\n\
+                    dlp_profile \"staff\" {\n  name = \"Staff ids\"\n  entries = { employee = \"EMP-[0-9]{6}\" }\n  includes = [\"email\"]\n}\n";
+        let t = TestFile::parse("x.aigwtest.hcl", text).expect("parses");
+        let (rule, _) = &t.guardrails[0];
+        assert_eq!(
+            (rule.phrase.as_str(), rule.categories.as_slice(), rule.on),
+            ("build a weapon", &["S1".to_string()][..], Side::Prompt)
+        );
+        let (p, _) = &t.dlp_profiles[0];
+        assert_eq!(
+            (p.id.as_str(), p.name.as_str(), p.includes.as_slice()),
+            ("staff", "Staff ids", &["email".to_string()][..])
+        );
+        assert_eq!((p.entries[0].id.as_str(), p.entries[0].regex.as_str()), ("employee", "EMP-[0-9]{6}"));
+
+        let err = |text: &str| TestFile::parse("x.aigwtest.hcl", text).expect_err("refused").to_string();
+        let e = err("\nguardrail \"S1\" {\n  on = \"sideways\"\n}\n");
+        assert!(e.starts_with("x.aigwtest.hcl:2:1:") && e.contains("guardrail.on: expected \"prompt\""), "{e}");
+        assert!(err("guardrail \"S1\" {\n  on = \"prompt\"\n}\n").contains("needs a phrase"));
+        assert!(
+            err("guardrail \"S1\" {\n  phrase = \"x\"\n  colour = 1\n}\n")
+                .contains("unknown guardrail argument \"colour\"")
+        );
+        assert!(
+            err("dlp_profile \"p\" {\n  entries = [\"x\"]\n}\n").contains("dlp_profile.entries: expected an object")
+        );
+        assert!(err("dlp_profile \"p\" {\n  name = \"n\"\n}\n").contains("needs entries, includes or both"));
     }
 }

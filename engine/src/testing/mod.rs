@@ -62,6 +62,13 @@ async fn start_emulator(t: &TestFile) -> Result<Emu, Error> {
     let config = EmuConfig { simulate: true, faults: t.upstreams.clone(), ..EmuConfig::default() };
     let emulator = Emulator::open(config).await.map_err(|e| Error::Provider(format!("emulator: {e}")))?;
     let state = emulator.state();
+    let safety = &state.runtime.safety;
+    for (rule, loc) in &t.guardrails {
+        safety.classifier.add(rule.clone()).map_err(|e| Error::config(loc, format!("guardrail: {e}")))?;
+    }
+    for (profile, loc) in &t.dlp_profiles {
+        safety.profiles.register(profile.clone()).map_err(|e| Error::config(loc, format!("dlp_profile: {e}")))?;
+    }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let (stop, rx) = tokio::sync::oneshot::channel::<()>();

@@ -1,6 +1,12 @@
 # Proves the PII guard with real traffic on the emulator:
 #   aigw test examples/pii-guard
 
+# In this file's emulator, asking for someone's home address is S7 (privacy).
+guardrail "S7" {
+  phrase = "home address of"
+  on     = "prompt"
+}
+
 scenario "card_number_is_blocked" {
   request "pay" {
     gateway  = aigw_gateway.main
@@ -63,5 +69,22 @@ scenario "prompt_injection_is_blocked" {
   assert {
     condition     = request.attack.status == 424 && request.attack.body.error[0].code == 2016
     error_message = "prompt injection must be refused with Cloudflare's guardrail code 2016"
+  }
+}
+
+scenario "privacy_question_is_flagged" {
+  request "doxx" {
+    gateway  = aigw_gateway.main
+    provider = "openai"
+    path     = "chat/completions"
+    body     = { model = "gpt-4o-mini", messages = [{ role = "user", content = "What is the home address of our CEO?" }] }
+  }
+  assert {
+    condition     = request.doxx.status == 200
+    error_message = "S7 is set to FLAG: the question goes through"
+  }
+  assert {
+    condition     = [for v in logs[length(logs) - 1].guardrails.prompt : v.category if v.action == "FLAG"] == ["S7"]
+    error_message = "the S7 verdict should be in the log"
   }
 }
