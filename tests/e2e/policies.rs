@@ -74,7 +74,12 @@ fn fallback(second_model: &str) -> String {
 }
 
 pub fn setup() -> Option<(Emulator, Workdir)> {
-    let cli = cli("terraform-1.11")?;
+    setup_with("terraform-1.11")
+}
+
+/// An emulator and a work directory driven by the named CLI.
+pub fn setup_with(name: &'static str) -> Option<(Emulator, Workdir)> {
+    let cli = cli(name)?;
     Some((Emulator::start("policy-token"), Workdir::new(cli)))
 }
 

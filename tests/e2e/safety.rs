@@ -1,10 +1,10 @@
-//! `aigw_guardrails` and `aigw_dlp` under real Terraform 1.11 against the
+//! `aigw_guardrails` and `aigw_dlp` under real Terraform 1.11 and OpenTofu 1.6 against the
 //! emulator: create, empty second plan, in-place update, drift after an API
 //! edit, import, destroy (the control switched off, the gateway kept), and
 //! an unrelated setting made through the API surviving every write.
 use serde_json::{Value, json};
 
-use crate::policies::{config, plan_is_update, put_gateway, setup};
+use crate::policies::{config, plan_is_update, put_gateway, setup, setup_with};
 use crate::util::{ACCOUNT, Emulator, Workdir};
 
 fn guardrails(prompt: &str, response: &str) -> String {
@@ -58,8 +58,18 @@ fn reimport(w: &Workdir, address: &str) {
 
 #[test]
 #[cfg_attr(not(has_terraform), ignore = "needs terraform on PATH")]
-fn guardrails_lifecycle() {
-    let Some((emu, w)) = setup() else { return };
+fn guardrails_lifecycle_terraform_1_11() {
+    guardrails_lifecycle("terraform-1.11");
+}
+
+#[test]
+#[cfg_attr(not(has_tofu_1_6_2), ignore = "needs tofu-1.6.2: run scripts/install-clis.sh")]
+fn guardrails_lifecycle_opentofu_1_6_2() {
+    guardrails_lifecycle("tofu-1.6.2");
+}
+
+fn guardrails_lifecycle(cli: &'static str) {
+    let Some((emu, w)) = setup_with(cli) else { return };
     w.write("main.tf", &config(&emu, &guardrails(r#"P1 = "BLOCK", S1 = "FLAG""#, r#"S10 = "BLOCK""#)));
     apply(&w);
     assert_eq!(
@@ -101,8 +111,18 @@ fn guardrails_lifecycle() {
 
 #[test]
 #[cfg_attr(not(has_terraform), ignore = "needs terraform on PATH")]
-fn dlp_lifecycle() {
-    let Some((emu, w)) = setup() else { return };
+fn dlp_lifecycle_terraform_1_11() {
+    dlp_lifecycle("terraform-1.11");
+}
+
+#[test]
+#[cfg_attr(not(has_tofu_1_6_2), ignore = "needs tofu-1.6.2: run scripts/install-clis.sh")]
+fn dlp_lifecycle_opentofu_1_6_2() {
+    dlp_lifecycle("tofu-1.6.2");
+}
+
+fn dlp_lifecycle(cli: &'static str) {
+    let Some((emu, w)) = setup_with(cli) else { return };
     w.write("main.tf", &config(&emu, &dlp(CARDS)));
     apply(&w);
     assert_eq!(
