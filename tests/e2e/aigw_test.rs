@@ -14,15 +14,31 @@ fn aigw_test(dir: &std::path::Path) -> (i32, String) {
     (out.status.code().unwrap_or(-1), text)
 }
 
+/// A copy of `examples/<name>`: its main.tf through `edit_tf`, its
+/// terraform.tfvars if it has one, and each of its test files through `edit_test`.
+pub fn edited_example(
+    name: &str,
+    edit_tf: impl Fn(String) -> String,
+    edit_test: impl Fn(String) -> String,
+) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let src = repo().join("examples").join(name);
+    std::fs::write(dir.path().join("main.tf"), edit_tf(std::fs::read_to_string(src.join("main.tf")).unwrap())).unwrap();
+    if src.join("terraform.tfvars").exists() {
+        std::fs::copy(src.join("terraform.tfvars"), dir.path().join("terraform.tfvars")).unwrap();
+    }
+    std::fs::create_dir(dir.path().join("tests")).unwrap();
+    for entry in std::fs::read_dir(src.join("tests")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = edit_test(std::fs::read_to_string(&path).unwrap());
+        std::fs::write(dir.path().join("tests").join(path.file_name().unwrap()), text).unwrap();
+    }
+    dir
+}
+
 /// A copy of examples/quickstart with `edit` applied to its main.tf.
 pub fn broken_quickstart(edit: impl Fn(String) -> String) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let src = repo().join("examples/quickstart");
-    std::fs::write(dir.path().join("main.tf"), edit(std::fs::read_to_string(src.join("main.tf")).unwrap())).unwrap();
-    std::fs::copy(src.join("terraform.tfvars"), dir.path().join("terraform.tfvars")).unwrap();
-    std::fs::create_dir(dir.path().join("tests")).unwrap();
-    std::fs::copy(src.join("tests/quickstart.aigwtest.hcl"), dir.path().join("tests/quickstart.aigwtest.hcl")).unwrap();
-    dir
+    edited_example("quickstart", edit, |t| t)
 }
 
 #[test]
@@ -82,12 +98,7 @@ fn a_gateway_without_cache_fails_the_hit_assertion() {
 
 #[test]
 fn a_cache_ttl_too_short_fails_the_hit_assertion() {
-    let dir = tempfile::tempdir().unwrap();
-    let src = repo().join("examples/faq-bot-cache");
-    let tf = std::fs::read_to_string(src.join("main.tf")).unwrap();
-    std::fs::write(dir.path().join("main.tf"), tf.replace("ttl        = 600", "ttl        = 300")).unwrap();
-    std::fs::create_dir(dir.path().join("tests")).unwrap();
-    std::fs::copy(src.join("tests/cache.aigwtest.hcl"), dir.path().join("tests/cache.aigwtest.hcl")).unwrap();
+    let dir = edited_example("faq-bot-cache", |tf| tf.replace("ttl        = 600", "ttl        = 300"), |t| t);
     let (code, out) = aigw_test(dir.path());
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("FAIL  cache.aigwtest.hcl :: answers_expire_after_the_ttl"), "{out}");
@@ -95,22 +106,9 @@ fn a_cache_ttl_too_short_fails_the_hit_assertion() {
     assert!(out.contains("request.nine_minutes_later.headers"), "{out}");
 }
 
-/// A copy of examples/pii-guard with `edit_tf` and `edit_test` applied.
-fn edited_pii_guard(edit_tf: impl Fn(&str) -> String, edit_test: impl Fn(&str) -> String) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let src = repo().join("examples/pii-guard");
-    let tf = std::fs::read_to_string(src.join("main.tf")).unwrap();
-    let test = std::fs::read_to_string(src.join("tests/pii.aigwtest.hcl")).unwrap();
-    std::fs::write(dir.path().join("main.tf"), edit_tf(&tf)).unwrap();
-    std::fs::copy(src.join("terraform.tfvars"), dir.path().join("terraform.tfvars")).unwrap();
-    std::fs::create_dir(dir.path().join("tests")).unwrap();
-    std::fs::write(dir.path().join("tests/pii.aigwtest.hcl"), edit_test(&test)).unwrap();
-    dir
-}
-
 #[test]
 fn a_guardrail_block_with_an_unknown_category_names_its_line() {
-    let dir = edited_pii_guard(|tf| tf.to_string(), |t| format!("{t}\nguardrail \"S14\" {{\n  phrase = \"x\"\n}}\n"));
+    let dir = edited_example("pii-guard", |tf| tf, |t| format!("{t}\nguardrail \"S14\" {{\n  phrase = \"x\"\n}}\n"));
     let (code, out) = aigw_test(dir.path());
     assert_ne!(code, 0, "{out}");
     assert!(out.contains("pii.aigwtest.hcl:") && out.contains("unknown category \"S14\""), "{out}");
@@ -119,8 +117,8 @@ fn a_guardrail_block_with_an_unknown_category_names_its_line() {
 #[test]
 fn a_card_policy_that_only_flags_fails_the_block_assertion() {
     let weaken =
-        |tf: &str| tf.replace(r#"{ id = "payments", action = "BLOCK""#, r#"{ id = "payments", action = "FLAG""#);
-    let dir = edited_pii_guard(weaken, |t| t.to_string());
+        |tf: String| tf.replace(r#"{ id = "payments", action = "BLOCK""#, r#"{ id = "payments", action = "FLAG""#);
+    let dir = edited_example("pii-guard", weaken, |t| t);
     let (code, out) = aigw_test(dir.path());
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("FAIL  pii.aigwtest.hcl :: card_number_is_blocked"), "{out}");

@@ -28,15 +28,25 @@ async fn rules(State(st): State<AppState>) -> Json<serde_json::Value> {
     Json(json!({"rules": st.runtime.safety.classifier.rules()}))
 }
 
-async fn add_rule(State(st): State<AppState>, body: axum::body::Bytes) -> Response {
-    let rule: Rule = match serde_json::from_slice(&body) {
-        Ok(r) => r,
-        Err(e) => return bad(format!("invalid rule: {e}")),
+/// Parses `body` as a `what`, hands it to `add`, and answers 201 with it
+/// (`{"<what>": ...}`) or 400 naming the problem.
+fn create<T: serde::de::DeserializeOwned + serde::Serialize + Clone>(
+    what: &str,
+    body: &[u8],
+    add: impl FnOnce(T) -> Result<(), String>,
+) -> Response {
+    let item: T = match serde_json::from_slice(body) {
+        Ok(x) => x,
+        Err(e) => return bad(format!("invalid {what}: {e}")),
     };
-    match st.runtime.safety.classifier.add(rule.clone()) {
-        Ok(()) => (StatusCode::CREATED, Json(json!({"rule": rule}))).into_response(),
+    match add(item.clone()) {
+        Ok(()) => (StatusCode::CREATED, Json(json!({ (what): item }))).into_response(),
         Err(e) => bad(e),
     }
+}
+
+async fn add_rule(State(st): State<AppState>, body: axum::body::Bytes) -> Response {
+    create::<Rule>("rule", &body, |r| st.runtime.safety.classifier.add(r))
 }
 
 async fn clear_rules(State(st): State<AppState>) -> StatusCode {
@@ -50,14 +60,7 @@ async fn profiles(State(st): State<AppState>) -> Json<serde_json::Value> {
 }
 
 async fn add_profile(State(st): State<AppState>, body: axum::body::Bytes) -> Response {
-    let profile: CustomProfile = match serde_json::from_slice(&body) {
-        Ok(p) => p,
-        Err(e) => return bad(format!("invalid profile: {e}")),
-    };
-    match st.runtime.safety.profiles.register(profile.clone()) {
-        Ok(()) => (StatusCode::CREATED, Json(json!({"profile": profile}))).into_response(),
-        Err(e) => bad(e),
-    }
+    create::<CustomProfile>("profile", &body, |p| st.runtime.safety.profiles.register(p))
 }
 
 async fn remove_profile(State(st): State<AppState>, Path(id): Path<String>) -> Response {
