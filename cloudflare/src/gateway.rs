@@ -59,6 +59,11 @@ impl Gateway {
         self.extra.get("dlp").and_then(|v| serde_json::from_value(v.clone()).ok())
     }
 
+    /// The `spend_limits` setting, when set and well formed.
+    pub fn spend_limits(&self) -> Option<crate::spend::SpendLimits> {
+        self.extra.get("spend_limits").filter(|v| !v.is_null()).and_then(|v| serde_json::from_value(v.clone()).ok())
+    }
+
     /// The body of a full PUT that keeps every setting this object holds.
     /// Read-only fields are left out, and so are nulls of optional fields:
     /// the API rejects some (`logpush`, `log_classification`) and a null

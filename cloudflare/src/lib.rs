@@ -2,13 +2,15 @@
 //! object, and an HTTP client with retries. The provider calls the API
 //! through [`Client`]; the emulator serves the same types. Dynamic routes
 //! (fallback chains) live in [`route`]; the provider slug table in
-//! [`providers`]; guardrails and DLP settings in [`controls`].
+//! [`providers`]; guardrails and DLP settings in [`controls`]; spend
+//! limits in [`spend`].
 pub mod client;
 pub mod controls;
 pub mod envelope;
 pub mod gateway;
 pub mod providers;
 pub mod route;
+pub mod spend;
 
 pub use client::{Client, ClientOptions};
 pub use envelope::{ApiMessage, Envelope, ResultInfo};

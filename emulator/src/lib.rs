@@ -78,6 +78,8 @@ pub struct Runtime {
     pub simulator: Option<Arc<Simulator>>,
     /// DLP profiles and guardrail rules, shared by every gateway.
     pub safety: runtime::safety::Safety,
+    /// What each spend-limit budget has spent.
+    pub spend: Arc<runtime::spend::Ledger>,
     /// Log ids: ULIDs, monotonic within a millisecond so they sort in order.
     ids: std::sync::Mutex<ulid::Generator>,
 }
@@ -185,6 +187,7 @@ impl Emulator {
             simulator,
             ids: std::sync::Mutex::new(ulid::Generator::new()),
             safety: runtime::safety::Safety::default(),
+            spend: Default::default(),
         };
         Ok(Emulator {
             state: AppState { store: Arc::new(store), config: Arc::new(config), runtime: Arc::new(runtime) },

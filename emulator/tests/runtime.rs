@@ -647,3 +647,124 @@ async fn a_response_blocked_by_dlp_is_not_cached() {
     assert_eq!(emu.calls("openai").await, 2);
     emu.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn spend_limits_admit_exactly_the_budget_under_16_clients() {
+    let emu = Arc::new(start(Config::default()).await);
+    emu.gateway("b", json!({})).await;
+    emu.update("b", json!({"spend_limits": {"enabled": true, "rules": [
+        {"id": "daily", "limit": 1.0, "limitType": "cost", "window": 3600, "technique": "fixed"}]}}))
+        .await;
+    let clients: Vec<_> = (0..16)
+        .map(|c| {
+            let emu = emu.clone();
+            tokio::spawn(async move {
+                let mut statuses = Vec::new();
+                for i in 0..3 {
+                    let r = emu
+                        .chat("b", &format!("client {c} request {i}"))
+                        .header("cf-aig-custom-cost", r#"{"total_cost": 0.1}"#)
+                        .send()
+                        .await
+                        .unwrap();
+                    let status = r.status().as_u16();
+                    if status == 429 {
+                        let v: Value = r.json().await.unwrap();
+                        assert_eq!(v["error"][0]["code"], 2045, "{v}");
+                        assert_eq!(
+                            v["error"][0]["message"],
+                            "Spend limit exceeded: rule 'daily' (cost limit 1 per 3600s, fixed) for openai gpt-4o-mini"
+                        );
+                    }
+                    statuses.push(status);
+                }
+                statuses
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for c in clients {
+        statuses.extend(c.await.unwrap());
+    }
+    let ok = statuses.iter().filter(|s| **s == 200).count();
+    assert_eq!((ok, statuses.len() - ok), (10, 38), "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 200 || *s == 429));
+    let logs = emu.logs("b", 48).await;
+    let spent: f64 = logs.iter().map(|l| l["cost"].as_f64().unwrap()).sum();
+    assert!((spent - 1.0).abs() < 1e-9, "spent {spent}");
+    // The next window refills the budget.
+    emu.clock.advance(Duration::from_secs(3600));
+    let r = emu.chat("b", "next hour").header("cf-aig-custom-cost", r#"{"total_cost": 0.1}"#).send().await;
+    assert_eq!(r.unwrap().status(), 200);
+    Arc::try_unwrap(emu).ok().unwrap().stop().await;
+}
+
+#[tokio::test]
+async fn spend_limits_charge_token_costs_per_partition_and_streams() {
+    let emu = start(Config::default()).await;
+    emu.gateway("t", json!({"cache_ttl": 600})).await;
+    emu.update("t", json!({"spend_limits": {"enabled": true, "rules": [
+        {"id": "team", "limit": 0.02, "window": 86400,
+         "model": {"mode": "filter", "values": ["openai/gpt-4o-mini"]},
+         "metadata": {"team": {"mode": "partition"}}}]}}))
+        .await;
+    let rates = r#"{"per_token_in": 0.00005, "per_token_out": 0.00005}"#;
+    let ask = |team: &str, content: String, stream: bool| {
+        emu.http
+            .post(format!("{}/v1/{ACCT}/t/openai/chat/completions", emu.base))
+            .header("cf-aig-custom-cost", rates)
+            .header("cf-aig-metadata", json!({"team": team}).to_string())
+            .json(&json!({"model": "gpt-4o-mini", "max_tokens": 50, "stream": stream,
+                          "stream_options": {"include_usage": true},
+                          "messages": [{"role": "user", "content": content}]}))
+            .send()
+    };
+    let mut admitted = 0;
+    loop {
+        let r = ask("search", format!("question {admitted}"), admitted % 2 == 1).await.unwrap();
+        if r.status() == 429 {
+            assert_eq!(error_code(r).await, 2045);
+            break;
+        }
+        assert_eq!(r.status(), 200);
+        r.bytes().await.unwrap(); // a stream is charged when it ends
+        admitted += 1;
+        assert!(admitted < 100, "the budget never ran out");
+    }
+    let logs = emu.logs("t", admitted + 1).await;
+    let spent: f64 = logs.iter().map(|l| l["cost"].as_f64().unwrap()).sum();
+    assert!(spent > 0.01 && spent <= 0.02, "spent {spent} of 0.02 over {admitted} requests");
+    assert!(logs.iter().any(|l| l["stream"] == true && l["cost"].as_f64().unwrap() > 0.0), "streams pay: {logs:?}");
+    // Another team has its own budget, a cache hit costs nothing, and
+    // another model is not covered by the rule.
+    assert_eq!(ask("ads", "question 0".into(), false).await.unwrap().status(), 200);
+    let hit = ask("search", "question 0".into(), false).await.unwrap();
+    assert_eq!(hit.status(), 429, "spend limits run before the cache");
+    let other = emu
+        .http
+        .post(format!("{}/v1/{ACCT}/t/openai/chat/completions", emu.base))
+        .header("cf-aig-metadata", json!({"team": "search"}).to_string())
+        .json(&json!({"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 200);
+    emu.stop().await;
+}
+
+#[tokio::test]
+async fn spend_limit_problems_answer_7001_with_their_path() {
+    let emu = start(Config::default()).await;
+    emu.gateway("v", json!({})).await;
+    let url = format!("{}/client/v4/accounts/{ACCT}/ai-gateway/gateways/v", emu.base);
+    let mut body: Value =
+        emu.http.get(&url).bearer_auth(&emu.token).send().await.unwrap().json::<Value>().await.unwrap()["result"]
+            .clone();
+    body["spend_limits"] = json!({"enabled": true, "rules": [{"limit": 1, "window": 60, "technique": "leaky"}]});
+    let r = emu.http.put(&url).bearer_auth(&emu.token).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["errors"][0]["code"], 7001);
+    assert_eq!(v["errors"][0]["path"], json!(["spend_limits", "rules", 0, "technique"]), "{v}");
+    emu.stop().await;
+}

@@ -29,6 +29,8 @@ enum Kind {
     Guardrails,
     /// `dlp`: checked by `aigw_cloudflare::controls`, against known profiles.
     Dlp,
+    /// `spend_limits`: checked by `aigw_cloudflare::spend`.
+    Spend,
 }
 
 struct Field {
@@ -76,7 +78,7 @@ static FIELDS: &[Field] = &[
     u("dlp", Kind::Dlp, true, || Json::Null),
     u("guardrails", Kind::Guardrails, true, || Json::Null),
     u("otel", Kind::Any, true, || Json::Null),
-    u("spend_limits", Kind::Any, true, || Json::Null),
+    u("spend_limits", Kind::Spend, true, || Json::Null),
     u("stripe", Kind::Any, true, || Json::Null),
 ];
 
@@ -97,7 +99,7 @@ fn check(field: &Field, v: &Json) -> Option<String> {
             Kind::Bool => "boolean",
             Kind::Int { .. } => "number",
             Kind::Enum(_) | Kind::Str { .. } => "string",
-            Kind::Any | Kind::Guardrails | Kind::Dlp => "object",
+            Kind::Any | Kind::Guardrails | Kind::Dlp | Kind::Spend => "object",
         };
         return (!field.nullable).then(|| format!("Expected {expected}, received null"));
     }
@@ -127,7 +129,7 @@ fn check(field: &Field, v: &Json) -> Option<String> {
             Some(s) if s.chars().count() > *max => Some(format!("String must contain at most {max} character(s)")),
             Some(_) => None,
         },
-        Kind::Any | Kind::Guardrails | Kind::Dlp => None,
+        Kind::Any | Kind::Guardrails | Kind::Dlp | Kind::Spend => None,
     }
 }
 
@@ -136,6 +138,7 @@ fn check_control(field: &Field, v: &Json, known_profile: &dyn Fn(&str) -> bool) 
     let problems = match field.kind {
         Kind::Guardrails => aigw_cloudflare::controls::check_guardrails(v),
         Kind::Dlp => aigw_cloudflare::controls::check_dlp(v, known_profile),
+        Kind::Spend => aigw_cloudflare::spend::check_spend_limits(v),
         _ => Vec::new(),
     };
     problems

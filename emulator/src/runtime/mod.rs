@@ -2,7 +2,7 @@
 //! the compat endpoint (`.../compat/chat/completions`) and the universal
 //! endpoint (`POST /v1/{account}/{gateway}`). Each request runs the phases
 //! in order: gateway lookup → auth → guardrails and DLP on the prompt →
-//! rate limit → steps → cache → upstream with retries and fallback →
+//! rate limit → steps → spend limits → cache → upstream with retries and fallback →
 //! guardrails and DLP on the response → log. See docs/emulator.md for the
 //! chart.
 pub mod cache;
@@ -10,6 +10,7 @@ pub mod error;
 pub mod ratelimit;
 pub mod request;
 pub mod safety;
+pub mod spend;
 pub mod steps;
 mod stream;
 pub mod target;
@@ -116,6 +117,8 @@ struct Draft {
     /// The gateway's guardrails and DLP, and what they found in the request.
     safety: safety::Controls,
     found: Findings,
+    /// What the spend limits hold for this request until it ends.
+    spend: std::sync::Arc<std::sync::Mutex<Option<spend::Reservation>>>,
 }
 
 /// How a request ended, for its log entry.
@@ -137,8 +140,14 @@ struct Ending<'a> {
 impl Draft {
     fn finish(&self, e: Ending<'_>) {
         let duration = self.started.elapsed().as_millis() as u64;
+        // Only an answer from the provider costs: a hit, a refusal or a failure is free.
+        let paid = !e.cached && e.attempts > 0 && (200..300).contains(&e.status);
         let (cost, custom_cost) =
-            if e.cached { (0.0, false) } else { usage::cost(e.model, e.usage, self.controls.custom_cost.as_deref()) };
+            if paid { usage::cost(e.model, e.usage, self.controls.custom_cost.as_deref()) } else { (0.0, false) };
+        let held = self.spend.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        if let Some(r) = held {
+            r.settle(e.provider, e.model, cost, self.st.runtime.clock.now_ms());
+        }
         self.st.runtime.metrics.record(&Sample {
             gateway: &self.gateway.id,
             provider: e.provider,
@@ -291,6 +300,7 @@ async fn handle(
         log_id,
         safety: safety::Controls::of(&gateway),
         found: Findings::default(),
+        spend: Default::default(),
         gateway,
     };
     let label = match &target {
@@ -342,6 +352,10 @@ async fn handle(
         Err(e) => return draft.refuse(e, &label),
     };
     let stream = steps.first().is_some_and(|s| s.call.stream);
+    // Spend limits.
+    if let Err(e) = admit_spend(&draft, &steps) {
+        return draft.refuse(e, &label);
+    }
 
     // Cache.
     let ttl = if stream { None } else { draft.controls.cache_ttl_s(g) };
@@ -379,6 +393,28 @@ async fn handle(
             }
         }
     }
+}
+
+/// Holds the worst case of the request's steps in every spend budget that
+/// covers them (see [`spend`]).
+fn admit_spend(draft: &Draft, steps: &[Step]) -> Result<(), RuntimeError> {
+    let Some(limits) = draft.gateway.spend_limits().filter(|l| l.effective().next().is_some()) else {
+        return Ok(());
+    };
+    let custom = draft.controls.custom_cost.as_deref();
+    let candidates: Vec<spend::Candidate<'_>> = steps
+        .iter()
+        .map(|s| spend::Candidate {
+            provider: &s.provider,
+            model: &s.model,
+            worst_usd: usage::worst_case(&s.model, &s.call.body, custom),
+        })
+        .collect();
+    let rt = &draft.st.runtime;
+    let scope = (draft.account.as_str(), draft.gateway.id.as_str());
+    let held = rt.spend.admit(scope, &limits, &candidates, draft.controls.metadata.as_ref(), rt.clock.now_ms())?;
+    *draft.spend.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(held);
+    Ok(())
 }
 
 /// The request that fills the cache for a missed key.

@@ -131,24 +131,73 @@ pub const PRICES: &[(&str, f64, f64)] = &[
     ("deepseek-chat", 0.27, 1.10),
 ];
 
-/// `(cost, custom)` for a request.
-pub fn cost(model: &str, usage: Usage, custom: Option<&str>) -> (f64, bool) {
-    let (tin, tout) = (usage.tokens_in.unwrap_or(0) as f64, usage.tokens_out.unwrap_or(0) as f64);
-    if let Some(c) = custom.and_then(|c| serde_json::from_str::<Value>(c).ok()) {
-        if let Some(total) = c.get("total_cost").and_then(Value::as_f64) {
-            return (total, true);
-        }
-        if let (Some(i), Some(o)) =
+/// USD per token `(input, output)` for a model, and whether they came from
+/// the caller's `cf-aig-custom-cost` per-token rates.
+fn rates(model: &str, custom: Option<&Value>) -> ((f64, f64), bool) {
+    if let Some(c) = custom
+        && let (Some(i), Some(o)) =
             (c.get("per_token_in").and_then(Value::as_f64), c.get("per_token_out").and_then(Value::as_f64))
-        {
-            return (tin * i + tout * o, true);
-        }
+    {
+        return ((i, o), true);
     }
     let m = model.rsplit('/').next().unwrap_or(model);
-    PRICES
+    let per_million = PRICES
         .iter()
         .find(|(prefix, _, _)| model.starts_with(prefix) || m.starts_with(prefix))
-        .map_or((0.0, false), |(_, i, o)| ((tin * i + tout * o) / 1_000_000.0, false))
+        .map_or((0.0, 0.0), |(_, i, o)| (*i, *o));
+    ((per_million.0 / 1_000_000.0, per_million.1 / 1_000_000.0), false)
+}
+
+fn custom_cost(custom: Option<&str>) -> Option<Value> {
+    custom.and_then(|c| serde_json::from_str::<Value>(c).ok())
+}
+
+/// `(cost, custom)` for a request.
+pub fn cost(model: &str, usage: Usage, custom: Option<&str>) -> (f64, bool) {
+    let custom = custom_cost(custom);
+    if let Some(total) = custom.as_ref().and_then(|c| c.get("total_cost")).and_then(Value::as_f64) {
+        return (total, true);
+    }
+    let (tin, tout) = (usage.tokens_in.unwrap_or(0) as f64, usage.tokens_out.unwrap_or(0) as f64);
+    let ((i, o), custom) = rates(model, custom.as_ref());
+    (tin * i + tout * o, custom)
+}
+
+/// Output tokens assumed for a request that sets no maximum.
+pub const DEFAULT_MAX_OUTPUT: u64 = 4096;
+
+/// The most a request to `model` with `body` can cost: its declared
+/// `total_cost`, or every body byte as an input token (JSON takes more
+/// bytes than tokens) plus its maximum output (`max_tokens`,
+/// `max_completion_tokens`, `max_output_tokens`, Google's
+/// `maxOutputTokens`, else [`DEFAULT_MAX_OUTPUT`]) at the model's price.
+pub fn worst_case(model: &str, body: &[u8], custom: Option<&str>) -> f64 {
+    #[derive(serde::Deserialize, Default)]
+    #[serde(rename_all = "camelCase")]
+    struct Generation {
+        max_output_tokens: Option<u64>,
+    }
+    #[derive(serde::Deserialize, Default)]
+    struct Limits {
+        max_tokens: Option<u64>,
+        max_completion_tokens: Option<u64>,
+        max_output_tokens: Option<u64>,
+        #[serde(rename = "generationConfig")]
+        generation: Option<Generation>,
+    }
+    let custom = custom_cost(custom);
+    if let Some(total) = custom.as_ref().and_then(|c| c.get("total_cost")).and_then(Value::as_f64) {
+        return total;
+    }
+    let l: Limits = serde_json::from_slice(body).unwrap_or_default();
+    let out = l
+        .max_tokens
+        .or(l.max_completion_tokens)
+        .or(l.max_output_tokens)
+        .or(l.generation.and_then(|g| g.max_output_tokens))
+        .unwrap_or(DEFAULT_MAX_OUTPUT);
+    let ((i, o), _) = rates(model, custom.as_ref());
+    body.len() as f64 * i + out as f64 * o
 }
 
 #[cfg(test)]
@@ -194,5 +243,19 @@ mod tests {
             (30.0, true)
         );
         assert_eq!(cost("unknown", u, None), (0.0, false));
+    }
+
+    #[test]
+    fn the_worst_case_bounds_the_cost() {
+        let body = br#"{"model":"gpt-4o","max_tokens":100,"messages":[]}"#;
+        let worst = worst_case("gpt-4o", body, None);
+        assert!((worst - (body.len() as f64 * 2.5 + 100.0 * 10.0) / 1e6).abs() < 1e-12);
+        let real = cost("gpt-4o", Usage { tokens_in: Some(5), tokens_out: Some(100) }, None).0;
+        assert!(real <= worst);
+        assert_eq!(worst_case("x", b"{}", Some(r#"{"total_cost": 0.25}"#)), 0.25);
+        let google = br#"{"generationConfig":{"maxOutputTokens":10}}"#;
+        assert!((worst_case("gemini-2.5-pro", google, None) - (google.len() as f64 * 1.25 + 100.0) / 1e6).abs() < 1e-12);
+        let unbounded = worst_case("gpt-4o-mini", b"{}", None);
+        assert!((unbounded - (2.0 * 0.15 + 4096.0 * 0.6) / 1e6).abs() < 1e-12);
     }
 }
