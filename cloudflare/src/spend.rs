@@ -142,7 +142,7 @@ fn check_filter(out: &mut Vec<Problem>, base: &[Json], v: &Json) {
         p.push("mode".into());
         out.push(at(&p, "Invalid literal value, expected \"filter\""));
     }
-    if !strings(v.get("values")).is_some_and(|s| !s.is_empty()) {
+    if strings(v.get("values")).is_none_or(|s| s.is_empty()) {
         let mut p = base.to_vec();
         p.push("values".into());
         out.push(at(&p, "Expected a non-empty array of strings"));

@@ -17,6 +17,7 @@ mod terraform;
 mod policies;
 // Guardrails and DLP resources under real terraform.
 mod safety;
+mod spend;
 // The aigw engine: round trips with terraform, errors, state safety.
 mod engine;
 // The engine under failure: killed applies, concurrent applies, corrupt state.

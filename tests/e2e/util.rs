@@ -69,6 +69,17 @@ impl Emulator {
         (resp.status().as_u16(), resp.json().expect("emulator JSON"))
     }
 
+    /// Calls the gateway runtime at `/v1/{account}/{gateway}/{path}`; returns (status, body).
+    pub fn post_runtime(&self, gateway: &str, path: &str, headers: &[(&str, &str)], body: Value) -> (u16, Value) {
+        let url = format!("http://{}/v1/{ACCOUNT}/{gateway}/{path}", self.addr);
+        let mut req = reqwest::blocking::Client::new().post(url).json(&body);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let resp = req.send().expect("runtime request");
+        (resp.status().as_u16(), resp.json().expect("runtime JSON"))
+    }
+
     pub fn gateway(&self, id: &str) -> Option<Value> {
         match self.api(reqwest::Method::GET, &format!("/gateways/{id}"), None) {
             (200, b) => Some(b["result"].clone()),

@@ -32,7 +32,7 @@ impl GatewaySetting for Cache {
         validators::int_between(d, config, "ttl", 60, MAX_TTL, " seconds");
     }
 
-    fn defaults(planned: &mut Value) {
+    fn defaults(_config: &Value, planned: &mut Value) {
         if planned.attr("invalidate_on_update").is_null() {
             planned.set_attr("invalidate_on_update", Value::Bool(false));
         }

@@ -1,5 +1,6 @@
 //! What the resources that own part of a gateway (`aigw_gateway`,
-//! `aigw_cache`, `aigw_rate_limit`, `aigw_guardrails`, `aigw_dlp`) share:
+//! `aigw_cache`, `aigw_rate_limit`, `aigw_guardrails`, `aigw_dlp`,
+//! `aigw_spend_limit`) share:
 //! a read-modify-write of the gateway's full PUT under the gateway's lock,
 //! so resources applied in parallel never lose each other's writes.
 use aigw_cloudflare::Gateway;
@@ -76,8 +77,9 @@ pub trait GatewaySetting: Send + Sync + 'static {
     fn attributes() -> Vec<Attribute>;
     fn validate(d: &mut Diagnostics, config: &Value);
     /// Fills optional computed settings the plan leaves null (on create,
-    /// or where an update's configuration leaves out something new).
-    fn defaults(_planned: &mut Value) {}
+    /// or where an update's configuration leaves out something new), or
+    /// recomputes those derived from `config`.
+    fn defaults(_config: &Value, _planned: &mut Value) {}
     /// False when the gateway has the setting switched off.
     fn enabled(g: &Gateway) -> bool;
     /// Fills `state` from the gateway. `prior` is the state or plan this
@@ -151,7 +153,7 @@ impl<S: GatewaySetting> Resource for SettingResource<S> {
         };
         planned.set_attr("id", id);
         let mut requires_replace = Vec::new();
-        S::defaults(&mut planned);
+        S::defaults(&req.config, &mut planned);
         if !req.prior_state.is_null() {
             let schema = self.schema();
             let changed = changed_attributes(&schema, &req.prior_state, &planned);

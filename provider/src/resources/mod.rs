@@ -1,5 +1,5 @@
-//! Managed resource types, one file each. Cache, rate limit, guardrails
-//! and DLP share the gateway-setting CRUD in `gateway_settings`.
+//! Managed resource types, one file each. Cache, rate limit, guardrails,
+//! DLP and spend limits share the gateway-setting CRUD in `gateway_settings`.
 pub mod cache;
 pub mod dlp;
 pub mod fallback;
@@ -7,6 +7,7 @@ pub mod gateway;
 pub mod gateway_settings;
 pub mod guardrails;
 pub mod rate_limit;
+pub mod spend_limit;
 
 use crate::resource::Resource;
 
@@ -18,6 +19,7 @@ pub fn all() -> Vec<Box<dyn Resource>> {
         Box::new(rate_limit::RateLimitResource::default()),
         Box::new(guardrails::GuardrailsResource::default()),
         Box::new(dlp::DlpResource::default()),
+        Box::new(spend_limit::SpendLimitResource::default()),
         Box::new(fallback::FallbackResource),
     ]
 }

@@ -32,7 +32,7 @@ impl GatewaySetting for RateLimit {
         validators::one_of(d, config, "technique", &["fixed", "sliding"]);
     }
 
-    fn defaults(planned: &mut Value) {
+    fn defaults(_config: &Value, planned: &mut Value) {
         if planned.attr("technique").is_null() {
             planned.set_attr("technique", Value::from("fixed"));
         }

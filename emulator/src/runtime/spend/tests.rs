@@ -51,7 +51,7 @@ fn held_amounts_refuse_requests_while_others_run() {
     a.settle("openai", "gpt-4o-mini", 0.1, T0);
     let b = ledger.admit(G, &l, &step(0.6), None, T0).expect("0.1 + 0.6 fits");
     drop(b); // never settled (a panic, say): releases, charges nothing
-    assert!((ledger.spent(&format!("acct\ngw\nr"), T0) - 0.1).abs() < 1e-9);
+    assert!((ledger.spent("acct\ngw\nr", T0) - 0.1).abs() < 1e-9);
 }
 
 #[test]
