@@ -43,7 +43,7 @@ pub fn broken_quickstart(edit: impl Fn(String) -> String) -> tempfile::TempDir {
 
 #[test]
 fn every_example_passes() {
-    for ex in ["quickstart", "faq-bot-cache", "multi-provider-fallback", "per-team-gateways", "pii-guard"] {
+    for ex in ["quickstart", "faq-bot-cache", "multi-provider-fallback", "per-team-gateways", "pii-guard", "team-budgets"] {
         let (code, out) = aigw_test(&repo().join("examples").join(ex));
         assert_eq!(code, 0, "{ex}:\n{out}");
         assert!(out.contains(" passed, 0 failed"), "{out}");
@@ -124,6 +124,18 @@ fn a_card_policy_that_only_flags_fails_the_block_assertion() {
     assert!(out.contains("FAIL  pii.aigwtest.hcl :: card_number_is_blocked"), "{out}");
     assert!(out.contains("must be refused with Cloudflare's DLP code 2029"), "{out}");
     assert!(out.contains("request.pay.status = 200"), "the report shows what came back:\n{out}");
+}
+
+#[test]
+fn a_budget_shared_by_every_team_fails_the_other_team_assertion() {
+    let dir = edited_example("team-budgets", |tf| tf.replace("      partition_by = [\"team\"]\n", ""), |t| t);
+    let (code, out) = aigw_test(dir.path());
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("FAIL  budgets.aigwtest.hcl :: a_team_stops_at_its_daily_budget"), "{out}");
+    assert!(out.contains("another team has its own budget"), "{out}");
+    assert!(out.contains("request.other_team.status = 429"), "{out}");
+    // Without a partition there is no per-team figure to read either.
+    assert!(out.contains("spend[\"team-budgets\"]"), "{out}");
 }
 
 #[test]

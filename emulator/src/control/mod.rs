@@ -1,6 +1,6 @@
 //! The emulator's own controls under `/__aigw/` (not part of Cloudflare's
-//! API): simulator faults and call counts, the clock, and Prometheus
-//! `/metrics`. They need no token: the emulator is a local tool.
+//! API): simulator faults and call counts, the clock, what each spend
+//! budget has spent, and Prometheus `/metrics`. They need no token: the emulator is a local tool.
 //! `safety` owns the guardrail-rule and DLP-profile controls.
 mod safety;
 
@@ -21,8 +21,15 @@ pub fn router() -> Router<AppState> {
         .route("/__aigw/simulator/faults", get(faults).post(add_fault).delete(clear_faults))
         .route("/__aigw/clock", get(clock))
         .route("/__aigw/clock/advance", post(advance))
+        .route("/__aigw/spend", get(spend))
         .route("/metrics", get(metrics))
         .merge(safety::router())
+}
+
+/// Every spend budget the runtime has counted into: `{"budgets": [{account_id,
+/// gateway_id, rule_id, partition, spent, held}]}`.
+async fn spend(State(st): State<AppState>) -> Response {
+    Json(json!({"budgets": st.runtime.spend.standings(st.runtime.clock.now_ms())})).into_response()
 }
 
 fn simulator(st: &AppState) -> Result<&Simulator, Box<Response>> {

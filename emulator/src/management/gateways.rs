@@ -125,6 +125,7 @@ pub async fn update(
 pub async fn delete(State(st): State<AppState>, Path((account, id)): Path<(String, String)>) -> ApiResult<Gateway> {
     let g = st.store.delete_gateway(&account, &id)?.ok_or_else(|| gateway_missing(&id))?;
     st.runtime.logs.forget_gateway(&account, &id);
+    st.runtime.spend.forget(&account, &id);
     Ok(Json(Envelope::ok(g)))
 }
 

@@ -91,11 +91,27 @@ fn text(v: &Value) -> String {
     }
 }
 
+/// Which budget a request pays into: a rule, and for partitioned rules
+/// the request's value of each partition key (None: it has none).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BucketKey {
+    pub account: String,
+    pub gateway: String,
+    pub rule: String,
+    pub partition: Vec<(String, Option<String>)>,
+}
+
 /// The rule's budget for a request with `metadata`, or None when a
 /// metadata filter leaves the request out. A partition key the request
 /// does not carry is one more partition (so leaving it out pays too).
-fn bucket_key(scope: (&str, &str), index: usize, rule: &SpendRule, metadata: Option<&Map<String, Value>>) -> Option<String> {
-    let mut key = format!("{}\n{}\n{}", scope.0, scope.1, rule.key(index));
+fn bucket_key(
+    scope: (&str, &str),
+    index: usize,
+    rule: &SpendRule,
+    metadata: Option<&Map<String, Value>>,
+) -> Option<BucketKey> {
+    let mut key =
+        BucketKey { account: scope.0.into(), gateway: scope.1.into(), rule: rule.key(index), partition: Vec::new() };
     for (name, how) in &rule.metadata {
         let value = metadata.and_then(|m| m.get(name)).map(text);
         match how {
@@ -104,27 +120,36 @@ fn bucket_key(scope: (&str, &str), index: usize, rule: &SpendRule, metadata: Opt
                     return None;
                 }
             }
-            MetadataRule::Partition => {
-                key.push('\n');
-                key.push_str(name);
-                key.push('=');
-                key.push_str(value.as_deref().unwrap_or("\u{0}"));
-            }
+            MetadataRule::Partition => key.partition.push((name.clone(), value)),
         }
     }
     Some(key)
 }
 
+/// One budget's standing, for the control API and `aigw test`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Standing {
+    pub account_id: String,
+    pub gateway_id: String,
+    pub rule_id: String,
+    /// The partition's metadata values (null: the request had no such key).
+    pub partition: std::collections::BTreeMap<String, Option<String>>,
+    /// USD counted in the window now (sliding: the weighted previous window too).
+    pub spent: f64,
+    /// USD held by requests still running.
+    pub held: f64,
+}
+
 /// What one admitted request holds in one budget.
 struct Hold {
-    bucket: String,
+    bucket: BucketKey,
     amount: Nanos,
     rule: SpendRule,
 }
 
 #[derive(Default)]
 pub struct Ledger {
-    buckets: Mutex<HashMap<String, Bucket>>,
+    buckets: Mutex<HashMap<BucketKey, Bucket>>,
 }
 
 /// The amounts an admitted request holds until it ends. Dropped without
@@ -174,11 +199,28 @@ impl Ledger {
         Ok(Reservation { ledger: self.clone(), holds: holds.into_iter().map(|(_, _, h)| h).collect() })
     }
 
-    /// What a budget has spent at `now_ms` (settled, held excluded), for
-    /// tests and the control API.
-    pub fn spent(&self, bucket: &str, now_ms: u64) -> f64 {
+    /// Every budget's standing at `now_ms`, sorted.
+    pub fn standings(&self, now_ms: u64) -> Vec<Standing> {
         let all = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
-        all.get(bucket).map_or(0.0, |b| (b.used(now_ms) - b.held as f64) / 1e9)
+        let mut out: Vec<Standing> = all
+            .iter()
+            .map(|(k, b)| Standing {
+                account_id: k.account.clone(),
+                gateway_id: k.gateway.clone(),
+                rule_id: k.rule.clone(),
+                partition: k.partition.iter().cloned().collect(),
+                spent: (b.used(now_ms.max(b.start_ms)) - b.held as f64) / 1e9,
+                held: b.held as f64 / 1e9,
+            })
+            .collect();
+        out.sort_by(|a, b| (&a.account_id, &a.gateway_id, &a.rule_id, &a.partition).cmp(&(&b.account_id, &b.gateway_id, &b.rule_id, &b.partition)));
+        out
+    }
+
+    /// Forgets a gateway's budgets (it was deleted or its limits removed).
+    pub fn forget(&self, account: &str, gateway: &str) {
+        let mut all = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        all.retain(|k, _| !(k.account == account && k.gateway == gateway));
     }
 
     fn release(&self, holds: &[Hold], charge: Option<(&str, &str, f64, u64)>) {

@@ -48,14 +48,14 @@ impl Format {
             Format::OpenAiChat => json!({
                 "id": r.id("chatcmpl"), "object": "chat.completion", "created": r.created, "model": r.model,
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": r.text, "refusal": null},
-                             "logprobs": null, "finish_reason": "stop"}],
+                             "logprobs": null, "finish_reason": r.stop(["stop", "length"])}],
                 "usage": {"prompt_tokens": r.tokens_in, "completion_tokens": r.tokens_out,
                           "total_tokens": r.tokens_in + r.tokens_out},
             }),
             Format::OpenAiResponses => response_object(r),
             Format::Anthropic => json!({
                 "id": r.id("msg"), "type": "message", "role": "assistant", "model": r.model,
-                "content": [{"type": "text", "text": r.text}], "stop_reason": "end_turn", "stop_sequence": null,
+                "content": [{"type": "text", "text": r.text}], "stop_reason": r.stop(["end_turn", "max_tokens"]), "stop_sequence": null,
                 "usage": {"input_tokens": r.tokens_in, "output_tokens": r.tokens_out},
             }),
             Format::WorkersAi => json!({
@@ -64,7 +64,7 @@ impl Format {
                 "success": true, "errors": [], "messages": [],
             }),
             Format::Google => json!({
-                "candidates": [{"content": {"parts": [{"text": r.text}], "role": "model"}, "finishReason": "STOP", "index": 0}],
+                "candidates": [{"content": {"parts": [{"text": r.text}], "role": "model"}, "finishReason": r.stop(["STOP", "MAX_TOKENS"]), "index": 0}],
                 "usageMetadata": {"promptTokenCount": r.tokens_in, "candidatesTokenCount": r.tokens_out,
                                   "totalTokenCount": r.tokens_in + r.tokens_out},
                 "modelVersion": r.model,
@@ -88,7 +88,7 @@ impl Format {
                 for w in &words {
                     out.push(data(chunk(json!({"content": w}), Value::Null)));
                 }
-                out.push(data(chunk(json!({}), json!("stop"))));
+                out.push(data(chunk(json!({}), json!(r.stop(["stop", "length"])))));
                 if include_usage {
                     out.push(data(
                         json!({"id": r.id("chatcmpl"), "object": "chat.completion.chunk", "created": r.created,
@@ -137,7 +137,7 @@ impl Format {
                 }
                 out.push(event("content_block_stop", json!({"type": "content_block_stop", "index": 0})));
                 out.push(event("message_delta", json!({"type": "message_delta",
-                    "delta": {"stop_reason": "end_turn", "stop_sequence": null}, "usage": {"output_tokens": r.tokens_out}})));
+                    "delta": {"stop_reason": r.stop(["end_turn", "max_tokens"]), "stop_sequence": null}, "usage": {"output_tokens": r.tokens_out}})));
                 out.push(event("message_stop", json!({"type": "message_stop"})));
             }
             Format::WorkersAi => {
@@ -154,7 +154,7 @@ impl Format {
                     let mut v = json!({"candidates": [{"content": {"parts": [{"text": w}], "role": "model"}, "index": 0}],
                                        "modelVersion": r.model});
                     if i + 1 == n {
-                        v["candidates"][0]["finishReason"] = json!("STOP");
+                        v["candidates"][0]["finishReason"] = json!(r.stop(["STOP", "MAX_TOKENS"]));
                         v["usageMetadata"] = json!({"promptTokenCount": r.tokens_in, "candidatesTokenCount": r.tokens_out,
                                                    "totalTokenCount": r.tokens_in + r.tokens_out});
                     }
@@ -226,13 +226,25 @@ fn input_text(v: &Value, out: &mut String) {
 
 /// A deterministic answer: it names provider and model and echoes the end
 /// of the input; tokens are counted as words, ~1 per 4 input characters.
+/// A request's maximum output (`max_tokens` and its spellings) cuts the
+/// answer short, as a provider does.
 pub struct Reply {
     pub model: String,
     pub text: String,
     pub tokens_in: u64,
     pub tokens_out: u64,
     pub created: u64,
+    /// Cut at the request's maximum output.
+    pub truncated: bool,
     seed: u64,
+}
+
+/// The most output tokens a request allows, in any provider's spelling.
+fn max_output(request: &Value) -> Option<usize> {
+    ["/max_tokens", "/max_completion_tokens", "/max_output_tokens", "/generationConfig/maxOutputTokens"]
+        .iter()
+        .find_map(|p| request.pointer(p).and_then(Value::as_u64))
+        .map(|n| n.max(1) as usize)
 }
 
 impl Reply {
@@ -241,7 +253,11 @@ impl Reply {
         input_text(request, &mut input);
         let input = input.split_whitespace().collect::<Vec<_>>().join(" ");
         let tail: String = input.chars().rev().take(80).collect::<Vec<_>>().into_iter().rev().collect();
-        let text = format!("Simulated {provider} {model} reply to: {tail}");
+        let mut text = format!("Simulated {provider} {model} reply to: {tail}");
+        let truncated = max_output(request).is_some_and(|max| text.split(' ').count() > max);
+        if let Some(max) = max_output(request).filter(|_| truncated) {
+            text = text.split(' ').take(max).collect::<Vec<_>>().join(" ");
+        }
         let seed = input.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3));
         Reply {
             model: model.to_string(),
@@ -249,8 +265,14 @@ impl Reply {
             tokens_out: text.split_whitespace().count() as u64,
             text,
             created: 1_700_000_000,
+            truncated,
             seed,
         }
+    }
+
+    /// The format's stop reason: `[natural, cut at the maximum]`.
+    pub fn stop(&self, reasons: [&'static str; 2]) -> &'static str {
+        reasons[usize::from(self.truncated)]
     }
     fn id(&self, prefix: &str) -> String {
         format!("{prefix}_sim{:016x}", self.seed)
@@ -267,6 +289,17 @@ impl Reply {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn max_tokens_cuts_the_answer_short() {
+        let req = json!({"model": "m", "max_tokens": 3, "messages": [{"role": "user", "content": "a long question"}]});
+        let r = Reply::new("openai", "m", &req);
+        assert_eq!((r.text.as_str(), r.tokens_out, r.truncated), ("Simulated openai m", 3, true));
+        assert_eq!(Format::OpenAiChat.body(&r)["choices"][0]["finish_reason"], "length");
+        assert_eq!(Format::Anthropic.body(&r)["stop_reason"], "max_tokens");
+        let roomy = Reply::new("openai", "m", &json!({"max_tokens": 500, "messages": []}));
+        assert_eq!((roomy.truncated, Format::OpenAiChat.body(&roomy)["choices"][0]["finish_reason"].clone()), (false, json!("stop")));
+    }
 
     #[test]
     fn replies_are_deterministic_and_streams_add_up() {

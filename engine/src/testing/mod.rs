@@ -143,6 +143,36 @@ fn show(v: &Value) -> String {
     }
 }
 
+/// `spend.<gateway>.<rule>`: `{spent, held, partitions = {"team=search" = spent}}`
+/// in USD, for every budget the runtime counted into.
+fn spend(emu: &Emu) -> Value {
+    let mut gateways: BTreeMap<String, BTreeMap<String, (f64, f64, BTreeMap<String, Value>)>> = BTreeMap::new();
+    for s in emu.state.runtime.spend.standings(emu.state.runtime.clock.now_ms()) {
+        let rule = gateways.entry(s.gateway_id).or_default().entry(s.rule_id).or_default();
+        rule.0 += s.spent;
+        rule.1 += s.held;
+        if !s.partition.is_empty() {
+            let label: Vec<String> =
+                s.partition.iter().map(|(k, v)| format!("{k}={}", v.as_deref().unwrap_or_default())).collect();
+            rule.2.insert(label.join(","), from_json(&serde_json::json!(s.spent)));
+        }
+    }
+    let rules = |rules: BTreeMap<String, (f64, f64, BTreeMap<String, Value>)>| {
+        rules
+            .into_iter()
+            .map(|(id, (spent, held, partitions))| {
+                let v = Value::object([
+                    ("spent", from_json(&serde_json::json!(spent))),
+                    ("held", from_json(&serde_json::json!(held))),
+                    ("partitions", Value::Object(partitions)),
+                ]);
+                (id, v)
+            })
+            .collect()
+    };
+    Value::Object(gateways.into_iter().map(|(g, r)| (g, Value::Object(rules(r)))).collect())
+}
+
 /// A request block's answers in a line: `first: 200 ×1 (cf-aig-step 0)`.
 fn summarize(name: &str, results: &[Value]) -> String {
     let mut by_status: BTreeMap<i64, usize> = BTreeMap::new();
@@ -207,6 +237,7 @@ async fn run_scenario(
     scope.extra.insert("logs".into(), Value::Tuple(logs));
     let calls = emu.state.runtime.simulator.as_ref().map(|s| s.calls()).unwrap_or_default();
     scope.extra.insert("calls".into(), from_json(&serde_json::to_value(calls).unwrap_or_default()));
+    scope.extra.insert("spend".into(), spend(emu));
     scope.extra.insert("request".into(), Value::Object(requests));
 
     let mut failures = Vec::new();
@@ -227,7 +258,7 @@ async fn run_scenario(
             }
         }
         for r in refs(&a.condition) {
-            if matches!(r.first().map(String::as_str), Some("request" | "logs" | "calls"))
+            if matches!(r.first().map(String::as_str), Some("request" | "logs" | "calls" | "spend"))
                 && let Ok(v) = scope.resolve(&r)
             {
                 let _ = write!(f, "\n      {} = {}", r.join("."), show(&v));
@@ -284,7 +315,7 @@ fn check_references(cfg: &crate::config::Config, t: &TestFile) -> Result<(), Err
                     return Err(e);
                 }
                 let known = match (r.first().map(String::as_str), r.get(1)) {
-                    (Some("request" | "logs" | "calls"), _) => true,
+                    (Some("request" | "logs" | "calls" | "spend"), _) => true,
                     (Some("var"), Some(n)) => cfg.variables.contains_key(n),
                     (Some("local"), Some(n)) => cfg.locals.contains_key(n),
                     (Some("data"), Some(t)) => cfg
@@ -298,7 +329,7 @@ fn check_references(cfg: &crate::config::Config, t: &TestFile) -> Result<(), Err
                     return Err(Error::config(
                         &a.loc.narrow(&name),
                         format!(
-                            "scenario {:?}: reference to undeclared {name} (assertions can use request, logs, calls, var, local and the configuration's resources)",
+                            "scenario {:?}: reference to undeclared {name} (assertions can use request, logs, calls, spend, var, local and the configuration's resources)",
                             s.name
                         ),
                     ));
