@@ -64,6 +64,22 @@ impl Gateway {
         self.extra.get("spend_limits").filter(|v| !v.is_null()).and_then(|v| serde_json::from_value(v.clone()).ok())
     }
 
+    /// The `otel` exporters, when set and well formed.
+    pub fn otel(&self) -> Vec<crate::logging::OtelExporter> {
+        self.extra.get("otel").and_then(|v| serde_json::from_value(v.clone()).ok()).unwrap_or_default()
+    }
+
+    /// Zero data retention: no prompt or answer is kept (`zdr`).
+    pub fn zdr(&self) -> bool {
+        self.extra.get("zdr").and_then(Json::as_bool).unwrap_or(false)
+    }
+
+    /// The public key logs are pushed encrypted with, when `logpush` is on.
+    pub fn logpush_key(&self) -> Option<&str> {
+        let on = self.extra.get("logpush").and_then(Json::as_bool).unwrap_or(false);
+        self.extra.get("logpush_public_key").and_then(Json::as_str).filter(|_| on)
+    }
+
     /// The body of a full PUT that keeps every setting this object holds.
     /// Read-only fields are left out, and so are nulls of optional fields:
     /// the API rejects some (`logpush`, `log_classification`) and a null

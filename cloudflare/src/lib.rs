@@ -3,11 +3,12 @@
 //! through [`Client`]; the emulator serves the same types. Dynamic routes
 //! (fallback chains) live in [`route`]; the provider slug table in
 //! [`providers`]; guardrails and DLP settings in [`controls`]; spend
-//! limits in [`spend`].
+//! limits in [`spend`]; OpenTelemetry exporters in [`logging`].
 pub mod client;
 pub mod controls;
 pub mod envelope;
 pub mod gateway;
+pub mod logging;
 pub mod providers;
 pub mod route;
 pub mod spend;

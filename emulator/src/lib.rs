@@ -12,10 +12,12 @@
 //! - [`simulator`]: simulated upstream providers with injectable faults.
 //! - [`control`]: `/__aigw/...`, the emulator's own controls (faults, call
 //!   counts, clock) and `/metrics`.
+//! - [`export`]: Logpush and OpenTelemetry export of logs and spans.
 //! - [`store`], [`logs`], [`metrics`], [`clock`]: its state.
 pub mod clock;
 pub mod control;
 pub mod error;
+pub mod export;
 pub mod logs;
 pub mod management;
 pub mod metrics;
@@ -65,6 +67,9 @@ pub struct Config {
     /// work): reads stay fast, so a test can watch a write land at the API
     /// while its client still waits.
     pub api_write_latency: Option<std::time::Duration>,
+    /// Where gateways with `logpush` on push their logs: a directory, or an
+    /// `http(s)://` URL batches are POSTed to. None: nothing is pushed.
+    pub logpush: Option<String>,
 }
 
 /// The runtime's shared parts.
@@ -80,6 +85,8 @@ pub struct Runtime {
     pub safety: runtime::safety::Safety,
     /// What each spend-limit budget has spent.
     pub spend: Arc<runtime::spend::Ledger>,
+    /// Logpush and OpenTelemetry export.
+    pub exports: export::Exports,
     /// Log ids: ULIDs, monotonic within a millisecond so they sort in order.
     ids: std::sync::Mutex<ulid::Generator>,
 }
@@ -177,12 +184,14 @@ impl Emulator {
         };
         let upstreams = runtime::upstream::Upstreams::new(config.upstreams.clone(), sim_url)
             .map_err(|e| Error::Corrupt(format!("HTTP client: {e}")))?;
+        let exports = export::Exports::start(config.logpush.as_deref());
         let runtime = Runtime {
+            exports: exports.clone(),
             clock,
             limiter: Default::default(),
             cache: runtime::cache::Cache::new(config.cache_max_bytes.unwrap_or(256 << 20)),
             upstreams,
-            logs: logs::Logs::start(loaded, sink),
+            logs: logs::Logs::start(loaded, sink, exports.logpush.clone()),
             metrics: Default::default(),
             simulator,
             ids: std::sync::Mutex::new(ulid::Generator::new()),

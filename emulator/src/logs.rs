@@ -164,7 +164,8 @@ impl Retention {
 }
 
 enum Msg {
-    Entry(Box<LogEntry>, Retention),
+    /// An entry, and the public key to push it with once it is stored.
+    Entry(Box<LogEntry>, Retention, Option<Arc<str>>),
     Delete(Vec<String>),
     Flush(oneshot::Sender<()>),
 }
@@ -189,7 +190,13 @@ pub trait Sink: Send + 'static {
 
 impl Logs {
     /// Starts the writer task. `loaded` are entries read back from disk.
-    pub fn start(loaded: Vec<LogEntry>, mut sink: Option<Box<dyn Sink>>) -> Logs {
+    /// A stored entry of a gateway with Logpush on goes to `pusher` too
+    /// (an entry the retention limit refuses is neither stored nor pushed).
+    pub fn start(
+        loaded: Vec<LogEntry>,
+        mut sink: Option<Box<dyn Sink>>,
+        pusher: Option<crate::export::logpush::Pusher>,
+    ) -> Logs {
         let entries = Arc::new(Mutex::new(Entries::default()));
         {
             let mut e = lock(&entries);
@@ -211,7 +218,7 @@ impl Logs {
                         match m {
                             Msg::Flush(done) => flushes.push(done),
                             Msg::Delete(ids) => dropped.extend(ids),
-                            Msg::Entry(entry, ret) => {
+                            Msg::Entry(entry, ret, logpush) => {
                                 let q = e
                                     .by_gateway
                                     .entry((entry.account_id.clone(), entry.gateway_id.clone()))
@@ -228,6 +235,9 @@ impl Logs {
                                 }
                                 if sink.is_some() {
                                     batch.push((*entry).clone());
+                                }
+                                if let (Some(p), Some(key)) = (&pusher, logpush) {
+                                    p.push((*entry).clone(), key);
                                 }
                                 q.push_back(*entry);
                             }
@@ -249,8 +259,9 @@ impl Logs {
     }
 
     /// Queues an entry; never waits on storage.
-    pub fn record(&self, entry: LogEntry, retention: Retention) {
-        if self.tx.try_send(Msg::Entry(Box::new(entry), retention)).is_err() {
+    /// Queues `entry`; `logpush` is the gateway's public key when it pushes logs.
+    pub fn record(&self, entry: LogEntry, retention: Retention, logpush: Option<Arc<str>>) {
+        if self.tx.try_send(Msg::Entry(Box::new(entry), retention, logpush)).is_err() {
             tracing::warn!("log queue full; dropping a log entry");
         }
     }
@@ -370,15 +381,15 @@ mod tests {
 
     #[tokio::test]
     async fn retention_follows_the_strategy() {
-        let logs = Logs::start(Vec::new(), None);
+        let logs = Logs::start(Vec::new(), None, None);
         let oldest = Retention { limit: 2, delete_oldest: true };
         for id in ["1", "2", "3"] {
-            logs.record(entry(id), oldest);
+            logs.record(entry(id), oldest, None);
         }
         logs.flush().await;
         assert_eq!(ids(&logs), ["2", "3"], "DELETE_OLDEST drops the oldest");
         let stop = Retention { limit: 2, delete_oldest: false };
-        logs.record(entry("4"), stop);
+        logs.record(entry("4"), stop, None);
         logs.flush().await;
         assert_eq!(ids(&logs), ["2", "3"], "STOP_INSERTING keeps what it has");
         assert_eq!(logs.delete("a", "g", 10, |e| e.id == "2"), ["2"]);

@@ -1,10 +1,15 @@
 """Fixtures: a real `aigw emulator --simulate` on a free port, and helpers
 for its management and control APIs. The SDKs under test are the stock
-`openai` and `anthropic` packages; only their base URL changes."""
+`openai` and `anthropic` packages; only their base URL changes. A local
+HTTP collector receives what the emulator exports (Logpush batches,
+OTLP spans)."""
+import http.server
 import json
 import os
 import pathlib
 import subprocess
+import threading
+import time
 import uuid
 
 import httpx
@@ -24,10 +29,52 @@ def _binary():
     raise RuntimeError("build aigw first: cargo build --workspace")
 
 
-class Emulator:
+class Collector:
+    """Records every POST it gets: (path, headers, body)."""
+
     def __init__(self):
+        self.received = []
+        self.cond = threading.Condition()
+        collector = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                with collector.cond:
+                    collector.received.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                    collector.cond.notify_all()
+                self.send_response(200)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def wait(self, path, match, timeout=15):
+        """The first body POSTed to `path` for which `match(headers, body)` is true."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                for p, h, b in self.received:
+                    if p == path and match(h, b):
+                        return h, b
+                left = deadline - time.monotonic()
+                assert left > 0, f"nothing matching was POSTed to {path}: {[(p, len(b)) for p, _, b in self.received]}"
+                self.cond.wait(left)
+
+    def close(self):
+        self.server.shutdown()
+
+
+class Emulator:
+    def __init__(self, collector):
         self.proc = subprocess.Popen(
-            [_binary(), "emulator", "--listen", "127.0.0.1:0", "--simulate", "--api-token", TOKEN],
+            [_binary(), "emulator", "--listen", "127.0.0.1:0", "--simulate", "--api-token", TOKEN,
+             "--logpush", f"{collector.url}/logpush"],
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -101,8 +148,15 @@ class Emulator:
 
 
 @pytest.fixture(scope="session")
-def emulator():
-    e = Emulator()
+def collector():
+    c = Collector()
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="session")
+def emulator(collector):
+    e = Emulator(collector)
     yield e
     e.close()
 

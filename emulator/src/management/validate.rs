@@ -31,6 +31,10 @@ enum Kind {
     Dlp,
     /// `spend_limits`: checked by `aigw_cloudflare::spend`.
     Spend,
+    /// `otel`: checked by `aigw_cloudflare::logging`.
+    Otel,
+    /// `logpush_public_key`: a PEM RSA public key logs can be encrypted with.
+    PublicKey,
 }
 
 struct Field {
@@ -67,7 +71,7 @@ static FIELDS: &[Field] = &[
     f("log_management", Kind::Int { min: 10_000, max: 10_000_000 }, true, false, || Json::Null),
     f("log_management_strategy", Kind::Enum(&["STOP_INSERTING", "DELETE_OLDEST"]), true, false, || Json::Null),
     f("logpush", Kind::Bool, false, false, || Json::Bool(false)),
-    f("logpush_public_key", Kind::Str { min: 16, max: 1024 }, true, false, || Json::Null),
+    f("logpush_public_key", Kind::PublicKey, true, false, || Json::Null),
     f("retry_max_attempts", Kind::Int { min: 1, max: 5 }, true, false, || Json::Null),
     f("retry_delay", Kind::Int { min: 0, max: 5000 }, true, false, || Json::Null),
     f("retry_backoff", Kind::Enum(&["constant", "linear", "exponential"]), true, false, || Json::Null),
@@ -77,7 +81,7 @@ static FIELDS: &[Field] = &[
     u("log_classification", Kind::Bool, false, || Json::Bool(false)),
     u("dlp", Kind::Dlp, true, || Json::Null),
     u("guardrails", Kind::Guardrails, true, || Json::Null),
-    u("otel", Kind::Any, true, || Json::Null),
+    u("otel", Kind::Otel, true, || Json::Null),
     u("spend_limits", Kind::Spend, true, || Json::Null),
     u("stripe", Kind::Any, true, || Json::Null),
 ];
@@ -99,7 +103,8 @@ fn check(field: &Field, v: &Json) -> Option<String> {
             Kind::Bool => "boolean",
             Kind::Int { .. } => "number",
             Kind::Enum(_) | Kind::Str { .. } => "string",
-            Kind::Any | Kind::Guardrails | Kind::Dlp | Kind::Spend => "object",
+            Kind::Any | Kind::Guardrails | Kind::Dlp | Kind::Spend | Kind::Otel => "object",
+            Kind::PublicKey => "string",
         };
         return (!field.nullable).then(|| format!("Expected {expected}, received null"));
     }
@@ -129,7 +134,12 @@ fn check(field: &Field, v: &Json) -> Option<String> {
             Some(s) if s.chars().count() > *max => Some(format!("String must contain at most {max} character(s)")),
             Some(_) => None,
         },
-        Kind::Any | Kind::Guardrails | Kind::Dlp | Kind::Spend => None,
+        Kind::PublicKey => match v.as_str().map(|s| s.chars().count()) {
+            None => Some(format!("Expected string, received {}", type_name(v))),
+            Some(n) if !(16..=1024).contains(&n) => Some("String must contain between 16 and 1024 character(s)".into()),
+            Some(_) => v.as_str().and_then(|pem| crate::export::logpush::PublicKey::parse(pem).err()),
+        },
+        Kind::Any | Kind::Guardrails | Kind::Dlp | Kind::Spend | Kind::Otel => None,
     }
 }
 
@@ -139,6 +149,7 @@ fn check_control(field: &Field, v: &Json, known_profile: &dyn Fn(&str) -> bool) 
         Kind::Guardrails => aigw_cloudflare::controls::check_guardrails(v),
         Kind::Dlp => aigw_cloudflare::controls::check_dlp(v, known_profile),
         Kind::Spend => aigw_cloudflare::spend::check_spend_limits(v),
+        Kind::Otel => aigw_cloudflare::logging::check_otel(v),
         _ => Vec::new(),
     };
     problems

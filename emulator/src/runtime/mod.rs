@@ -158,10 +158,12 @@ impl Draft {
             tokens_out: e.usage.tokens_out.unwrap_or(0),
             cost,
         });
-        if !self.controls.logs_on(&self.gateway) {
+        let logs_on = self.controls.logs_on(&self.gateway);
+        let otel = self.gateway.otel();
+        if !logs_on && otel.is_empty() {
             return;
         }
-        let payload = self.controls.payload_on();
+        let payload = self.controls.payload_on(&self.gateway);
         let mut found = self.found.clone();
         found.response = e.found.response;
         found.dlp.extend(e.found.dlp);
@@ -197,8 +199,15 @@ impl Draft {
             request_body: payload.then(|| LogBody::capture_request(&self.request_body)),
             response_body: payload.then(|| LogBody::capture(&e.response_body)),
         };
-        let ret = Retention::from_gateway(self.gateway.log_management, self.gateway.log_management_strategy.as_deref());
-        self.st.runtime.logs.record(entry, ret);
+        let rt = &self.st.runtime;
+        if !otel.is_empty() {
+            rt.exports.otlp.export(&self.gateway.id, otel, crate::export::otlp::span(&entry, &self.controls.trace));
+        }
+        if logs_on {
+            let ret =
+                Retention::from_gateway(self.gateway.log_management, self.gateway.log_management_strategy.as_deref());
+            rt.logs.record(entry, ret, self.gateway.logpush_key().map(std::sync::Arc::from));
+        }
     }
 
     /// Refuses the request with a runtime error, logged.

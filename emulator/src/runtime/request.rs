@@ -23,6 +23,10 @@ pub struct Controls {
     pub custom_cost: Option<String>,
     pub event_id: Option<String>,
     pub user_agent: Option<String>,
+    /// `cf-aig-zdr`: zero data retention for this request.
+    pub zdr: Option<bool>,
+    /// `cf-aig-otel-trace-id` and `cf-aig-otel-parent-span-id`.
+    pub trace: crate::export::otlp::TraceContext,
 }
 
 fn text<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -63,6 +67,11 @@ impl Controls {
             custom_cost: text(h, "cf-aig-custom-cost").map(str::to_owned),
             event_id: text(h, "cf-aig-event-id").map(str::to_owned),
             user_agent: text(h, "user-agent").map(str::to_owned),
+            zdr: flag(h, "cf-aig-zdr"),
+            trace: crate::export::otlp::TraceContext::read(
+                text(h, "cf-aig-otel-trace-id"),
+                text(h, "cf-aig-otel-parent-span-id"),
+            ),
         }
     }
 
@@ -85,7 +94,8 @@ impl Controls {
     /// `cf-aig-cache-ttl` header (60 s to one month), the gateway's TTL, or 5
     /// minutes when only a custom cache key is given.
     pub fn cache_ttl_s(&self, g: &Gateway) -> Option<u64> {
-        if self.skip_cache {
+        // Zero data retention keeps no answer, in the cache either.
+        if self.skip_cache || self.zdr_on(g) {
             return None;
         }
         if let Some(t) = self.cache_ttl_s {
@@ -102,8 +112,16 @@ impl Controls {
         self.collect_log.unwrap_or(g.collect_logs)
     }
 
-    pub fn payload_on(&self) -> bool {
-        self.collect_log_payload.unwrap_or(true)
+    /// Whether prompts and answers are kept (logs, Logpush, spans): not
+    /// under `cf-aig-collect-log-payload: false`, nor under zero data
+    /// retention.
+    pub fn payload_on(&self, g: &Gateway) -> bool {
+        self.collect_log_payload.unwrap_or(true) && !self.zdr_on(g)
+    }
+
+    /// Zero data retention: the request's `cf-aig-zdr`, else the gateway's `zdr`.
+    pub fn zdr_on(&self, g: &Gateway) -> bool {
+        self.zdr.unwrap_or_else(|| g.zdr())
     }
 }
 

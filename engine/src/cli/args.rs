@@ -406,6 +406,10 @@ pub enum Command {
         /// Delay only the answers to management API writes (after the work is done).
         #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
         api_write_latency: Option<Duration>,
+        /// Where gateways with Logpush on push their encrypted logs: a directory
+        /// (gzipped NDJSON files) or an http(s):// URL the batches are POSTed to.
+        #[arg(long, value_name = "DIR|URL")]
+        logpush: Option<String>,
     },
     /// Print the aigw version and its built-in provider.
     Version {

@@ -182,6 +182,7 @@ async fn dispatch(dir: &Path, command: Command) -> anyhow::Result<i32> {
             cache_max_bytes,
             api_latency,
             api_write_latency,
+            logpush,
             ..
         } => {
             let config = aigw_emulator::Config {
@@ -193,6 +194,7 @@ async fn dispatch(dir: &Path, command: Command) -> anyhow::Result<i32> {
                 cache_max_bytes: Some(cache_max_bytes),
                 api_latency,
                 api_write_latency,
+                logpush,
             };
             serve::emulator(listen, config).await
         }

@@ -143,34 +143,45 @@ fn show(v: &Value) -> String {
     }
 }
 
+/// One spend rule's figures for `spend.<gateway>.<rule>`.
+#[derive(Default)]
+struct RuleSpend {
+    spent: f64,
+    held: f64,
+    partitions: BTreeMap<String, Value>,
+}
+
+fn number(n: f64) -> Value {
+    from_json(&serde_json::json!(n))
+}
+
 /// `spend.<gateway>.<rule>`: `{spent, held, partitions = {"team=search" = spent}}`
 /// in USD, for every budget the runtime counted into.
 fn spend(emu: &Emu) -> Value {
-    let mut gateways: BTreeMap<String, BTreeMap<String, (f64, f64, BTreeMap<String, Value>)>> = BTreeMap::new();
+    let mut gateways: BTreeMap<String, BTreeMap<String, RuleSpend>> = BTreeMap::new();
     for s in emu.state.runtime.spend.standings(emu.state.runtime.clock.now_ms()) {
         let rule = gateways.entry(s.gateway_id).or_default().entry(s.rule_id).or_default();
-        rule.0 += s.spent;
-        rule.1 += s.held;
+        rule.spent += s.spent;
+        rule.held += s.held;
         if !s.partition.is_empty() {
             let label: Vec<String> =
                 s.partition.iter().map(|(k, v)| format!("{k}={}", v.as_deref().unwrap_or_default())).collect();
-            rule.2.insert(label.join(","), from_json(&serde_json::json!(s.spent)));
+            rule.partitions.insert(label.join(","), number(s.spent));
         }
     }
-    let rules = |rules: BTreeMap<String, (f64, f64, BTreeMap<String, Value>)>| {
-        rules
-            .into_iter()
-            .map(|(id, (spent, held, partitions))| {
-                let v = Value::object([
-                    ("spent", from_json(&serde_json::json!(spent))),
-                    ("held", from_json(&serde_json::json!(held))),
-                    ("partitions", Value::Object(partitions)),
-                ]);
-                (id, v)
-            })
-            .collect()
+    let rule = |r: RuleSpend| {
+        Value::object([
+            ("spent", number(r.spent)),
+            ("held", number(r.held)),
+            ("partitions", Value::Object(r.partitions)),
+        ])
     };
-    Value::Object(gateways.into_iter().map(|(g, r)| (g, Value::Object(rules(r)))).collect())
+    Value::Object(
+        gateways
+            .into_iter()
+            .map(|(g, rules)| (g, Value::Object(rules.into_iter().map(|(id, r)| (id, rule(r))).collect())))
+            .collect(),
+    )
 }
 
 /// A request block's answers in a line: `first: 200 ×1 (cf-aig-step 0)`.
