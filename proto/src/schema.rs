@@ -114,6 +114,12 @@ impl Attribute {
         self.sensitive = true;
         self
     }
+    /// Write-only (Terraform 1.11+): the value is in the configuration
+    /// only, never in a plan or state; the provider must return it null.
+    pub fn write_only(mut self) -> Self {
+        self.write_only = true;
+        self
+    }
     pub fn describe(mut self, d: impl Into<String>) -> Self {
         self.description = d.into();
         self

@@ -32,7 +32,7 @@ impl GatewaySetting for Cache {
         validators::int_between(d, config, "ttl", 60, MAX_TTL, " seconds");
     }
 
-    fn defaults(_config: &Value, planned: &mut Value) {
+    fn defaults(_config: &Value, _prior: &Value, planned: &mut Value) {
         if planned.attr("invalidate_on_update").is_null() {
             planned.set_attr("invalidate_on_update", Value::Bool(false));
         }
@@ -47,7 +47,7 @@ impl GatewaySetting for Cache {
         state.set_attr("invalidate_on_update", Value::Bool(g.cache_invalidate_on_update));
     }
 
-    fn write(g: &mut Gateway, planned: &Value) {
+    fn write(g: &mut Gateway, planned: &Value, _config: &Value) {
         g.cache_ttl = planned.attr("ttl").as_i64();
         if let Some(b) = planned.attr("invalidate_on_update").as_bool() {
             g.cache_invalidate_on_update = b;

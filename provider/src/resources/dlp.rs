@@ -229,7 +229,7 @@ impl GatewaySetting for Dlp {
         state.set_attr("policies", policies_value(&policies, prior));
     }
 
-    fn write(g: &mut Gateway, planned: &Value) {
+    fn write(g: &mut Gateway, planned: &Value, _config: &Value) {
         let settings = Settings { enabled: true, policies: Some(policies_of(planned)), ..Settings::default() };
         g.extra.insert("dlp".into(), serde_json::to_value(settings).unwrap_or(serde_json::Value::Null));
     }

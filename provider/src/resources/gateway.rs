@@ -29,6 +29,7 @@ const SETTINGS: &[Setting] = &[
     ("retry_max_attempts", Type::Number, None),
     ("retry_delay", Type::Number, None),
     ("retry_backoff", Type::String, None),
+    ("zdr", Type::Bool, Some(|| Value::Bool(false))),
 ];
 
 /// Attribute names, for mapping API validation errors onto attributes.
@@ -42,6 +43,7 @@ pub const ATTRIBUTES: &[&str] = &[
     "retry_max_attempts",
     "retry_delay",
     "retry_backoff",
+    "zdr",
 ];
 
 pub fn is_account_id(c: char) -> bool {
@@ -77,6 +79,7 @@ pub fn to_state(api: &Api, account: &str, g: &Gateway) -> Value {
         ("retry_max_attempts", g.retry_max_attempts.into()),
         ("retry_delay", g.retry_delay.into()),
         ("retry_backoff", g.retry_backoff.clone().into()),
+        ("zdr", Value::Bool(g.zdr())),
         ("created_at", Value::from(g.created_at.as_str())),
         ("modified_at", Value::from(g.modified_at.as_str())),
         ("endpoint", Value::from(api.endpoint(account, &g.id))),
@@ -107,6 +110,9 @@ fn apply_settings(g: &mut Gateway, config: &Value) {
     }
     if let Some(s) = string("retry_backoff") {
         g.retry_backoff = Some(s);
+    }
+    if let Some(b) = config.attr("zdr").as_bool() {
+        g.extra.insert("zdr".into(), serde_json::Value::Bool(b));
     }
 }
 
@@ -163,6 +169,7 @@ impl Resource for GatewayResource {
             "Default attempts per runtime request, 1-5.",
             "Default delay between retries in milliseconds, 0-5000.",
             "Default backoff between retries: `constant`, `linear` or `exponential`.",
+            "Zero data retention: no prompt or answer is kept (logs, Logpush, traces, cache). New gateways default to `false`.",
         ];
         for ((name, ty, _), doc) in SETTINGS.iter().zip(docs) {
             b = b.attr(

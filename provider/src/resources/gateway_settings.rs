@@ -77,16 +77,17 @@ pub trait GatewaySetting: Send + Sync + 'static {
     fn attributes() -> Vec<Attribute>;
     fn validate(d: &mut Diagnostics, config: &Value);
     /// Fills optional computed settings the plan leaves null (on create,
-    /// or where an update's configuration leaves out something new), or
-    /// recomputes those derived from `config`.
-    fn defaults(_config: &Value, _planned: &mut Value) {}
+    /// or where an update's configuration leaves out something new),
+    /// recomputes those derived from `config`, or keeps a `prior` value
+    /// the configuration only spells differently.
+    fn defaults(_config: &Value, _prior: &Value, _planned: &mut Value) {}
     /// False when the gateway has the setting switched off.
     fn enabled(g: &Gateway) -> bool;
     /// Fills `state` from the gateway. `prior` is the state or plan this
     /// read follows (null on import), for settings that show a default as
     /// null where the configuration left it out.
     fn read(g: &Gateway, prior: &Value, state: &mut Value);
-    fn write(g: &mut Gateway, planned: &Value);
+    fn write(g: &mut Gateway, planned: &Value, _config: &Value);
     fn disable(g: &mut Gateway);
     /// The attribute an API validation error's `path` (from the gateway
     /// field down) concerns, for settings whose fields nest.
@@ -153,7 +154,7 @@ impl<S: GatewaySetting> Resource for SettingResource<S> {
         };
         planned.set_attr("id", id);
         let mut requires_replace = Vec::new();
-        S::defaults(&req.config, &mut planned);
+        S::defaults(&req.config, &req.prior_state, &mut planned);
         if !req.prior_state.is_null() {
             let schema = self.schema();
             let changed = changed_attributes(&schema, &req.prior_state, &planned);
@@ -162,9 +163,9 @@ impl<S: GatewaySetting> Resource for SettingResource<S> {
         PlanResponse { planned_state: planned, requires_replace, ..Default::default() }
     }
 
-    async fn create(&self, api: &Api, planned: &Value, _config: &Value) -> Result<Value, Diagnostics> {
+    async fn create(&self, api: &Api, planned: &Value, config: &Value) -> Result<Value, Diagnostics> {
         let (account, gateway) = keys(planned)?;
-        let g = modify(api, &account, &gateway, |g| S::write(g, planned))
+        let g = modify(api, &account, &gateway, |g| S::write(g, planned, config))
             .await
             .map_err(|e| api_diags::<S>(e, &format!("Failed to set up {}", S::WHAT), &account, &gateway))?;
         Ok(state_of::<S>(&account, &g, planned))
@@ -181,8 +182,8 @@ impl<S: GatewaySetting> Resource for SettingResource<S> {
         }
     }
 
-    async fn update(&self, api: &Api, _prior: &Value, planned: &Value, _config: &Value) -> Result<Value, Diagnostics> {
-        self.create(api, planned, _config).await
+    async fn update(&self, api: &Api, _prior: &Value, planned: &Value, config: &Value) -> Result<Value, Diagnostics> {
+        self.create(api, planned, config).await
     }
 
     async fn delete(&self, api: &Api, prior: &Value) -> Result<(), Diagnostics> {

@@ -110,7 +110,7 @@ impl GatewaySetting for Guardrails {
         state.set_attr("response", rules_value(&rules.response));
     }
 
-    fn write(g: &mut Gateway, planned: &Value) {
+    fn write(g: &mut Gateway, planned: &Value, _config: &Value) {
         let rules = Rules { prompt: rules_of(planned.attr("prompt")), response: rules_of(planned.attr("response")) };
         g.extra.insert("guardrails".into(), serde_json::to_value(rules).unwrap_or(serde_json::Value::Null));
     }
@@ -160,7 +160,7 @@ mod tests {
     fn written_rules_read_back_the_same() {
         let mut g: Gateway = serde_json::from_value(serde_json::json!({"id": "g"})).expect("gateway");
         let c = config(&[("P1", "BLOCK"), ("S10", "FLAG")]);
-        Guardrails::write(&mut g, &c);
+        Guardrails::write(&mut g, &c, &c);
         assert!(Guardrails::enabled(&g));
         let mut s = Value::object::<[(&str, Value); 0], &str>([]);
         Guardrails::read(&g, &Value::Null, &mut s);

@@ -1,11 +1,14 @@
 //! Managed resource types, one file each. Cache, rate limit, guardrails,
-//! DLP and spend limits share the gateway-setting CRUD in `gateway_settings`.
+//! DLP, spend limits, Logpush and OpenTelemetry export share the
+//! gateway-setting CRUD in `gateway_settings`.
 pub mod cache;
 pub mod dlp;
 pub mod fallback;
 pub mod gateway;
 pub mod gateway_settings;
 pub mod guardrails;
+pub mod logpush;
+pub mod otel;
 pub mod rate_limit;
 pub mod spend_limit;
 
@@ -20,6 +23,8 @@ pub fn all() -> Vec<Box<dyn Resource>> {
         Box::new(guardrails::GuardrailsResource::default()),
         Box::new(dlp::DlpResource::default()),
         Box::new(spend_limit::SpendLimitResource::default()),
+        Box::new(logpush::LogpushResource::default()),
+        Box::new(otel::OtelResource::default()),
         Box::new(fallback::FallbackResource),
     ]
 }

@@ -32,7 +32,7 @@ impl GatewaySetting for RateLimit {
         validators::one_of(d, config, "technique", &["fixed", "sliding"]);
     }
 
-    fn defaults(_config: &Value, planned: &mut Value) {
+    fn defaults(_config: &Value, _prior: &Value, planned: &mut Value) {
         if planned.attr("technique").is_null() {
             planned.set_attr("technique", Value::from("fixed"));
         }
@@ -48,7 +48,7 @@ impl GatewaySetting for RateLimit {
         state.set_attr("technique", Value::from(g.rate_limiting_technique.clone().unwrap_or_else(|| "fixed".into())));
     }
 
-    fn write(g: &mut Gateway, planned: &Value) {
+    fn write(g: &mut Gateway, planned: &Value, _config: &Value) {
         g.rate_limiting_limit = planned.attr("limit").as_i64();
         g.rate_limiting_interval = planned.attr("interval").as_i64();
         if let Some(t) = planned.attr("technique").as_str() {

@@ -280,7 +280,7 @@ impl GatewaySetting for SpendLimit {
         }
     }
 
-    fn defaults(config: &Value, planned: &mut Value) {
+    fn defaults(config: &Value, _prior: &Value, planned: &mut Value) {
         let Value::List(rules) = planned.attr("rules").clone() else { return };
         let configured = list(config.attr("rules"));
         let rules = rules
@@ -317,7 +317,7 @@ impl GatewaySetting for SpendLimit {
         state.set_attr("rules", Value::List(rules));
     }
 
-    fn write(g: &mut Gateway, planned: &Value) {
+    fn write(g: &mut Gateway, planned: &Value, _config: &Value) {
         let settings = SpendLimits { enabled: true, rules: list(planned.attr("rules")).iter().map(rule_of).collect() };
         g.extra.insert("spend_limits".into(), serde_json::to_value(settings).unwrap_or(serde_json::Value::Null));
     }

@@ -50,7 +50,7 @@ fn defaults_read_back_as_null_and_the_profile_form_as_one_policy() {
         policy("cards", "BLOCK", &["credit_card"], None),
         policy("mail", "FLAG", &["email"], Some(&["RESPONSE"])),
     ]);
-    Dlp::write(&mut g, &planned);
+    Dlp::write(&mut g, &planned, &planned);
     assert!(Dlp::enabled(&g));
     assert_eq!(g.to_update_body()["dlp"]["policies"][0]["check"], serde_json::json!(["REQUEST", "RESPONSE"]));
     let mut state = Value::object([("policies", Value::Null)]);

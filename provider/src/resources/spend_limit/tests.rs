@@ -34,7 +34,7 @@ fn errors(c: &Value) -> Vec<(Option<AttributePath>, String)> {
 
 fn planned(c: &Value) -> Value {
     let mut p = c.clone();
-    SpendLimit::defaults(c, &mut p);
+    SpendLimit::defaults(c, &Value::Null, &mut p);
     p
 }
 
@@ -87,7 +87,7 @@ fn derived_ids_follow_the_rule_not_its_position_or_limit() {
             r
         }).collect()),
     );
-    SpendLimit::defaults(&reordered, &mut proposed);
+    SpendLimit::defaults(&reordered, &Value::Null, &mut proposed);
     assert_eq!(ids(&proposed), [first[1].clone(), first[0].clone()]);
     let mut raised = daily.clone();
     raised.set_attr("limit", Value::int(20));
@@ -117,7 +117,7 @@ fn writes_the_api_shape_and_reads_back_what_was_planned() {
         ),
         rule(Value::int(100), 86_400, &[("id", Value::from("all")), ("technique", Value::from("fixed"))]),
     ]));
-    SpendLimit::write(&mut g, &p);
+    SpendLimit::write(&mut g, &p, &p);
     assert!(SpendLimit::enabled(&g));
     let body = g.to_update_body();
     let r0 = &body["spend_limits"]["rules"][0];
