@@ -768,3 +768,93 @@ async fn spend_limit_problems_answer_7001_with_their_path() {
     assert_eq!(v["errors"][0]["path"], json!(["spend_limits", "rules", 0, "technique"]), "{v}");
     emu.stop().await;
 }
+
+/// Logpush to a directory: gzipped NDJSON files whose encrypted fields open
+/// with the private key.
+#[tokio::test]
+async fn logpush_writes_encrypted_batches_to_a_directory() {
+    use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
+    use aws_lc_rs::encoding::AsDer;
+    use aws_lc_rs::rsa::{KeySize, OAEP_SHA256_MGF1SHA256, OaepPrivateDecryptingKey, PrivateDecryptingKey};
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD as B64;
+    use std::io::Read;
+
+    let dir = tempfile::tempdir().unwrap();
+    let emu = start(Config { logpush: Some(dir.path().display().to_string()), ..Config::default() }).await;
+    let private = PrivateDecryptingKey::generate(KeySize::Rsa2048).unwrap();
+    let der = B64.encode(private.public_key().as_der().unwrap().as_ref());
+    let pem = format!("-----BEGIN PUBLIC KEY-----\n{der}\n-----END PUBLIC KEY-----");
+    emu.gateway("lp", json!({})).await;
+    emu.update("lp", json!({"logpush": true, "logpush_public_key": pem})).await;
+    let r = emu.chat("lp", "push me").header("cf-aig-metadata", r#"{"user":"u1"}"#).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let mut lines = Vec::new();
+    for _ in 0..400 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        let files: Vec<_> = walk(dir.path()).into_iter().filter(|p| p.to_string_lossy().ends_with(".log.gz")).collect();
+        if let Some(f) = files.first() {
+            let mut text = String::new();
+            flate2::read::GzDecoder::new(std::fs::File::open(f).unwrap()).read_to_string(&mut text).unwrap();
+            lines = text.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()).collect();
+            break;
+        }
+    }
+    assert_eq!(lines.len(), 1, "one batch with one line");
+    let line = &lines[0];
+    assert_eq!((line["Gateway"].clone(), line["StatusCode"].clone()), (json!("lp"), json!(200)));
+    let oaep = OaepPrivateDecryptingKey::new(private).unwrap();
+    let open = |field: &Value| {
+        let get = |k: &str| B64.decode(field[k].as_str().unwrap()).unwrap();
+        let mut raw = vec![0u8; oaep.min_output_size()];
+        let raw = oaep.decrypt(&OAEP_SHA256_MGF1SHA256, &get("key"), &mut raw, None).unwrap();
+        let aes = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, raw).unwrap());
+        let mut data = get("data");
+        let iv: [u8; 12] = get("iv").try_into().unwrap();
+        String::from_utf8(aes.open_in_place(Nonce::assume_unique_for_key(iv), Aad::empty(), &mut data).unwrap().to_vec())
+            .unwrap()
+    };
+    assert_eq!(serde_json::from_str::<Value>(&open(&line["Metadata"])).unwrap(), json!({"user": "u1"}));
+    assert!(open(&line["RequestBody"]).contains("push me"));
+    assert!(open(&line["ResponseBody"]).contains("Simulated openai"));
+    emu.stop().await;
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// DLP on streamed answers: a request check refuses before anything
+/// streams; under a response check the stream is read whole, so a match is
+/// flagged in `cf-aig-dlp` or blocked (424/2030) before a byte is sent.
+#[tokio::test]
+async fn dlp_covers_streamed_answers() {
+    let emu = start(Config::default()).await;
+    emu.gateway("ds", json!({})).await;
+    emu.update("ds", json!({"dlp": {"enabled": true, "policies": [
+        {"id": "cards", "action": "BLOCK", "check": ["REQUEST"], "enabled": true, "profiles": ["credit_card"]},
+        {"id": "ssn", "action": "BLOCK", "check": ["RESPONSE"], "enabled": true, "profiles": ["us_ssn"]},
+        {"id": "mail", "action": "FLAG", "check": ["RESPONSE"], "enabled": true, "profiles": ["email"]}]}}))
+        .await;
+    let r = emu.stream("ds", "card 4111 1111 1111 1111").send().await.unwrap();
+    assert_eq!(r.status(), 424);
+    assert_eq!(error_code(r).await, 2029);
+    let r = emu.stream("ds", "my ssn is 123-45-6789").send().await.unwrap();
+    assert_eq!(r.status(), 424);
+    assert_eq!(error_code(r).await, 2030);
+    let r = emu.stream("ds", "mail ana@example.com").send().await.unwrap();
+    assert_eq!((r.status().as_u16(), header(&r, "content-type")), (200, "text/event-stream".to_string()));
+    let h: Value = serde_json::from_str(&header(&r, "cf-aig-dlp")).unwrap();
+    assert_eq!((h["action"].clone(), h["findings"][0]["check"].clone()), (json!("FLAG"), json!("RESPONSE")));
+    assert!(r.text().await.unwrap().ends_with("data: [DONE]\n\n"));
+    emu.stop().await;
+}

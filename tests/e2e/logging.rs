@@ -8,11 +8,17 @@ use crate::policies::{config, plan_is_update, put_gateway, setup};
 use crate::util::ACCOUNT;
 
 const KEY: &str = include_str!("../../examples/resources/aigw_logpush/logpush_public_key.pem");
+/// A second key, for a rotation.
+const KEY2: &str = "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAyKAQ3cSr+c7mxfRLKwEE\nuf9LKf8r4UEiOZVNdbdl/vB+j0aRO+yOAFl0xh9dRyAU4/8T4ZNNyxSKQKVpsksg\nnunb2v9soj3LvA3O8yBFiwCwK3M27ziDkpBaLQxmuN797Z1FzMdHPtIeS6k2yvpY\ntQTgm5tn9JfvuQGv2sxfmabPMfle8Nk0p2pm64o6ZzdLXw8CyBsTPDvdJmv3LlL9\nM8NMRO3txpD2/xF1IGbNKnXiS65pYaQ/Z1JEW+B8R6ZlE9z8Y8/2VBO9IALNmCNQ\nQGdAmPVupk7MlGOLp4TzZN4zGAs03X+Bv0VwP30opH1ilKuP7b7KkIiejvGNeNpW\nywIDAQAB\n-----END PUBLIC KEY-----\n";
 
 fn logpush() -> String {
+    logpush_with(KEY)
+}
+
+fn logpush_with(key: &str) -> String {
     format!(
         "resource \"aigw_logpush\" \"main\" {{\n  account_id = aigw_gateway.main.account_id\n  gateway_id = aigw_gateway.main.id\n  public_key = <<-EOT\n{}  EOT\n}}\n",
-        KEY.lines().map(|l| format!("    {l}\n")).collect::<String>()
+        key.lines().map(|l| format!("    {l}\n")).collect::<String>()
     )
 }
 
@@ -47,6 +53,16 @@ fn logpush_and_zdr_lifecycle() {
     assert_eq!((g["logpush"].clone(), g["zdr"].clone()), (json!(true), json!(true)));
     assert_eq!(g["logpush_public_key"], KEY.trim());
     w.expect(0, &["plan", "-detailed-exitcode", "-no-color"]);
+    put_gateway(&emu, |g| g["log_management"] = json!(25_000));
+
+    // A rotated key is an update in place.
+    let rotated = logpush_with(KEY2);
+    w.write("main.tf", &config(&emu, &rotated).replace("  id         = \"gw\"\n", "  id         = \"gw\"\n  zdr        = true\n"));
+    plan_is_update(&w);
+    w.expect(0, &["apply", "-auto-approve", "-no-color"]);
+    assert_eq!(emu.gateway("gw").unwrap()["logpush_public_key"], KEY2.trim());
+    w.write("main.tf", &config(&emu, &logpush()).replace("  id         = \"gw\"\n", "  id         = \"gw\"\n  zdr        = true\n"));
+    w.expect(0, &["apply", "-auto-approve", "-no-color"]);
 
     // Switched off in the dashboard: the next plan turns it back on.
     put_gateway(&emu, |g| g["logpush"] = json!(false));
@@ -62,6 +78,7 @@ fn logpush_and_zdr_lifecycle() {
     w.expect(0, &["apply", "-auto-approve", "-no-color"]);
     let g = emu.gateway("gw").unwrap();
     assert_eq!((g["logpush"].clone(), g["logpush_public_key"].clone()), (json!(false), Value::Null));
+    assert_eq!(g["log_management"], 25_000, "a setting made elsewhere survives every write");
     assert_eq!(g["zdr"], true, "zdr left out of the configuration is no longer managed, and kept");
 }
 
@@ -77,6 +94,7 @@ fn otel_write_only_headers_never_reach_plan_or_state() {
     assert_eq!(sent["content_type"], "protobuf");
     assert!(!state_text(&w).contains("s3cret"), "a write-only value was stored");
     w.expect(0, &["plan", "-detailed-exitcode", "-no-color"]);
+    put_gateway(&emu, |g| g["log_management"] = json!(25_000));
 
     // A new secret alone is no change (write-only); a new version sends it.
     w.write("main.tf", &config(&emu, &otel("s3cret-2", 1, "llm")));
@@ -103,6 +121,7 @@ fn otel_write_only_headers_never_reach_plan_or_state() {
     w.write("main.tf", &config(&emu, ""));
     w.expect(0, &["apply", "-auto-approve", "-no-color"]);
     assert_eq!(emu.gateway("gw").unwrap()["otel"], Value::Null);
+    assert_eq!(emu.gateway("gw").unwrap()["log_management"], 25_000, "a setting made elsewhere survives");
 }
 
 /// `aigw` drives the write-only attribute as Terraform does: the secret

@@ -149,12 +149,7 @@ fn every_resource_and_data_source_example_validates_alone() {
     for f in crate::policies::example_files() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::copy(&f, dir.path().join("main.tf")).unwrap();
-        // Files the example reads (a PEM key) come along.
-        for other in std::fs::read_dir(f.parent().unwrap()).unwrap().map(|e| e.unwrap().path()) {
-            if other.extension().is_some_and(|x| x == "pem") {
-                std::fs::copy(&other, dir.path().join(other.file_name().unwrap())).unwrap();
-            }
-        }
+        crate::policies::copy_example_assets(&f, dir.path());
         let out = run_in(dir.path(), &["validate"], "");
         assert_eq!(out.code, 0, "{}: {}", f.display(), out.all());
         let out = run_in(dir.path(), &["fmt", "-check"], "");

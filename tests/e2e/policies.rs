@@ -316,11 +316,21 @@ fn examples_apply_plan_clean_and_destroy() {
     for f in example_files() {
         w.write("main.tf", &std::fs::read_to_string(&f).unwrap());
         w.write("provider.tf", &provider);
+        copy_example_assets(&f, &w.path());
         w.expect(0, &["apply", "-auto-approve", "-no-color"]);
         w.expect(0, &["plan", "-detailed-exitcode", "-no-color"]);
         w.expect(0, &["destroy", "-auto-approve", "-no-color"]);
     }
     assert!(emu.gateway_ids().is_empty());
+}
+
+/// Copies the files an example reads (its `.pem` keys) next to it in `dir`.
+pub fn copy_example_assets(example: &std::path::Path, dir: &std::path::Path) {
+    for other in std::fs::read_dir(example.parent().unwrap()).unwrap().map(|e| e.unwrap().path()) {
+        if other.extension().is_some_and(|x| x == "pem") {
+            std::fs::copy(&other, dir.join(other.file_name().unwrap())).unwrap();
+        }
+    }
 }
 
 /// Every `.tf` file under examples/resources and examples/data-sources.
