@@ -37,7 +37,7 @@ fn at(path: Vec<Json>, message: impl Into<String>) -> Problem {
 }
 
 /// Whether `name` is a valid HTTP header name (RFC 9110 token).
-fn header_name(name: &str) -> bool {
+pub fn header_name(name: &str) -> bool {
     !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 

@@ -65,6 +65,14 @@ pub fn keys(v: &Value) -> Result<(String, String), Diagnostics> {
     }
 }
 
+/// The elements of a list attribute (none when null or unknown).
+pub fn list(v: &Value) -> &[Value] {
+    match v {
+        Value::List(items) => items,
+        _ => &[],
+    }
+}
+
 /// One group of gateway fields managed as its own resource (cache, rate
 /// limit). The generic [`SettingResource`] does the CRUD; an implementation
 /// says which fields it owns and how they map to attributes.

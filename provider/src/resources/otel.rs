@@ -6,12 +6,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use aigw_cloudflare::Gateway;
-use aigw_cloudflare::logging::OtelExporter;
+use aigw_cloudflare::logging::{OtelExporter, header_name};
 use serde_json::Value as Json;
 use tfplugin::schema::{Attribute, NestedObject, Nesting};
 use tfplugin::{AttributePath, Diagnostics, Type, Value};
 
-use super::gateway_settings::{GatewaySetting, SettingResource};
+use super::gateway_settings::{GatewaySetting, SettingResource, list};
 
 pub struct Otel;
 pub type OtelResource = SettingResource<Otel>;
@@ -49,13 +49,6 @@ fn exporter_schema() -> NestedObject {
     }
 }
 
-fn list(v: &Value) -> &[Value] {
-    match v {
-        Value::List(items) => items,
-        _ => &[],
-    }
-}
-
 fn string_map(v: &Value) -> BTreeMap<String, String> {
     match v {
         Value::Map(m) => m.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect(),
@@ -68,10 +61,6 @@ fn names(v: &Value) -> BTreeSet<String> {
         Value::Set(s) | Value::List(s) => s.iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
         _ => BTreeSet::new(),
     }
-}
-
-fn header_name(name: &str) -> bool {
-    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 fn validate_exporter(d: &mut Diagnostics, e: &Value, at: &AttributePath, urls: &mut BTreeSet<String>) {

@@ -16,7 +16,7 @@ use tfplugin::schema::{Attribute, NestedObject, Nesting};
 use tfplugin::value::Number;
 use tfplugin::{AttributePath, Diagnostics, Type, Value};
 
-use super::gateway_settings::{GatewaySetting, SettingResource};
+use super::gateway_settings::{GatewaySetting, SettingResource, list};
 
 pub struct SpendLimit;
 pub type SpendLimitResource = SettingResource<SpendLimit>;
@@ -156,13 +156,6 @@ fn rule_value(r: &SpendRule, index: usize, prior: Option<&Value>) -> Value {
         ("metadata", if filters.is_empty() { Value::Null } else { Value::Map(filters) }),
         ("partition_by", if partitions.is_empty() { Value::Null } else { string_set(&partitions) }),
     ])
-}
-
-fn list(v: &Value) -> &[Value] {
-    match v {
-        Value::List(items) => items,
-        _ => &[],
-    }
 }
 
 fn validate_rule(d: &mut Diagnostics, r: &Value, at: &AttributePath) {
