@@ -652,9 +652,12 @@ async fn a_response_blocked_by_dlp_is_not_cached() {
 async fn spend_limits_admit_exactly_the_budget_under_16_clients() {
     let emu = Arc::new(start(Config::default()).await);
     emu.gateway("b", json!({})).await;
-    emu.update("b", json!({"spend_limits": {"enabled": true, "rules": [
-        {"id": "daily", "limit": 1.0, "limitType": "cost", "window": 3600, "technique": "fixed"}]}}))
-        .await;
+    emu.update(
+        "b",
+        json!({"spend_limits": {"enabled": true, "rules": [
+        {"id": "daily", "limit": 1.0, "limitType": "cost", "window": 3600, "technique": "fixed"}]}}),
+    )
+    .await;
     let clients: Vec<_> = (0..16)
         .map(|c| {
             let emu = emu.clone();
@@ -703,11 +706,14 @@ async fn spend_limits_admit_exactly_the_budget_under_16_clients() {
 async fn spend_limits_charge_token_costs_per_partition_and_streams() {
     let emu = start(Config::default()).await;
     emu.gateway("t", json!({"cache_ttl": 600})).await;
-    emu.update("t", json!({"spend_limits": {"enabled": true, "rules": [
+    emu.update(
+        "t",
+        json!({"spend_limits": {"enabled": true, "rules": [
         {"id": "team", "limit": 0.02, "window": 86400,
          "model": {"mode": "filter", "values": ["openai/gpt-4o-mini"]},
-         "metadata": {"team": {"mode": "partition"}}}]}}))
-        .await;
+         "metadata": {"team": {"mode": "partition"}}}]}}),
+    )
+    .await;
     let rates = r#"{"per_token_in": 0.00005, "per_token_out": 0.00005}"#;
     let ask = |team: &str, content: String, stream: bool| {
         emu.http
@@ -811,8 +817,10 @@ async fn logpush_writes_encrypted_batches_to_a_directory() {
         let aes = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, raw).unwrap());
         let mut data = get("data");
         let iv: [u8; 12] = get("iv").try_into().unwrap();
-        String::from_utf8(aes.open_in_place(Nonce::assume_unique_for_key(iv), Aad::empty(), &mut data).unwrap().to_vec())
-            .unwrap()
+        String::from_utf8(
+            aes.open_in_place(Nonce::assume_unique_for_key(iv), Aad::empty(), &mut data).unwrap().to_vec(),
+        )
+        .unwrap()
     };
     assert_eq!(serde_json::from_str::<Value>(&open(&line["Metadata"])).unwrap(), json!({"user": "u1"}));
     assert!(open(&line["RequestBody"]).contains("push me"));
@@ -840,11 +848,14 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 async fn dlp_covers_streamed_answers() {
     let emu = start(Config::default()).await;
     emu.gateway("ds", json!({})).await;
-    emu.update("ds", json!({"dlp": {"enabled": true, "policies": [
+    emu.update(
+        "ds",
+        json!({"dlp": {"enabled": true, "policies": [
         {"id": "cards", "action": "BLOCK", "check": ["REQUEST"], "enabled": true, "profiles": ["credit_card"]},
         {"id": "ssn", "action": "BLOCK", "check": ["RESPONSE"], "enabled": true, "profiles": ["us_ssn"]},
-        {"id": "mail", "action": "FLAG", "check": ["RESPONSE"], "enabled": true, "profiles": ["email"]}]}}))
-        .await;
+        {"id": "mail", "action": "FLAG", "check": ["RESPONSE"], "enabled": true, "profiles": ["email"]}]}}),
+    )
+    .await;
     let r = emu.stream("ds", "card 4111 1111 1111 1111").send().await.unwrap();
     assert_eq!(r.status(), 424);
     assert_eq!(error_code(r).await, 2029);

@@ -43,7 +43,9 @@ pub fn broken_quickstart(edit: impl Fn(String) -> String) -> tempfile::TempDir {
 
 #[test]
 fn every_example_passes() {
-    for ex in ["quickstart", "faq-bot-cache", "multi-provider-fallback", "per-team-gateways", "pii-guard", "team-budgets"] {
+    for ex in
+        ["quickstart", "faq-bot-cache", "multi-provider-fallback", "per-team-gateways", "pii-guard", "team-budgets"]
+    {
         let (code, out) = aigw_test(&repo().join("examples").join(ex));
         assert_eq!(code, 0, "{ex}:\n{out}");
         assert!(out.contains(" passed, 0 failed"), "{out}");

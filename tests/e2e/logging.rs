@@ -47,7 +47,10 @@ fn state_text(w: &crate::util::Workdir) -> String {
 #[cfg_attr(not(has_terraform), ignore = "needs terraform on PATH")]
 fn logpush_and_zdr_lifecycle() {
     let Some((emu, w)) = setup() else { return };
-    w.write("main.tf", &config(&emu, &logpush()).replace("  id         = \"gw\"\n", "  id         = \"gw\"\n  zdr        = true\n"));
+    w.write(
+        "main.tf",
+        &config(&emu, &logpush()).replace("  id         = \"gw\"\n", "  id         = \"gw\"\n  zdr        = true\n"),
+    );
     w.expect(0, &["apply", "-auto-approve", "-no-color"]);
     let g = emu.gateway("gw").unwrap();
     assert_eq!((g["logpush"].clone(), g["zdr"].clone()), (json!(true), json!(true)));
@@ -57,11 +60,17 @@ fn logpush_and_zdr_lifecycle() {
 
     // A rotated key is an update in place.
     let rotated = logpush_with(KEY2);
-    w.write("main.tf", &config(&emu, &rotated).replace("  id         = \"gw\"\n", "  id         = \"gw\"\n  zdr        = true\n"));
+    w.write(
+        "main.tf",
+        &config(&emu, &rotated).replace("  id         = \"gw\"\n", "  id         = \"gw\"\n  zdr        = true\n"),
+    );
     plan_is_update(&w);
     w.expect(0, &["apply", "-auto-approve", "-no-color"]);
     assert_eq!(emu.gateway("gw").unwrap()["logpush_public_key"], KEY2.trim());
-    w.write("main.tf", &config(&emu, &logpush()).replace("  id         = \"gw\"\n", "  id         = \"gw\"\n  zdr        = true\n"));
+    w.write(
+        "main.tf",
+        &config(&emu, &logpush()).replace("  id         = \"gw\"\n", "  id         = \"gw\"\n  zdr        = true\n"),
+    );
     w.expect(0, &["apply", "-auto-approve", "-no-color"]);
 
     // Switched off in the dashboard: the next plan turns it back on.

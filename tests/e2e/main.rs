@@ -18,8 +18,8 @@ mod policies;
 // Guardrails and DLP resources under real terraform.
 mod safety;
 // Spend limits, Logpush, OpenTelemetry and ZDR under real terraform.
-mod spend;
 mod logging;
+mod spend;
 // The aigw engine: round trips with terraform, errors, state safety.
 mod engine;
 // The engine under failure: killed applies, concurrent applies, corrupt state.

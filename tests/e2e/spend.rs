@@ -133,10 +133,15 @@ fn bad_rules_fail_plan_on_their_attribute() {
     let Some((emu, w)) = setup() else { return };
     w.write(
         "main.tf",
-        &config(&emu, &spend(&[r#"{ limit = -1, window = 60, technique = "leaky", providers = ["opneai"] }"#, TEAMS, TEAMS])),
+        &config(
+            &emu,
+            &spend(&[r#"{ limit = -1, window = 60, technique = "leaky", providers = ["opneai"] }"#, TEAMS, TEAMS]),
+        ),
     );
     let err = w.expect(1, &["plan", "-no-color"]).stderr;
-    for want in ["Error: Invalid limit", "Error: Invalid technique", "Error: Unknown provider", "Error: Duplicate rule id"] {
+    for want in
+        ["Error: Invalid limit", "Error: Invalid technique", "Error: Unknown provider", "Error: Duplicate rule id"]
+    {
         assert!(err.contains(want), "{want}: {err}");
     }
     assert!(err.contains("rules[1] covers the same requests; set an id on one of them."), "{err}");

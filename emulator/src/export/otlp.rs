@@ -198,10 +198,7 @@ pub fn span(e: &LogEntry, trace: &TraceContext) -> Span {
         start_time_unix_nano: start,
         end_time_unix_nano: start + e.duration * 1_000_000,
         attributes,
-        status: Some(Status {
-            message: String::new(),
-            code: if e.success { STATUS_OK } else { STATUS_ERROR },
-        }),
+        status: Some(Status { message: String::new(), code: if e.success { STATUS_OK } else { STATUS_ERROR } }),
     }
 }
 
@@ -216,7 +213,10 @@ pub fn request(gateway: &str, spans: Vec<Span>) -> ExportTraceServiceRequest {
                 ],
             }),
             scope_spans: vec![ScopeSpans {
-                scope: Some(InstrumentationScope { name: "aigw-emulator".into(), version: env!("CARGO_PKG_VERSION").into() }),
+                scope: Some(InstrumentationScope {
+                    name: "aigw-emulator".into(),
+                    version: env!("CARGO_PKG_VERSION").into(),
+                }),
                 spans,
             }],
         }],

@@ -44,8 +44,14 @@ impl Bucket {
         let window_ms = rule.window.max(1) * 1000;
         let start = now_ms - now_ms % window_ms;
         if self.window_ms != window_ms || self.technique != Some(rule.technique) {
-            *self =
-                Bucket { window_ms, technique: Some(rule.technique), start_ms: start, spent: 0, previous: 0, held: self.held };
+            *self = Bucket {
+                window_ms,
+                technique: Some(rule.technique),
+                start_ms: start,
+                spent: 0,
+                previous: 0,
+                held: self.held,
+            };
         } else if self.start_ms != start {
             self.previous = if self.start_ms + window_ms == start { self.spent } else { 0 };
             self.spent = 0;
@@ -173,9 +179,10 @@ impl Ledger {
         let mut holds = Vec::new();
         for (index, rule) in limits.effective() {
             let Some(bucket) = bucket_key(scope, index, rule, metadata) else { continue };
-            let worst = candidates.iter().filter(|c| covers(rule, c.provider, c.model)).max_by(|a, b| {
-                a.worst_usd.partial_cmp(&b.worst_usd).unwrap_or(std::cmp::Ordering::Equal)
-            });
+            let worst = candidates
+                .iter()
+                .filter(|c| covers(rule, c.provider, c.model))
+                .max_by(|a, b| a.worst_usd.partial_cmp(&b.worst_usd).unwrap_or(std::cmp::Ordering::Equal));
             if let Some(c) = worst {
                 holds.push((index, c, Hold { bucket, amount: nanos(c.worst_usd), rule: rule.clone() }));
             }
@@ -213,7 +220,14 @@ impl Ledger {
                 held: b.held as f64 / 1e9,
             })
             .collect();
-        out.sort_by(|a, b| (&a.account_id, &a.gateway_id, &a.rule_id, &a.partition).cmp(&(&b.account_id, &b.gateway_id, &b.rule_id, &b.partition)));
+        out.sort_by(|a, b| {
+            (&a.account_id, &a.gateway_id, &a.rule_id, &a.partition).cmp(&(
+                &b.account_id,
+                &b.gateway_id,
+                &b.rule_id,
+                &b.partition,
+            ))
+        });
         out
     }
 

@@ -254,7 +254,9 @@ mod tests {
         assert!(real <= worst);
         assert_eq!(worst_case("x", b"{}", Some(r#"{"total_cost": 0.25}"#)), 0.25);
         let google = br#"{"generationConfig":{"maxOutputTokens":10}}"#;
-        assert!((worst_case("gemini-2.5-pro", google, None) - (google.len() as f64 * 1.25 + 100.0) / 1e6).abs() < 1e-12);
+        assert!(
+            (worst_case("gemini-2.5-pro", google, None) - (google.len() as f64 * 1.25 + 100.0) / 1e6).abs() < 1e-12
+        );
         let unbounded = worst_case("gpt-4o-mini", b"{}", None);
         assert!((unbounded - (2.0 * 0.15 + 4096.0 * 0.6) / 1e6).abs() < 1e-12);
     }

@@ -298,7 +298,10 @@ mod tests {
         assert_eq!(Format::OpenAiChat.body(&r)["choices"][0]["finish_reason"], "length");
         assert_eq!(Format::Anthropic.body(&r)["stop_reason"], "max_tokens");
         let roomy = Reply::new("openai", "m", &json!({"max_tokens": 500, "messages": []}));
-        assert_eq!((roomy.truncated, Format::OpenAiChat.body(&roomy)["choices"][0]["finish_reason"].clone()), (false, json!("stop")));
+        assert_eq!(
+            (roomy.truncated, Format::OpenAiChat.body(&roomy)["choices"][0]["finish_reason"].clone()),
+            (false, json!("stop"))
+        );
     }
 
     #[test]

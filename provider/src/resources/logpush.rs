@@ -92,7 +92,8 @@ impl GatewaySetting for Logpush {
     }
 
     fn attribute_path(api_path: &[Json]) -> Option<AttributePath> {
-        (api_path.first().and_then(Json::as_str) == Some("logpush_public_key")).then(|| AttributePath::root("public_key"))
+        (api_path.first().and_then(Json::as_str) == Some("logpush_public_key"))
+            .then(|| AttributePath::root("public_key"))
     }
 }
 
@@ -100,7 +101,8 @@ impl GatewaySetting for Logpush {
 mod tests {
     use super::*;
 
-    const KEY: &str = "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----\n";
+    const KEY: &str =
+        "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----\n";
 
     #[test]
     fn keys_are_checked_and_read_back_as_written() {

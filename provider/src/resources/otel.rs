@@ -86,9 +86,17 @@ fn validate_exporter(d: &mut Diagnostics, e: &Value, at: &AttributePath, urls: &
     for (attr, map) in [("headers", plain.clone()), ("headers_wo", string_map(e.attr("headers_wo")))] {
         for (k, v) in &map {
             if !header_name(k) {
-                d.attribute_error(field(attr).key(k), "Invalid header name", format!("{k:?} is not an HTTP header name."));
+                d.attribute_error(
+                    field(attr).key(k),
+                    "Invalid header name",
+                    format!("{k:?} is not an HTTP header name."),
+                );
             } else if v.contains(['\r', '\n']) {
-                d.attribute_error(field(attr).key(k), "Invalid header value", "A header value cannot hold line breaks.");
+                d.attribute_error(
+                    field(attr).key(k),
+                    "Invalid header value",
+                    "A header value cannot hold line breaks.",
+                );
             } else if attr == "headers_wo" && plain.keys().any(|p| p.eq_ignore_ascii_case(k)) {
                 d.attribute_error(field(attr).key(k), "Header set twice", format!("{k:?} is in headers too."));
             }
@@ -118,8 +126,12 @@ fn exporter_value(e: &OtelExporter, prior: Option<&Value>) -> Value {
         Some(p) => names(p.attr("headers_wo_names")),
         None => e.headers.keys().cloned().collect(),
     };
-    let plain: BTreeMap<String, Value> =
-        e.headers.iter().filter(|(k, _)| !hidden.contains(*k)).map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect();
+    let plain: BTreeMap<String, Value> = e
+        .headers
+        .iter()
+        .filter(|(k, _)| !hidden.contains(*k))
+        .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
+        .collect();
     let prior_null = |n: &str| prior.is_none_or(|p| p.attr(n).is_null());
     let headers = if plain.is_empty() && prior_null("headers") { Value::Null } else { Value::Map(plain) };
     let content_type = match e.content_type.as_deref() {
@@ -207,9 +219,10 @@ impl GatewaySetting for Otel {
             .iter()
             .enumerate()
             .map(|(i, e)| {
-                let p = before.get(i).filter(|p| p.attr("url").as_str() == Some(e.url.as_str())).or_else(|| {
-                    before.iter().find(|p| p.attr("url").as_str() == Some(e.url.as_str()))
-                });
+                let p = before
+                    .get(i)
+                    .filter(|p| p.attr("url").as_str() == Some(e.url.as_str()))
+                    .or_else(|| before.iter().find(|p| p.attr("url").as_str() == Some(e.url.as_str())));
                 exporter_value(e, p)
             })
             .collect();
@@ -218,8 +231,11 @@ impl GatewaySetting for Otel {
 
     fn write(g: &mut Gateway, planned: &Value, config: &Value) {
         let configured = list(config.attr("exporters"));
-        let exporters: Vec<OtelExporter> =
-            list(planned.attr("exporters")).iter().enumerate().map(|(i, e)| exporter_of(e, configured.get(i))).collect();
+        let exporters: Vec<OtelExporter> = list(planned.attr("exporters"))
+            .iter()
+            .enumerate()
+            .map(|(i, e)| exporter_of(e, configured.get(i)))
+            .collect();
         g.extra.insert("otel".into(), serde_json::to_value(exporters).unwrap_or(Json::Null));
     }
 

@@ -80,7 +80,8 @@ fn derived_id(rule: &Value) -> Value {
     if scope.iter().any(|a| !rule.attr(a).is_wholly_known()) {
         return Value::unknown();
     }
-    let mut text = format!("{:?}|{}", number(rule.attr("window")), rule.attr("technique").as_str().unwrap_or("sliding"));
+    let mut text =
+        format!("{:?}|{}", number(rule.attr("window")), rule.attr("technique").as_str().unwrap_or("sliding"));
     for name in ["providers", "models", "partition_by"] {
         let set: BTreeSet<String> = strings(rule.attr(name)).into_iter().collect();
         text.push_str(&format!("|{name}={set:?}"));

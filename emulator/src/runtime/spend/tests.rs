@@ -73,12 +73,22 @@ fn a_zero_budget_refuses_even_free_requests() {
 fn fixed_windows_refill_on_the_clock_edge_and_sliding_ones_decay() {
     let ledger = Arc::new(Ledger::default());
     let fixed = limits(json!([{"id": "f", "limit": 1.0, "window": 60, "technique": "fixed"}]));
-    ledger.admit(G, &fixed, &step(1.0), None, T0 + 59_000).expect("fits").settle("openai", "gpt-4o-mini", 1.0, T0 + 59_000);
+    ledger.admit(G, &fixed, &step(1.0), None, T0 + 59_000).expect("fits").settle(
+        "openai",
+        "gpt-4o-mini",
+        1.0,
+        T0 + 59_000,
+    );
     assert!(ledger.admit(G, &fixed, &step(0.01), None, T0 + 59_999).is_err());
     assert!(ledger.admit(G, &fixed, &step(1.0), None, T0 + 60_000).is_ok(), "a new window");
 
     let sliding = limits(json!([{"id": "s", "limit": 1.0, "window": 60}]));
-    ledger.admit(G, &sliding, &step(1.0), None, T0 + 30_000).expect("fits").settle("openai", "gpt-4o-mini", 1.0, T0 + 30_000);
+    ledger.admit(G, &sliding, &step(1.0), None, T0 + 30_000).expect("fits").settle(
+        "openai",
+        "gpt-4o-mini",
+        1.0,
+        T0 + 30_000,
+    );
     // 15 s into the next window, 75% of the previous dollar still counts.
     assert!(ledger.admit(G, &sliding, &step(0.3), None, T0 + 75_000).is_err());
     assert!(ledger.admit(G, &sliding, &step(0.25), None, T0 + 75_000).is_ok());

@@ -60,7 +60,10 @@ fn problems_name_the_rule_and_field() {
             (at("technique"), "Invalid technique".to_string()),
             (at("models"), "Empty set".to_string()),
             (at("providers"), "Unknown provider".to_string()),
-            (Some(AttributePath::root("rules").index(0).attr("metadata").key("team")), "Key both filtered and partitioned".to_string()),
+            (
+                Some(AttributePath::root("rules").index(0).attr("metadata").key("team")),
+                "Key both filtered and partitioned".to_string()
+            ),
         ]
     );
     assert_eq!(errors(&config(vec![]))[0].1, "Invalid rules");
@@ -81,11 +84,17 @@ fn derived_ids_follow_the_rule_not_its_position_or_limit() {
     let mut proposed = reordered.clone();
     proposed.set_attr(
         "rules",
-        Value::List(list(reordered.attr("rules")).iter().zip(&first).map(|(r, id)| {
-            let mut r = r.clone();
-            r.set_attr("id", id.clone());
-            r
-        }).collect()),
+        Value::List(
+            list(reordered.attr("rules"))
+                .iter()
+                .zip(&first)
+                .map(|(r, id)| {
+                    let mut r = r.clone();
+                    r.set_attr("id", id.clone());
+                    r
+                })
+                .collect(),
+        ),
     );
     SpendLimit::defaults(&reordered, &Value::Null, &mut proposed);
     assert_eq!(ids(&proposed), [first[1].clone(), first[0].clone()]);
