@@ -645,6 +645,9 @@ async fn a_response_blocked_by_dlp_is_not_cached() {
         assert_eq!(error_code(r).await, 2030);
     }
     assert_eq!(emu.calls("openai").await, 2);
+    // The provider answered, so the blocked answers were paid for (spend limits count them).
+    let logs = emu.logs("r", 2).await;
+    assert!(logs.iter().all(|l| l["status_code"] == 424 && l["cost"].as_f64().unwrap() > 0.0), "{logs:?}");
     emu.stop().await;
 }
 

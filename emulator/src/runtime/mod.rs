@@ -140,8 +140,10 @@ struct Ending<'a> {
 impl Draft {
     fn finish(&self, e: Ending<'_>) {
         let duration = self.started.elapsed().as_millis() as u64;
-        // Only an answer from the provider costs: a hit, a refusal or a failure is free.
-        let paid = !e.cached && e.attempts > 0 && (200..300).contains(&e.status);
+        // Only an answer from the provider costs: a hit, a refusal or a failure is
+        // free; an answer blocked on its way back was still produced, and paid for.
+        let answered = (200..300).contains(&e.status) || e.usage.tokens_out.is_some();
+        let paid = !e.cached && e.attempts > 0 && answered;
         let (cost, custom_cost) =
             if paid { usage::cost(e.model, e.usage, self.controls.custom_cost.as_deref()) } else { (0.0, false) };
         let held = self.spend.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
