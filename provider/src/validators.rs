@@ -18,6 +18,28 @@ pub fn int_between(d: &mut Diagnostics, config: &Value, name: &str, min: i64, ma
     }
 }
 
+/// The elements of the list attribute `name`, which must hold 1 to `max`
+/// of them; `hint` ends the message (what to do instead). None when the
+/// list is null or unknown.
+pub fn items<'a>(
+    d: &mut Diagnostics,
+    config: &'a Value,
+    resource: &str,
+    name: &str,
+    max: usize,
+    hint: &str,
+) -> Option<&'a [Value]> {
+    let Value::List(items) = config.attr(name) else { return None };
+    if items.is_empty() || items.len() > max {
+        d.attribute_error(
+            AttributePath::root(name),
+            format!("Invalid {name}"),
+            format!("{resource} needs 1 to {max} {name}; got {}.{hint}", items.len()),
+        );
+    }
+    Some(items)
+}
+
 pub fn one_of(d: &mut Diagnostics, config: &Value, name: &str, allowed: &[&str]) {
     let v = config.attr(name);
     if let Some(s) = v.as_str()

@@ -203,17 +203,10 @@ impl GatewaySetting for Dlp {
     }
 
     fn validate(d: &mut Diagnostics, config: &Value) {
-        let Value::List(items) = config.attr("policies") else { return };
-        if items.is_empty() || items.len() > MAX_POLICIES {
-            d.attribute_error(
-                AttributePath::root("policies"),
-                "Invalid policies",
-                format!(
-                    "aigw_dlp needs 1 to {MAX_POLICIES} policies; got {}. Destroy it to switch DLP off.",
-                    items.len()
-                ),
-            );
-        }
+        let hint = " Destroy it to switch DLP off.";
+        let Some(items) = crate::validators::items(d, config, Self::TYPE_NAME, "policies", MAX_POLICIES, hint) else {
+            return;
+        };
         let mut ids = BTreeSet::new();
         for (i, p) in items.iter().enumerate() {
             validate_policy(d, p, AttributePath::root("policies").index(i as i64), &mut ids);

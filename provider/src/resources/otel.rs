@@ -170,15 +170,10 @@ impl GatewaySetting for Otel {
     }
 
     fn validate(d: &mut Diagnostics, config: &Value) {
-        let Value::List(items) = config.attr("exporters") else { return };
+        let Some(items) = crate::validators::items(d, config, Self::TYPE_NAME, "exporters", MAX_EXPORTERS, "") else {
+            return;
+        };
         let root = AttributePath::root("exporters");
-        if items.is_empty() || items.len() > MAX_EXPORTERS {
-            d.attribute_error(
-                root.clone(),
-                "Invalid exporters",
-                format!("aigw_otel needs 1 to {MAX_EXPORTERS} exporters; got {}.", items.len()),
-            );
-        }
         let mut urls = BTreeSet::new();
         for (i, e) in items.iter().enumerate() {
             validate_exporter(d, e, &root.clone().index(i as i64), &mut urls);

@@ -242,18 +242,11 @@ impl GatewaySetting for SpendLimit {
     }
 
     fn validate(d: &mut Diagnostics, config: &Value) {
-        let Value::List(items) = config.attr("rules") else { return };
+        let hint = " Destroy it to switch spend limits off.";
+        let Some(items) = crate::validators::items(d, config, Self::TYPE_NAME, "rules", MAX_RULES, hint) else {
+            return;
+        };
         let root = AttributePath::root("rules");
-        if items.is_empty() || items.len() > MAX_RULES {
-            d.attribute_error(
-                root.clone(),
-                "Invalid rules",
-                format!(
-                    "aigw_spend_limit needs 1 to {MAX_RULES} rules; got {}. Destroy it to switch spend limits off.",
-                    items.len()
-                ),
-            );
-        }
         let mut ids = BTreeMap::new();
         for (i, r) in items.iter().enumerate() {
             let at = root.clone().index(i as i64);
