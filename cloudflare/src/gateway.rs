@@ -74,6 +74,12 @@ impl Gateway {
         self.extra.get("zdr").and_then(Json::as_bool).unwrap_or(false)
     }
 
+    /// Requests must use a key of their own or a BYOK key: never Unified
+    /// Billing credentials (`byok_only`).
+    pub fn byok_only(&self) -> bool {
+        self.extra.get("byok_only").and_then(Json::as_bool).unwrap_or(false)
+    }
+
     /// The public key logs are pushed encrypted with, when `logpush` is on.
     pub fn logpush_key(&self) -> Option<&str> {
         let on = self.extra.get("logpush").and_then(Json::as_bool).unwrap_or(false);

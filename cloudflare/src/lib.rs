@@ -3,7 +3,9 @@
 //! through [`Client`]; the emulator serves the same types. Dynamic routes
 //! (fallback chains) live in [`route`]; the provider slug table in
 //! [`providers`]; guardrails and DLP settings in [`controls`]; spend
-//! limits in [`spend`]; OpenTelemetry exporters in [`logging`].
+//! limits in [`spend`]; OpenTelemetry exporters in [`logging`]; BYOK
+//! provider keys in [`byok`].
+pub mod byok;
 pub mod client;
 pub mod controls;
 pub mod envelope;
@@ -13,6 +15,7 @@ pub mod providers;
 pub mod route;
 pub mod spend;
 
+pub use byok::{ProviderConfig, ProviderConfigBody};
 pub use client::{Client, ClientOptions};
 pub use envelope::{ApiMessage, Envelope, ResultInfo};
 pub use gateway::Gateway;

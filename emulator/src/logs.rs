@@ -59,6 +59,9 @@ pub struct LogEntry {
     /// Guardrail verdicts: the categories found in the prompt and the response.
     #[serde(default)]
     pub guardrails: Option<Value>,
+    /// The BYOK key alias that answered (never the key itself).
+    #[serde(default)]
+    pub byok_alias: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_body: Option<LogBody>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -372,6 +375,7 @@ mod tests {
             dlp_action: None,
             dlp: None,
             guardrails: None,
+            byok_alias: None,
         }
     }
 

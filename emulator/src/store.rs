@@ -1,13 +1,13 @@
-//! The emulator's data: gateways per account and the dynamic routes of each
-//! gateway. Reads come from memory; with a data directory every change is
-//! also written to SQLite before the request is answered, and loaded back
-//! on start. One lock covers everything, so deleting a gateway and its
-//! routes is one step.
+//! The emulator's data: gateways per account, and the dynamic routes and
+//! BYOK provider keys of each gateway. Reads come from memory; with a data
+//! directory every change is also written to SQLite before the request is
+//! answered, and loaded back on start. One lock covers everything, so
+//! deleting a gateway with its routes and keys is one step.
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Mutex;
 
-use aigw_cloudflare::{Deployment, Element, Gateway};
+use aigw_cloudflare::{Deployment, Element, Gateway, ProviderConfig};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
@@ -38,10 +38,29 @@ pub struct RouteRecord {
     pub deployments: Vec<Deployment>,
 }
 
+/// `(account_id, gateway_id, config_id)`.
+pub type KeyKey = (String, String, String);
+
+/// A BYOK provider key: what the API shows, and the key itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredKey {
+    pub config: ProviderConfig,
+    /// `None` when the key lives in a Secrets Store the emulator cannot read.
+    pub secret: Option<String>,
+}
+
 #[derive(Default)]
 pub struct Data {
     pub gateways: BTreeMap<GatewayKey, Gateway>,
     pub routes: BTreeMap<RouteKey, RouteRecord>,
+    pub keys: BTreeMap<KeyKey, StoredKey>,
+}
+
+impl Data {
+    /// A gateway's BYOK keys.
+    pub fn keys_of<'a>(&'a self, account: &'a str, gateway: &'a str) -> impl Iterator<Item = &'a StoredKey> + 'a {
+        self.keys.iter().filter(move |((a, g, _), _)| a == account && g == gateway).map(|(_, k)| k)
+    }
 }
 
 pub struct Store {
@@ -69,6 +88,8 @@ enum Change<'a> {
     DeleteGateway(&'a GatewayKey),
     PutRoute(&'a RouteKey, &'a RouteRecord),
     DeleteRoute(&'a RouteKey),
+    PutKey(&'a KeyKey, &'a StoredKey),
+    DeleteKey(&'a KeyKey),
 }
 
 impl Store {
@@ -87,6 +108,9 @@ impl Store {
                  account_id TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,
                  PRIMARY KEY (account_id, id));
              CREATE TABLE IF NOT EXISTS routes (
+                 account_id TEXT NOT NULL, gateway_id TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,
+                 PRIMARY KEY (account_id, gateway_id, id));
+             CREATE TABLE IF NOT EXISTS provider_keys (
                  account_id TEXT NOT NULL, gateway_id TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,
                  PRIMARY KEY (account_id, gateway_id, id));",
         )?;
@@ -110,6 +134,16 @@ impl Store {
                 let rec = serde_json::from_str(&body).map_err(|e| Error::Corrupt(format!("route {gw}/{id}: {e}")))?;
                 data.routes.insert((account, gw, id), rec);
             }
+            let mut stmt = conn.prepare("SELECT account_id, gateway_id, id, body FROM provider_keys")?;
+            let rows = stmt.query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+            })?;
+            for row in rows {
+                let (account, gw, id, body) = row?;
+                let key =
+                    serde_json::from_str(&body).map_err(|e| Error::Corrupt(format!("provider key {gw}/{id}: {e}")))?;
+                data.keys.insert((account, gw, id), key);
+            }
         }
         Ok(Store { data: Mutex::new(data), db: Some(Mutex::new(conn)) })
     }
@@ -130,6 +164,20 @@ impl Store {
                 Change::DeleteGateway((a, id)) => {
                     tx.execute("DELETE FROM gateways WHERE account_id = ?1 AND id = ?2", (a, id))?;
                     tx.execute("DELETE FROM routes WHERE account_id = ?1 AND gateway_id = ?2", (a, id))?;
+                    tx.execute("DELETE FROM provider_keys WHERE account_id = ?1 AND gateway_id = ?2", (a, id))?;
+                }
+                Change::PutKey((a, gw, id), k) => {
+                    tx.execute(
+                        "INSERT INTO provider_keys (account_id, gateway_id, id, body) VALUES (?1, ?2, ?3, ?4)
+                         ON CONFLICT (account_id, gateway_id, id) DO UPDATE SET body = excluded.body",
+                        (a, gw, id, encode(*k)?),
+                    )?;
+                }
+                Change::DeleteKey((a, gw, id)) => {
+                    tx.execute(
+                        "DELETE FROM provider_keys WHERE account_id = ?1 AND gateway_id = ?2 AND id = ?3",
+                        (a, gw, id),
+                    )?;
                 }
                 Change::PutRoute((a, gw, id), r) => {
                     tx.execute(
@@ -200,7 +248,30 @@ impl Store {
         }
         self.persist(&[Change::DeleteGateway(&key)])?;
         d.routes.retain(|(a, gw, _), _| !(a == account && gw == id));
+        d.keys.retain(|(a, gw, _), _| !(a == account && gw == id));
         Ok(d.gateways.remove(&key))
+    }
+
+    /// Runs `f` on the data under the lock and persists the provider key it
+    /// returns (`Some` to store, `None` to remove).
+    pub fn write_key<T>(
+        &self,
+        key: &KeyKey,
+        f: impl FnOnce(&Data) -> Result<(Option<StoredKey>, T), crate::error::ApiError>,
+    ) -> Result<T, crate::error::ApiError> {
+        let mut d = lock(&self.data);
+        let (record, out) = f(&d)?;
+        match record {
+            Some(k) => {
+                self.persist(&[Change::PutKey(key, &k)])?;
+                d.keys.insert(key.clone(), k);
+            }
+            None => {
+                self.persist(&[Change::DeleteKey(key)])?;
+                d.keys.remove(key);
+            }
+        }
+        Ok(out)
     }
 
     /// Runs `f` on the data under the lock and persists the route it returns

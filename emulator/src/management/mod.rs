@@ -1,7 +1,9 @@
-//! The management API under `/client/v4`: bearer-token auth, the gateway
-//! and dynamic-route endpoints, and Cloudflare's answers for unknown paths.
+//! The management API under `/client/v4`: bearer-token auth, the gateway,
+//! dynamic-route and BYOK provider-key endpoints, and Cloudflare's answers
+//! for unknown paths.
 mod gateways;
 mod logs;
+mod provider_configs;
 pub mod route_graph;
 mod routes;
 pub mod validate;
@@ -41,6 +43,14 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(
             &format!("{base}/gateways/{{gateway}}/routes/{{route}}/deployments"),
             get(routes::list_deployments).post(routes::deploy),
+        )
+        .route(
+            &format!("{base}/gateways/{{gateway}}/provider_configs"),
+            get(provider_configs::list).post(provider_configs::create),
+        )
+        .route(
+            &format!("{base}/gateways/{{gateway}}/provider_configs/{{id}}"),
+            get(provider_configs::fetch).put(provider_configs::update).delete(provider_configs::delete),
         )
         .route(&format!("{base}/gateways/{{gateway}}/logs"), get(logs::list).delete(logs::delete))
         .route(&format!("{base}/gateways/{{gateway}}/logs/{{id}}"), get(logs::fetch))

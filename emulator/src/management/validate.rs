@@ -79,6 +79,7 @@ static FIELDS: &[Field] = &[
     f("zdr", Kind::Bool, false, false, || Json::Bool(false)),
     f("workers_ai_billing_mode", Kind::Enum(&["postpaid", "unified"]), false, false, || Json::from("postpaid")),
     u("log_classification", Kind::Bool, false, || Json::Bool(false)),
+    u("byok_only", Kind::Bool, false, || Json::Bool(false)),
     u("dlp", Kind::Dlp, true, || Json::Null),
     u("guardrails", Kind::Guardrails, true, || Json::Null),
     u("otel", Kind::Otel, true, || Json::Null),

@@ -61,6 +61,25 @@ impl RuntimeError {
             ),
         }
     }
+    pub fn no_byok_alias(provider: &str, alias: &str, configured: &[String]) -> RuntimeError {
+        let list = if configured.is_empty() { "none".to_string() } else { configured.join(", ") };
+        RuntimeError::new(
+            StatusCode::BAD_REQUEST,
+            2040,
+            format!("Provider '{provider}' has no BYOK credential named '{alias}'. Configured aliases: {list}"),
+        )
+    }
+    /// Cloudflare answers 400 and documents no code; 2042 is the emulator's.
+    pub fn no_credentials(provider: &str, why: &str) -> RuntimeError {
+        RuntimeError::new(
+            StatusCode::BAD_REQUEST,
+            2042,
+            format!(
+                "No credentials for provider '{provider}': the request sent no key, the gateway has no BYOK key \
+                 for it, and {why} rules out Unified Billing"
+            ),
+        )
+    }
     pub fn too_large() -> RuntimeError {
         RuntimeError::new(StatusCode::PAYLOAD_TOO_LARGE, 2004, "Request body too large (limit 32 MB)")
     }

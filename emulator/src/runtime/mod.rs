@@ -5,6 +5,7 @@
 //! rate limit → steps → spend limits → cache → upstream with retries and fallback →
 //! guardrails and DLP on the response → log. See docs/emulator.md for the
 //! chart.
+pub mod byok;
 pub mod cache;
 pub mod error;
 pub mod ratelimit;
@@ -135,6 +136,8 @@ struct Ending<'a> {
     response_body: Bytes,
     /// What the response checks found.
     found: Findings,
+    /// The BYOK alias whose key the answering step used.
+    byok: Option<&'a str>,
 }
 
 impl Draft {
@@ -198,6 +201,7 @@ impl Draft {
             dlp_action: found.dlp_action().map(|a| a.as_str().to_string()),
             dlp: found.dlp_log(),
             guardrails: found.guardrails_log(),
+            byok_alias: e.byok.map(str::to_owned),
             request_body: payload.then(|| LogBody::capture_request(&self.request_body)),
             response_body: payload.then(|| LogBody::capture(&e.response_body)),
         };
@@ -230,6 +234,7 @@ impl Draft {
             response_content_type: Some("application/json".into()),
             response_body: body,
             found: Findings::default(),
+            byok: None,
         });
         let mut r = err.into_response();
         self.dlp_header(r.headers_mut(), None);
@@ -358,10 +363,16 @@ async fn handle(
             steps::universal_steps(&rt.upstreams, &account, &headers, &body, policy).map(|s| (s, false))
         }
     };
-    let (steps, dynamic) = match built {
+    let (mut steps, dynamic) = match built {
         Ok(s) => s,
         Err(e) => return draft.refuse(e, &label),
     };
+    // BYOK keys for the steps that brought none.
+    let scope = (account.as_str(), &draft.gateway);
+    if let Err(e) = byok::apply(&st.store, &rt.limiter, scope, &draft.controls, &mut steps, rt.clock.now_ms()) {
+        return draft.refuse(e, &label);
+    }
+    let g = &draft.gateway;
     let stream = steps.first().is_some_and(|s| s.call.stream);
     // Spend limits.
     if let Err(e) = admit_spend(&draft, &steps) {
@@ -449,6 +460,7 @@ fn serve_cached(draft: &Draft, c: &Cached, hit: bool) -> Response {
         response_content_type: Some(c.content_type.clone()),
         response_body: c.body.clone(),
         found: Findings::default(),
+        byok: None,
     });
     let mut r = Response::new(Body::from(c.body.clone()));
     *r.status_mut() = StatusCode::from_u16(c.status).unwrap_or(StatusCode::OK);
@@ -540,6 +552,7 @@ async fn respond(
                 response_content_type: Some("application/json".into()),
                 response_body: Bytes::from(body),
                 found: Findings::default(),
+                byok: step.byok_alias.as_deref(),
             });
             let mut r = err.into_response();
             r.headers_mut().extend(extra);
@@ -561,6 +574,7 @@ async fn respond(
                 attempts,
                 status,
                 content_type: headers.get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned),
+                byok: step.byok_alias.clone(),
             };
             let body = stream::logged(response, log);
             let mut r = Response::new(body);
@@ -621,6 +635,7 @@ fn respond_whole(
             response_content_type: Some("application/json".into()),
             response_body: blocked,
             found,
+            byok: step.byok_alias.as_deref(),
         });
         return with_log_id(r, &draft.log_id);
     }
@@ -659,6 +674,7 @@ fn respond_whole(
         response_content_type: Some(content_type),
         response_body: body,
         found,
+        byok: step.byok_alias.as_deref(),
     });
     with_log_id(r, &draft.log_id)
 }

@@ -27,6 +27,10 @@ pub struct Controls {
     pub zdr: Option<bool>,
     /// `cf-aig-otel-trace-id` and `cf-aig-otel-parent-span-id`.
     pub trace: crate::export::otlp::TraceContext,
+    /// `cf-aig-byok-alias`: which stored provider key to use.
+    pub byok_alias: Option<String>,
+    /// `cf-aig-no-wholesale`: never fall back to Unified Billing credentials.
+    pub no_wholesale: bool,
 }
 
 fn text<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -72,6 +76,8 @@ impl Controls {
                 text(h, "cf-aig-otel-trace-id"),
                 text(h, "cf-aig-otel-parent-span-id"),
             ),
+            byok_alias: text(h, "cf-aig-byok-alias").map(str::to_owned),
+            no_wholesale: flag(h, "cf-aig-no-wholesale").unwrap_or(false),
         }
     }
 

@@ -18,6 +18,8 @@ pub struct Step {
     pub model: String,
     pub call: Call,
     pub policy: Policy,
+    /// The BYOK alias whose key this step sends (set by [`super::byok`]).
+    pub byok_alias: Option<String>,
 }
 
 pub fn is_stream(body: &Value, path: &str) -> bool {
@@ -66,6 +68,7 @@ pub fn provider_step(
             body,
         },
         policy,
+        byok_alias: None,
     })
 }
 
@@ -97,6 +100,7 @@ fn chat_step(
             body: Bytes::from(body.to_string()),
         },
         policy,
+        byok_alias: None,
     })
 }
 
@@ -216,6 +220,7 @@ pub fn universal_steps(
                     body: Bytes::from(query.to_string()),
                 },
                 policy,
+                byok_alias: None,
             })
         })
         .collect()

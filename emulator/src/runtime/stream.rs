@@ -22,6 +22,7 @@ pub(super) struct StreamLog {
     pub(super) attempts: u32,
     pub(super) status: u16,
     pub(super) content_type: Option<String>,
+    pub(super) byok: Option<String>,
 }
 
 struct Logged {
@@ -46,6 +47,7 @@ impl Logged {
                 response_content_type: l.content_type.clone(),
                 response_body: Bytes::from(std::mem::take(&mut self.kept)),
                 found: super::Findings::default(),
+                byok: l.byok.as_deref(),
             });
         }
     }

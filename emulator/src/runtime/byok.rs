@@ -1,0 +1,132 @@
+//! BYOK at runtime: a step whose request carries no key for its provider
+//! gets the gateway's stored key, chosen by `cf-aig-byok-alias`, else the
+//! provider's default key, else the alias `default`. A key's own rate limit
+//! is counted here. With no key anywhere, `byok_only` on the gateway or
+//! `cf-aig-no-wholesale` on the request refuses the request instead of
+//! letting it go to Unified Billing.
+use aigw_cloudflare::Gateway;
+use aigw_cloudflare::byok::DEFAULT_ALIAS;
+use aigw_cloudflare::providers::{self, KeyHeader};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+
+use super::error::RuntimeError;
+use super::ratelimit::{RateLimiter, Technique};
+use super::request::Controls;
+use super::steps::Step;
+use crate::store::{Store, StoredKey};
+
+/// How a provider takes its key; custom providers take a bearer token.
+fn key_header(provider: &str) -> KeyHeader {
+    providers::get(provider).map_or(KeyHeader::Authorization("Bearer"), |p| p.key)
+}
+
+/// The stored key a step gets, if any.
+fn choose<'a>(keys: &'a [StoredKey], provider: &str, alias: Option<&str>) -> Option<&'a StoredKey> {
+    let mine = || keys.iter().filter(move |k| k.config.provider_slug == provider);
+    match alias {
+        Some(a) => mine().find(|k| k.config.alias == a),
+        None => mine().find(|k| k.config.default_config).or_else(|| mine().find(|k| k.config.alias == DEFAULT_ALIAS)),
+    }
+}
+
+/// Puts the stored key into every step that brought none, and records the
+/// alias on the step. `now_ms` is the emulator clock, for key rate limits.
+pub fn apply(
+    store: &Store,
+    limiter: &RateLimiter,
+    (account, gateway): (&str, &Gateway),
+    controls: &Controls,
+    steps: &mut [Step],
+    now_ms: u64,
+) -> Result<(), RuntimeError> {
+    let keys: Vec<StoredKey> = store.read(|d| d.keys_of(account, &gateway.id).cloned().collect());
+    for step in steps.iter_mut() {
+        let header = key_header(&step.provider);
+        if step.call.headers.contains_key(header.name()) {
+            continue; // the client's own key goes through untouched
+        }
+        let Some(k) = choose(&keys, &step.provider, controls.byok_alias.as_deref()) else {
+            if let Some(alias) = &controls.byok_alias {
+                let mut configured: Vec<String> = keys
+                    .iter()
+                    .filter(|k| k.config.provider_slug == step.provider)
+                    .map(|k| k.config.alias.clone())
+                    .collect();
+                configured.sort();
+                return Err(RuntimeError::no_byok_alias(&step.provider, alias, &configured));
+            }
+            if gateway.byok_only() {
+                return Err(RuntimeError::no_credentials(&step.provider, "the gateway's byok_only"));
+            }
+            if controls.no_wholesale {
+                return Err(RuntimeError::no_credentials(&step.provider, "cf-aig-no-wholesale"));
+            }
+            continue;
+        };
+        let c = &k.config;
+        if let Some(limit) = c.rate_limit.filter(|l| *l > 0) {
+            let period = c.rate_limit_period.unwrap_or(aigw_cloudflare::byok::DEFAULT_RATE_PERIOD).max(1);
+            let scope = format!("{}\u{0}byok\u{0}{}", gateway.id, c.id);
+            if !limiter.allow((account, &scope), limit as u64, period as u64, Technique::Sliding, now_ms) {
+                return Err(RuntimeError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    2003,
+                    format!(
+                        "Rate limited: BYOK key '{}' of {} allows {limit} requests per {period}s",
+                        c.alias, c.provider_slug
+                    ),
+                ));
+            }
+        }
+        if let Some(secret) = &k.secret
+            && let Ok(v) = HeaderValue::from_str(&header.value(secret))
+        {
+            step.call.headers.insert(HeaderName::from_static(header.name()), v);
+        }
+        step.byok_alias = Some(c.alias.clone());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aigw_cloudflare::ProviderConfig;
+
+    fn key(provider: &str, alias: &str, default: bool) -> StoredKey {
+        StoredKey {
+            config: ProviderConfig {
+                id: alias.into(),
+                gateway_id: "g".into(),
+                provider_slug: provider.into(),
+                alias: alias.into(),
+                default_config: default,
+                rate_limit: None,
+                rate_limit_period: None,
+                secret_preview: String::new(),
+                secret_id: None,
+                modified_at: String::new(),
+            },
+            secret: Some(format!("sk-{alias}")),
+        }
+    }
+
+    #[test]
+    fn alias_then_default_flag_then_default_alias() {
+        let keys = vec![key("openai", "default", false), key("openai", "prod", false), key("anthropic", "x", true)];
+        assert_eq!(choose(&keys, "openai", Some("prod")).map(|k| k.config.id.as_str()), Some("prod"));
+        assert_eq!(choose(&keys, "openai", None).map(|k| k.config.id.as_str()), Some("default"));
+        assert_eq!(choose(&keys, "anthropic", None).map(|k| k.config.id.as_str()), Some("x"));
+        assert!(choose(&keys, "anthropic", Some("prod")).is_none());
+        let flagged = vec![key("openai", "default", false), key("openai", "main", true)];
+        assert_eq!(choose(&flagged, "openai", None).map(|k| k.config.id.as_str()), Some("main"));
+    }
+
+    #[test]
+    fn keys_go_where_each_provider_reads_them() {
+        assert_eq!(key_header("openai").value("k"), "Bearer k");
+        assert_eq!(key_header("anthropic").name(), "x-api-key");
+        assert_eq!(key_header("deepgram").value("k"), "Token k");
+        assert_eq!(key_header("custom-neon").name(), "authorization");
+    }
+}

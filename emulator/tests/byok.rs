@@ -1,0 +1,256 @@
+//! BYOK provider keys end to end: the `provider_configs` API with
+//! Cloudflare's envelope and codes, and the runtime sending the stored key
+//! to an upstream that records what it got (a test server on port 0).
+#![allow(clippy::unwrap_used, reason = "test code: a panic is the failure report")]
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aigw_emulator::{Clock, Config, Emulator};
+use axum::http::HeaderMap;
+use serde_json::{Value, json};
+
+const ACCT: &str = "0123456789abcdef0123456789abcdef";
+const OPENAI_KEY: &str = "sk-stored-openai-key-0001";
+
+/// Headers each upstream request carried.
+type Seen = Arc<Mutex<Vec<HeaderMap>>>;
+
+/// An OpenAI-shaped upstream that records the headers of every request.
+async fn recording_upstream() -> (String, Seen) {
+    let seen: Seen = Arc::default();
+    let s = seen.clone();
+    let app = axum::Router::new().fallback(move |h: HeaderMap| {
+        let s = s.clone();
+        async move {
+            s.lock().unwrap().push(h);
+            axum::Json(json!({"id": "x", "object": "chat.completion", "model": "gpt-4o-mini",
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}}))
+        }
+    });
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/v1", l.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+    (url, seen)
+}
+
+struct Emu {
+    base: String,
+    http: reqwest::Client,
+    seen: Seen,
+}
+
+async fn start() -> Emu {
+    let (up, seen) = recording_upstream().await;
+    let config =
+        Config { upstreams: HashMap::from([("openai".to_string(), up)]), simulate: false, ..Config::default() };
+    let emulator = Emulator::open_with_clock(config, Arc::new(Clock::frozen(1_800_000_000_000))).await.unwrap();
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", l.local_addr().unwrap());
+    tokio::spawn(async move { emulator.serve(l, std::future::pending()).await.unwrap() });
+    Emu { base, http: reqwest::Client::new(), seen }
+}
+
+impl Emu {
+    fn api(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, format!("{}/client/v4/accounts/{ACCT}/ai-gateway{path}", self.base))
+            .bearer_auth("cf-token")
+    }
+
+    async fn gateway(&self, id: &str, extra: Value) {
+        let mut body = json!({"id": id, "cache_invalidate_on_update": false, "cache_ttl": 0, "collect_logs": true,
+                              "rate_limiting_interval": null, "rate_limiting_limit": null, "authentication": true});
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let r = self.api(reqwest::Method::POST, "/gateways").json(&body).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        if let Some(true) = extra.get("byok_only").and_then(Value::as_bool) {
+            let r = self.api(reqwest::Method::PUT, &format!("/gateways/{id}")).json(&body).send().await.unwrap();
+            assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+        }
+    }
+
+    async fn key(&self, gw: &str, body: Value) -> (u16, Value) {
+        let r = self.api(reqwest::Method::POST, &format!("/gateways/{gw}/provider_configs")).json(&body).send().await;
+        let r = r.unwrap();
+        (r.status().as_u16(), r.json().await.unwrap())
+    }
+
+    /// A chat request carrying only the gateway token.
+    fn chat(&self, gw: &str) -> reqwest::RequestBuilder {
+        self.http
+            .post(format!("{}/v1/{ACCT}/{gw}/openai/chat/completions", self.base))
+            .header("cf-aig-authorization", "Bearer cf-token")
+            .json(&json!({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}))
+    }
+
+    fn last_auth(&self) -> Option<String> {
+        let seen = self.seen.lock().unwrap();
+        seen.last()?.get("authorization").map(|v| v.to_str().unwrap().to_string())
+    }
+
+    async fn logs(&self, gw: &str, n: usize) -> Vec<Value> {
+        for _ in 0..200 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            let v: Value = self
+                .api(reqwest::Method::GET, &format!("/gateways/{gw}/logs?order_by_direction=asc"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let rows = v["result"].as_array().cloned().unwrap_or_default();
+            if rows.len() >= n {
+                return rows;
+            }
+        }
+        panic!("fewer than {n} logs")
+    }
+}
+
+async fn code(r: reqwest::Response) -> (u16, i64, String) {
+    let status = r.status().as_u16();
+    let v: Value = r.json().await.unwrap();
+    (status, v["error"][0]["code"].as_i64().unwrap(), v["error"][0]["message"].as_str().unwrap().to_string())
+}
+
+#[tokio::test]
+async fn a_request_with_only_the_gateway_token_reaches_the_upstream_with_the_stored_key() {
+    let e = start().await;
+    e.gateway("g", json!({})).await;
+    let (status, body) = e.key("g", json!({"provider_slug": "openai", "alias": "default", "secret": OPENAI_KEY})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["result"]["secret_preview"], "sk-s****0001");
+    assert!(!body.to_string().contains(OPENAI_KEY), "the key is never answered: {body}");
+    let r = e.chat("g").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(e.last_auth().as_deref(), Some(format!("Bearer {OPENAI_KEY}").as_str()));
+    let seen = e.seen.lock().unwrap().last().cloned().unwrap();
+    assert!(seen.get("cf-aig-authorization").is_none(), "the gateway token stays at the gateway");
+
+    // The client's own key wins over the stored one.
+    let r = e.chat("g").bearer_auth("sk-client").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(e.last_auth().as_deref(), Some("Bearer sk-client"));
+
+    let logs = e.logs("g", 2).await;
+    assert_eq!(logs[0]["byok_alias"], "default");
+    assert_eq!(logs[1]["byok_alias"], Value::Null);
+    let all = serde_json::to_string(&logs).unwrap();
+    assert!(!all.contains(OPENAI_KEY));
+}
+
+#[tokio::test]
+async fn aliases_choose_the_key_and_an_unknown_alias_is_2040() {
+    let e = start().await;
+    e.gateway("g", json!({})).await;
+    e.key("g", json!({"provider_slug": "openai", "alias": "default", "secret": "sk-default-0000000"})).await;
+    e.key("g", json!({"provider_slug": "openai", "alias": "batch", "secret": "sk-batch-00000000"})).await;
+    let r = e.chat("g").header("cf-aig-byok-alias", "batch").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(e.last_auth().as_deref(), Some("Bearer sk-batch-00000000"));
+
+    // A key marked default wins over the alias `default`.
+    let (s, b) = e
+        .key(
+            "g",
+            json!({"provider_slug": "openai", "alias": "main", "secret": "sk-main-000000000", "default_config": true}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    e.chat("g").send().await.unwrap();
+    assert_eq!(e.last_auth().as_deref(), Some("Bearer sk-main-000000000"));
+
+    let r = e.chat("g").header("cf-aig-byok-alias", "nope").send().await.unwrap();
+    let (status, c, msg) = code(r).await;
+    assert_eq!((status, c), (400, 2040));
+    assert!(msg.ends_with("Configured aliases: batch, default, main"), "{msg}");
+}
+
+#[tokio::test]
+async fn byok_only_and_no_wholesale_refuse_a_request_with_no_key_anywhere() {
+    let e = start().await;
+    e.gateway("strict", json!({"byok_only": true})).await;
+    let r = e.chat("strict").send().await.unwrap();
+    let (status, c, msg) = code(r).await;
+    assert_eq!((status, c), (400, 2042), "{msg}");
+    assert!(msg.contains("byok_only"));
+    assert!(e.seen.lock().unwrap().is_empty(), "nothing reached the upstream");
+    // With a key of its own the request goes through.
+    assert_eq!(e.chat("strict").bearer_auth("sk-own").send().await.unwrap().status(), 200);
+
+    e.gateway("open", json!({})).await;
+    assert_eq!(e.chat("open").send().await.unwrap().status(), 200, "Unified Billing path");
+    let r = e.chat("open").header("cf-aig-no-wholesale", "true").send().await.unwrap();
+    assert_eq!(code(r).await.1, 2042);
+}
+
+#[tokio::test]
+async fn a_keys_rate_limit_is_counted_per_key() {
+    let e = start().await;
+    e.gateway("g", json!({})).await;
+    let (s, b) = e
+        .key(
+            "g",
+            json!({"provider_slug": "openai", "alias": "default", "secret": "sk-limited-000000", "rate_limit": 2}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(b["result"]["rate_limit_period"], 60, "the documented default period");
+    assert_eq!(e.chat("g").send().await.unwrap().status(), 200);
+    assert_eq!(e.chat("g").send().await.unwrap().status(), 200);
+    let (status, c, _) = code(e.chat("g").send().await.unwrap()).await;
+    assert_eq!((status, c), (429, 2003));
+    // A client key is not this key's traffic.
+    assert_eq!(e.chat("g").bearer_auth("sk-own").send().await.unwrap().status(), 200);
+}
+
+#[tokio::test]
+async fn the_provider_configs_api_answers_bad_input_with_cloudflares_envelope() {
+    let e = start().await;
+    e.gateway("g", json!({})).await;
+    let (s, b) = e.key("g", json!({"provider_slug": "nope", "alias": "a b", "rate_limit": 0})).await;
+    assert_eq!(s, 400);
+    assert_eq!(b["success"], false);
+    let paths: Vec<Value> = b["errors"].as_array().unwrap().iter().map(|m| m["path"].clone()).collect();
+    assert_eq!(paths, [json!(["provider_slug"]), json!(["alias"]), json!(["secret"]), json!(["rate_limit"])]);
+    assert!(b["errors"].as_array().unwrap().iter().all(|m| m["code"] == 7001));
+
+    let (s, _) = e.key("g", json!({"provider_slug": "openai", "alias": "a", "secret": "sk-aaaaaaaaaaaa"})).await;
+    assert_eq!(s, 200);
+    let (s, b) = e.key("g", json!({"provider_slug": "openai", "alias": "a", "secret": "sk-bbbbbbbbbbbb"})).await;
+    assert_eq!((s, b["errors"][0]["path"].clone()), (400, json!(["alias"])));
+    // The same alias for another provider is fine.
+    let (s, _) = e.key("g", json!({"provider_slug": "anthropic", "alias": "a", "secret": "sk-cccccccccccc"})).await;
+    assert_eq!(s, 200);
+
+    let (s, b) = e.key("missing", json!({"provider_slug": "openai", "alias": "a", "secret": "sk-x"})).await;
+    assert_eq!((s, b["errors"][0]["code"].clone()), (404, json!(7002)));
+    let r = e.api(reqwest::Method::GET, "/gateways/g/provider_configs/nope").send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    let r = e.api(reqwest::Method::POST, "/gateways/g/provider_configs").body("{").send().await.unwrap();
+    assert_eq!(r.status(), 400);
+
+    // PUT without a secret keeps the key; DELETE removes it.
+    let list: Value =
+        e.api(reqwest::Method::GET, "/gateways/g/provider_configs").send().await.unwrap().json().await.unwrap();
+    let first = list["result"].as_array().unwrap().iter().find(|k| k["provider_slug"] == "openai").unwrap().clone();
+    let id = first["id"].as_str().unwrap();
+    let r = e
+        .api(reqwest::Method::PUT, &format!("/gateways/g/provider_configs/{id}"))
+        .json(&json!({"provider_slug": "openai", "alias": "a", "rate_limit": 5}))
+        .send()
+        .await
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["result"]["secret_preview"], first["secret_preview"]);
+    assert_eq!(v["result"]["rate_limit"], 5);
+    let r = e.api(reqwest::Method::DELETE, &format!("/gateways/g/provider_configs/{id}")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let r = e.api(reqwest::Method::DELETE, &format!("/gateways/g/provider_configs/{id}")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+}
