@@ -37,7 +37,8 @@ pub struct ProviderConfig {
 }
 
 /// The POST (and PUT) body. On PUT a missing `secret` keeps the stored one.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+/// Its `Debug` never shows the secret.
+#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ProviderConfigBody {
     pub provider_slug: String,
     pub alias: String,
@@ -51,6 +52,20 @@ pub struct ProviderConfigBody {
     pub rate_limit: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_limit_period: Option<i64>,
+}
+
+impl std::fmt::Debug for ProviderConfigBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderConfigBody")
+            .field("provider_slug", &self.provider_slug)
+            .field("alias", &self.alias)
+            .field("default_config", &self.default_config)
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .field("secret_id", &self.secret_id)
+            .field("rate_limit", &self.rate_limit)
+            .field("rate_limit_period", &self.rate_limit_period)
+            .finish()
+    }
 }
 
 /// True for an alias the API takes: 1-64 of `a-z A-Z 0-9 - _`.

@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value as Json};
 
 use crate::Error;
+use crate::byok::{ProviderConfig, ProviderConfigBody};
 use crate::envelope::{Envelope, ResultInfo};
 use crate::gateway::Gateway;
 use crate::route::{Deployment, Element, Route, Version};
@@ -278,6 +279,55 @@ impl Client {
         let url = format!("{}/{id}/deployments", self.routes_url(account, gateway));
         let body = serde_json::json!({ "version_id": version_id });
         Ok(self.send(reqwest::Method::POST, &url, Some(&body)).await?.0)
+    }
+
+    fn keys_url(&self, account: &str, gateway: &str) -> String {
+        format!("{}/{gateway}/provider_configs", self.gateways_url(account))
+    }
+
+    /// Stores a BYOK key on a gateway.
+    pub async fn create_provider_config(
+        &self,
+        account: &str,
+        gateway: &str,
+        body: &ProviderConfigBody,
+    ) -> Result<ProviderConfig, Error> {
+        let body =
+            serde_json::to_value(body).map_err(|e| Error::Decode { url: String::new(), reason: e.to_string() })?;
+        Ok(self.send(reqwest::Method::POST, &self.keys_url(account, gateway), Some(&body)).await?.0)
+    }
+
+    pub async fn list_provider_configs(&self, account: &str, gateway: &str) -> Result<Vec<ProviderConfig>, Error> {
+        Ok(self.send(reqwest::Method::GET, &self.keys_url(account, gateway), None).await?.0)
+    }
+
+    pub async fn get_provider_config(&self, account: &str, gateway: &str, id: &str) -> Result<ProviderConfig, Error> {
+        let url = format!("{}/{id}", self.keys_url(account, gateway));
+        Ok(self.send(reqwest::Method::GET, &url, None).await?.0)
+    }
+
+    /// Replaces a key's settings; a body without `secret` keeps the stored key.
+    pub async fn update_provider_config(
+        &self,
+        account: &str,
+        gateway: &str,
+        id: &str,
+        body: &ProviderConfigBody,
+    ) -> Result<ProviderConfig, Error> {
+        let url = format!("{}/{id}", self.keys_url(account, gateway));
+        let body =
+            serde_json::to_value(body).map_err(|e| Error::Decode { url: String::new(), reason: e.to_string() })?;
+        Ok(self.send(reqwest::Method::PUT, &url, Some(&body)).await?.0)
+    }
+
+    pub async fn delete_provider_config(
+        &self,
+        account: &str,
+        gateway: &str,
+        id: &str,
+    ) -> Result<ProviderConfig, Error> {
+        let url = format!("{}/{id}", self.keys_url(account, gateway));
+        Ok(self.send(reqwest::Method::DELETE, &url, None).await?.0)
     }
 
     /// Any JSON request, for callers with their own types.

@@ -20,6 +20,8 @@ mod safety;
 // Spend limits, Logpush, OpenTelemetry and ZDR under real terraform.
 mod logging;
 mod spend;
+// BYOK provider keys under real terraform.
+mod byok;
 // The aigw engine: round trips with terraform, errors, state safety.
 mod engine;
 // The engine under failure: killed applies, concurrent applies, corrupt state.

@@ -30,6 +30,7 @@ const SETTINGS: &[Setting] = &[
     ("retry_delay", Type::Number, None),
     ("retry_backoff", Type::String, None),
     ("zdr", Type::Bool, Some(|| Value::Bool(false))),
+    ("byok_only", Type::Bool, Some(|| Value::Bool(false))),
 ];
 
 /// Attribute names, for mapping API validation errors onto attributes.
@@ -44,6 +45,7 @@ pub const ATTRIBUTES: &[&str] = &[
     "retry_delay",
     "retry_backoff",
     "zdr",
+    "byok_only",
 ];
 
 pub fn is_account_id(c: char) -> bool {
@@ -80,6 +82,7 @@ pub fn to_state(api: &Api, account: &str, g: &Gateway) -> Value {
         ("retry_delay", g.retry_delay.into()),
         ("retry_backoff", g.retry_backoff.clone().into()),
         ("zdr", Value::Bool(g.zdr())),
+        ("byok_only", Value::Bool(g.byok_only())),
         ("created_at", Value::from(g.created_at.as_str())),
         ("modified_at", Value::from(g.modified_at.as_str())),
         ("endpoint", Value::from(api.endpoint(account, &g.id))),
@@ -113,6 +116,9 @@ fn apply_settings(g: &mut Gateway, config: &Value) {
     }
     if let Some(b) = config.attr("zdr").as_bool() {
         g.extra.insert("zdr".into(), serde_json::Value::Bool(b));
+    }
+    if let Some(b) = config.attr("byok_only").as_bool() {
+        g.extra.insert("byok_only".into(), serde_json::Value::Bool(b));
     }
 }
 
@@ -170,6 +176,7 @@ impl Resource for GatewayResource {
             "Default delay between retries in milliseconds, 0-5000.",
             "Default backoff between retries: `constant`, `linear` or `exponential`.",
             "Zero data retention: no prompt or answer is kept (logs, Logpush, traces, cache). New gateways default to `false`.",
+            "Only a request's own key or a BYOK key (`aigw_provider_key`) may pay: a request with neither is refused instead of billed to Unified Billing credits. New gateways default to `false`.",
         ];
         for ((name, ty, _), doc) in SETTINGS.iter().zip(docs) {
             b = b.attr(

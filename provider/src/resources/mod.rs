@@ -1,6 +1,7 @@
 //! Managed resource types, one file each. Cache, rate limit, guardrails,
 //! DLP, spend limits, Logpush and OpenTelemetry export share the
-//! gateway-setting CRUD in `gateway_settings`.
+//! gateway-setting CRUD in `gateway_settings`; fallback routes and BYOK
+//! provider keys are objects of their own.
 pub mod cache;
 pub mod dlp;
 pub mod fallback;
@@ -9,6 +10,7 @@ pub mod gateway_settings;
 pub mod guardrails;
 pub mod logpush;
 pub mod otel;
+pub mod provider_key;
 pub mod rate_limit;
 pub mod spend_limit;
 
@@ -26,5 +28,6 @@ pub fn all() -> Vec<Box<dyn Resource>> {
         Box::new(logpush::LogpushResource::default()),
         Box::new(otel::OtelResource::default()),
         Box::new(fallback::FallbackResource),
+        Box::new(provider_key::ProviderKeyResource),
     ]
 }
