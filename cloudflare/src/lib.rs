@@ -1,12 +1,13 @@
 //! Cloudflare AI Gateway management API: the v4 envelope, the gateway
 //! object, and an HTTP client with retries. The provider calls the API
 //! through [`Client`]; the emulator serves the same types. Dynamic routes
-//! (fallback chains) live in [`route`]; the provider slug table in
+//! live in [`route`], their conditions in [`condition`]; the provider slug table in
 //! [`providers`]; guardrails and DLP settings in [`controls`]; spend
 //! limits in [`spend`]; OpenTelemetry exporters in [`logging`]; BYOK
 //! provider keys in [`byok`].
 pub mod byok;
 pub mod client;
+pub mod condition;
 pub mod controls;
 pub mod envelope;
 pub mod gateway;

@@ -70,6 +70,11 @@ pub struct Config {
     /// Where gateways with `logpush` on push their logs: a directory, or an
     /// `http(s)://` URL batches are POSTed to. None: nothing is pushed.
     pub logpush: Option<String>,
+    /// Seeds the draws of dynamic routes' percentage splits (default 0), so
+    /// a run's split is the same every time.
+    pub seed: Option<u64>,
+    /// Gateways an account may have (Cloudflare: 10 Free, 20 Paid); None: no limit.
+    pub max_gateways: Option<usize>,
 }
 
 /// The runtime's shared parts.
@@ -85,6 +90,8 @@ pub struct Runtime {
     pub safety: runtime::safety::Safety,
     /// What each spend-limit budget has spent.
     pub spend: Arc<runtime::spend::Ledger>,
+    /// Dynamic routes' seeded draws and budgets.
+    pub routes: runtime::route::RouteState,
     /// Logpush and OpenTelemetry export.
     pub exports: export::Exports,
     /// Log ids: ULIDs, monotonic within a millisecond so they sort in order.
@@ -197,6 +204,7 @@ impl Emulator {
             ids: std::sync::Mutex::new(ulid::Generator::new()),
             safety: runtime::safety::Safety::default(),
             spend: Default::default(),
+            routes: runtime::route::RouteState::new(config.seed.unwrap_or(0)),
         };
         Ok(Emulator {
             state: AppState { store: Arc::new(store), config: Arc::new(config), runtime: Arc::new(runtime) },

@@ -31,6 +31,37 @@ fn build(id: &str, created_at: &str, fields: serde_json::Map<String, Value>) -> 
         .map_err(|e| ApiError::internal(crate::Error::Corrupt(format!("gateway {id}: {e}"))))
 }
 
+/// The `default` gateway Cloudflare creates on the first authenticated
+/// request that names it (or names none, on the REST API): authentication
+/// on, logs on, no cache, no rate limit.
+pub(crate) fn create_default(st: &AppState, account: &str) -> Result<Gateway, ApiError> {
+    let body = serde_json::json!({"id": "default", "cache_invalidate_on_update": false, "cache_ttl": 0,
+        "collect_logs": true, "rate_limiting_interval": 0, "rate_limiting_limit": 0, "authentication": true});
+    let mut fields = validate::gateway_body(&body, Mode::Create, &|_| false).map_err(ApiError::validation)?;
+    fields.remove("id");
+    let g = build("default", &now(), fields)?;
+    check_gateway_count(st, account)?;
+    // Two first requests at once: the second finds the first one's gateway.
+    match st.store.create_gateway(account, g)? {
+        Some(g) => Ok(g),
+        None => st.store.get_gateway(account, "default").ok_or_else(|| gateway_missing("default")),
+    }
+}
+
+/// Refuses a new gateway past the account's limit (`--max-gateways`).
+fn check_gateway_count(st: &AppState, account: &str) -> Result<(), ApiError> {
+    match st.config.max_gateways {
+        Some(max) if st.store.list_gateways(account).len() >= max => Err(ApiError::new(
+            // Cloudflare documents the limit, not the answer; 400/7010 is the emulator's
+            // choice (not 429: clients would retry what no wait can fix).
+            StatusCode::BAD_REQUEST,
+            7010,
+            format!("Account {account} has reached its limit of {max} gateways; delete one or raise the plan's limit"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 pub(crate) fn gateway_missing(id: &str) -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, 7002, format!("Gateway {id:?} not found"))
 }
@@ -96,6 +127,7 @@ pub async fn create(
         _ => return Err(ApiError::validation(vec![ApiMessage::at(VALIDATION_CODE, "Required", "id")])),
     };
     let g = build(&id, &now(), fields)?;
+    check_gateway_count(&st, &account)?;
     match st.store.create_gateway(&account, g)? {
         Some(g) => Ok(Json(Envelope::ok(g))),
         // Cloudflare documents no code for this; 409/7009 is the emulator's choice.

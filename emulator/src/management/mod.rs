@@ -1,7 +1,7 @@
 //! The management API under `/client/v4`: bearer-token auth, the gateway,
 //! dynamic-route and BYOK provider-key endpoints, and Cloudflare's answers
 //! for unknown paths.
-mod gateways;
+pub(crate) mod gateways;
 mod logs;
 mod provider_configs;
 pub mod route_graph;

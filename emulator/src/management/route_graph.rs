@@ -67,9 +67,14 @@ fn check_properties(i: usize, e: &Element, p: &mut Problems) {
                 _ => p.add("Invalid enum value. Expected 'count' | 'cost'", at(i, &["properties", "limitType"])),
             }
         }
-        "conditional" if !get("conditions").is_some_and(Json::is_object) => {
-            p.add("Expected object", at(i, &["properties", "conditions"]));
-        }
+        "conditional" => match get("conditions") {
+            Some(c @ Json::Object(_)) => {
+                if let Err(why) = aigw_cloudflare::condition::parse(c) {
+                    p.add(format!("Invalid condition: {why}"), at(i, &["properties", "conditions"]));
+                }
+            }
+            _ => p.add("Expected object", at(i, &["properties", "conditions"])),
+        },
         _ => {}
     }
 }

@@ -1,6 +1,7 @@
 //! The gateway runtime apps call: `/v1/{account}/{gateway}/{provider}/...`,
 //! the compat endpoint (`.../compat/chat/completions`) and the universal
-//! endpoint (`POST /v1/{account}/{gateway}`). Each request runs the phases
+//! endpoint (`POST /v1/{account}/{gateway}`), and the REST API under
+//! `/client/v4/accounts/{account}/ai/` ([`rest`]). Each request runs the phases
 //! in order: gateway lookup → auth → guardrails and DLP on the prompt →
 //! rate limit → steps → spend limits → cache → upstream with retries and fallback →
 //! guardrails and DLP on the response → log. See docs/emulator.md for the
@@ -10,6 +11,8 @@ pub mod cache;
 pub mod error;
 pub mod ratelimit;
 pub mod request;
+pub mod rest;
+pub mod route;
 pub mod safety;
 pub mod spend;
 pub mod steps;
@@ -49,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/{account}/{gateway}", post(universal))
         .route("/v1/{account}/{gateway}/{provider}/{*rest}", any(provider_endpoint))
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .merge(rest::router())
 }
 
 /// What the request asked for.
@@ -138,6 +142,8 @@ struct Ending<'a> {
     found: Findings,
     /// The BYOK alias whose key the answering step used.
     byok: Option<&'a str>,
+    /// Route budgets the answer is charged to.
+    budgets: &'a [String],
 }
 
 impl Draft {
@@ -152,6 +158,9 @@ impl Draft {
         let held = self.spend.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
         if let Some(r) = held {
             r.settle(e.provider, e.model, cost, self.st.runtime.clock.now_ms());
+        }
+        for b in e.budgets {
+            self.st.runtime.routes.charge(b, cost, self.st.runtime.clock.now_ms());
         }
         self.st.runtime.metrics.record(&Sample {
             gateway: &self.gateway.id,
@@ -235,6 +244,7 @@ impl Draft {
             response_body: body,
             found: Findings::default(),
             byok: None,
+            budgets: &[],
         });
         let mut r = err.into_response();
         self.dlp_header(r.headers_mut(), None);
@@ -290,11 +300,19 @@ async fn handle(
         Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return RuntimeError::too_large().into_response(),
         Err(e) => return RuntimeError::bad_request(format!("Cannot read the request body: {e}")).into_response(),
     };
-    let Some(gateway) = st.store.get_gateway(&account, &gateway_id) else {
-        return RuntimeError::no_gateway().into_response();
+    let controls = Controls::read(&headers);
+    let gateway = match st.store.get_gateway(&account, &gateway_id) {
+        Some(g) => g,
+        // Cloudflare makes the `default` gateway on its first authenticated request.
+        None if gateway_id == "default" && authorized(&controls, st.config.api_token.as_deref()) => {
+            match crate::management::gateways::create_default(&st, &account) {
+                Ok(g) => g,
+                Err(e) => return e.into_response(),
+            }
+        }
+        None => return RuntimeError::no_gateway().into_response(),
     };
     let rt = st.runtime.clone();
-    let controls = Controls::read(&headers);
     let (log_id, created_ms) = rt.next_log_id();
     let mut draft = Draft {
         st: st.clone(),
@@ -358,7 +376,14 @@ async fn handle(
             policy,
         )
         .map(|s| (vec![s], false)),
-        Target::Compat => steps::compat_steps(&rt.upstreams, &st.store, &account, &g.id, &headers, &body, policy),
+        Target::Compat => steps::compat_steps(
+            &rt,
+            &st.store,
+            (&account, &g.id),
+            &headers,
+            &body,
+            (policy, draft.controls.metadata.as_ref()),
+        ),
         Target::Universal => {
             steps::universal_steps(&rt.upstreams, &account, &headers, &body, policy).map(|s| (s, false))
         }
@@ -461,6 +486,7 @@ fn serve_cached(draft: &Draft, c: &Cached, hit: bool) -> Response {
         response_body: c.body.clone(),
         found: Findings::default(),
         byok: None,
+        budgets: &[],
     });
     let mut r = Response::new(Body::from(c.body.clone()));
     *r.status_mut() = StatusCode::from_u16(c.status).unwrap_or(StatusCode::OK);
@@ -553,6 +579,7 @@ async fn respond(
                 response_body: Bytes::from(body),
                 found: Findings::default(),
                 byok: step.byok_alias.as_deref(),
+                budgets: &step.budgets,
             });
             let mut r = err.into_response();
             r.headers_mut().extend(extra);
@@ -575,6 +602,7 @@ async fn respond(
                 status,
                 content_type: headers.get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned),
                 byok: step.byok_alias.clone(),
+                budgets: step.budgets.clone(),
             };
             let body = stream::logged(response, log);
             let mut r = Response::new(body);
@@ -636,6 +664,7 @@ fn respond_whole(
             response_body: blocked,
             found,
             byok: step.byok_alias.as_deref(),
+            budgets: &step.budgets,
         });
         return with_log_id(r, &draft.log_id);
     }
@@ -675,6 +704,7 @@ fn respond_whole(
         response_body: body,
         found,
         byok: step.byok_alias.as_deref(),
+        budgets: &step.budgets,
     });
     with_log_id(r, &draft.log_id)
 }

@@ -1,7 +1,7 @@
 //! Turning a runtime request into the steps to try, in order: one step for
 //! a provider endpoint; the universal endpoint's array of steps; the compat
 //! endpoint's `provider/model`; or a dynamic route's chain (`dynamic/<name>`).
-use aigw_cloudflare::{providers, route};
+use aigw_cloudflare::providers;
 use axum::http::{HeaderMap, HeaderValue, Method};
 use bytes::Bytes;
 use serde_json::Value;
@@ -20,6 +20,8 @@ pub struct Step {
     pub policy: Policy,
     /// The BYOK alias whose key this step sends (set by [`super::byok`]).
     pub byok_alias: Option<String>,
+    /// Route budgets this step's answer is charged to ([`super::route`]).
+    pub budgets: Vec<String>,
 }
 
 pub fn is_stream(body: &Value, path: &str) -> bool {
@@ -69,6 +71,7 @@ pub fn provider_step(
         },
         policy,
         byok_alias: None,
+        budgets: Vec::new(),
     })
 }
 
@@ -101,21 +104,21 @@ fn chat_step(
         },
         policy,
         byok_alias: None,
+        budgets: Vec::new(),
     })
 }
 
 /// The compat endpoint: `model` is `provider/model` or `dynamic/<route>`.
 /// Returns the steps and whether a dynamic route chose them.
-#[allow(clippy::too_many_arguments)]
 pub fn compat_steps(
-    up: &Upstreams,
+    rt: &crate::Runtime,
     store: &Store,
-    account: &str,
-    gateway: &str,
+    (account, gateway): (&str, &str),
     headers: &HeaderMap,
     body: &Bytes,
-    policy: Policy,
+    (policy, metadata): (Policy, Option<&serde_json::Map<String, Value>>),
 ) -> Result<(Vec<Step>, bool), RuntimeError> {
+    let up = &rt.upstreams;
     let json = json_body(body)?;
     let model = json.get("model").and_then(Value::as_str).unwrap_or_default();
     let Some((provider, rest)) = model.split_once('/').filter(|(p, r)| !p.is_empty() && !r.is_empty()) else {
@@ -126,30 +129,43 @@ pub fn compat_steps(
     if provider != "dynamic" {
         return Ok((vec![chat_step(up, account, provider, rest, headers, &json, policy)?], false));
     }
-    let elements = store
+    let (route_id, elements) = store
         .read(|d| {
             d.routes.iter().find(|((a, g, _), r)| a == account && g == gateway && r.name == rest).and_then(|(_, r)| {
                 let live = &r.deployments.last()?.version_id;
-                r.versions.iter().find(|v| &v.version_id == live).map(|v| v.elements.clone())
+                r.versions.iter().find(|v| &v.version_id == live).map(|v| (r.id.clone(), v.elements.clone()))
             })
         })
         .ok_or_else(|| RuntimeError::bad_format(&format!("no dynamic route named {rest:?} on this gateway")))?;
-    let chain = route::chain_steps(&elements).ok_or_else(|| {
-        RuntimeError::bad_format(&format!(
-            "route {rest:?} uses elements the emulator does not run (only start, model and end)"
-        ))
-    })?;
+    let walk = super::route::Walk {
+        scope: format!("{account}\u{0}{gateway}\u{0}route\u{0}{route_id}"),
+        metadata,
+        body: &json,
+        limiter: &rt.limiter,
+        state: &rt.routes,
+        now_ms: rt.clock.now_ms(),
+    };
+    let chain = walk.steps(&elements)?;
+    if chain.is_empty() {
+        return Err(RuntimeError::new(
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            2003,
+            format!("Rate limited: route {rest:?} reached its end with no model to try"),
+        ));
+    }
     let steps = chain
-        .iter()
+        .into_iter()
         .map(|s| {
             let p = Policy {
                 max_attempts: (s.retries + 1).clamp(1, 5) as u32,
                 timeout_ms: (s.timeout_ms > 0).then_some(s.timeout_ms as u64),
                 ..policy
             };
-            chat_step(up, account, &s.provider, &s.model, headers, &json, p)
+            let mut step = chat_step(up, account, &s.provider, &s.model, headers, &json, p)?;
+            step.budgets = s.budgets;
+            Ok(step)
         })
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect::<Result<Vec<_>, RuntimeError>>()?;
     Ok((steps, true))
 }
 
@@ -221,6 +237,7 @@ pub fn universal_steps(
                 },
                 policy,
                 byok_alias: None,
+                budgets: Vec::new(),
             })
         })
         .collect()

@@ -23,6 +23,7 @@ pub(super) struct StreamLog {
     pub(super) status: u16,
     pub(super) content_type: Option<String>,
     pub(super) byok: Option<String>,
+    pub(super) budgets: Vec<String>,
 }
 
 struct Logged {
@@ -48,6 +49,7 @@ impl Logged {
                 response_body: Bytes::from(std::mem::take(&mut self.kept)),
                 found: super::Findings::default(),
                 byok: l.byok.as_deref(),
+                budgets: &l.budgets,
             });
         }
     }

@@ -410,6 +410,13 @@ pub enum Command {
         /// (gzipped NDJSON files) or an http(s):// URL the batches are POSTed to.
         #[arg(long, value_name = "DIR|URL")]
         logpush: Option<String>,
+        /// Seed of dynamic routes' percentage splits: the same seed, the same split.
+        #[arg(long, default_value_t = 0, value_name = "N")]
+        seed: u64,
+        /// Refuse to create more than N gateways per account, as Cloudflare does
+        /// (10 on the Free plan, 20 on Paid). Unlimited if left out.
+        #[arg(long, value_name = "N")]
+        max_gateways: Option<usize>,
     },
     /// Print the aigw version and its built-in provider.
     Version {

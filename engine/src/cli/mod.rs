@@ -183,6 +183,8 @@ async fn dispatch(dir: &Path, command: Command) -> anyhow::Result<i32> {
             api_latency,
             api_write_latency,
             logpush,
+            seed,
+            max_gateways,
             ..
         } => {
             let config = aigw_emulator::Config {
@@ -195,6 +197,8 @@ async fn dispatch(dir: &Path, command: Command) -> anyhow::Result<i32> {
                 api_latency,
                 api_write_latency,
                 logpush,
+                seed: Some(seed),
+                max_gateways,
             };
             serve::emulator(listen, config).await
         }
