@@ -22,6 +22,8 @@ mod logging;
 mod spend;
 // BYOK provider keys under real terraform.
 mod byok;
+// Dynamic route graphs under real terraform and tofu.
+mod routes;
 // The aigw engine: round trips with terraform, errors, state safety.
 mod engine;
 // The engine under failure: killed applies, concurrent applies, corrupt state.

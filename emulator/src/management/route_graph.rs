@@ -60,7 +60,14 @@ fn check_properties(i: usize, e: &Element, p: &mut Problems) {
         }
         "rate" => {
             want_str("key", p);
-            want_int("limit", 0, p);
+            if get("limitType").and_then(Json::as_str) == Some("cost") {
+                // A budget: USD, any amount >= 0.
+                if !get("limit").and_then(Json::as_f64).is_some_and(|l| l >= 0.0) {
+                    p.add("Expected a number >= 0", at(i, &["properties", "limit"]));
+                }
+            } else {
+                want_int("limit", 0, p);
+            }
             want_int("window", 1, p);
             match get("limitType").and_then(Json::as_str) {
                 Some("count" | "cost") => {}

@@ -1,7 +1,7 @@
 //! Managed resource types, one file each. Cache, rate limit, guardrails,
 //! DLP, spend limits, Logpush and OpenTelemetry export share the
-//! gateway-setting CRUD in `gateway_settings`; fallback routes and BYOK
-//! provider keys are objects of their own.
+//! gateway-setting CRUD in `gateway_settings`; fallback chains, route
+//! graphs and BYOK provider keys are objects of their own.
 pub mod cache;
 pub mod dlp;
 pub mod fallback;
@@ -12,6 +12,7 @@ pub mod logpush;
 pub mod otel;
 pub mod provider_key;
 pub mod rate_limit;
+pub mod route;
 pub mod spend_limit;
 
 use crate::resource::Resource;
@@ -29,5 +30,6 @@ pub fn all() -> Vec<Box<dyn Resource>> {
         Box::new(otel::OtelResource::default()),
         Box::new(fallback::FallbackResource),
         Box::new(provider_key::ProviderKeyResource),
+        Box::new(route::RouteResource),
     ]
 }
