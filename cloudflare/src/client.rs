@@ -9,6 +9,7 @@ use serde_json::{Map, Value as Json};
 
 use crate::Error;
 use crate::byok::{ProviderConfig, ProviderConfigBody};
+use crate::custom::CustomProvider;
 use crate::envelope::{Envelope, ResultInfo};
 use crate::gateway::Gateway;
 use crate::route::{Deployment, Element, Route, Version};
@@ -328,6 +329,31 @@ impl Client {
     ) -> Result<ProviderConfig, Error> {
         let url = format!("{}/{id}", self.keys_url(account, gateway));
         Ok(self.send(reqwest::Method::DELETE, &url, None).await?.0)
+    }
+
+    fn custom_url(&self, account: &str) -> String {
+        format!("{}/accounts/{account}/ai-gateway/custom-providers", self.base)
+    }
+
+    pub async fn create_custom_provider(&self, account: &str, body: &Json) -> Result<CustomProvider, Error> {
+        Ok(self.send(reqwest::Method::POST, &self.custom_url(account), Some(body)).await?.0)
+    }
+
+    pub async fn get_custom_provider(&self, account: &str, id: &str) -> Result<CustomProvider, Error> {
+        Ok(self.send(reqwest::Method::GET, &format!("{}/{id}", self.custom_url(account)), None).await?.0)
+    }
+
+    pub async fn list_custom_providers(&self, account: &str) -> Result<Vec<CustomProvider>, Error> {
+        Ok(self.send(reqwest::Method::GET, &self.custom_url(account), None).await?.0)
+    }
+
+    /// Sets the fields `body` names.
+    pub async fn patch_custom_provider(&self, account: &str, id: &str, body: &Json) -> Result<CustomProvider, Error> {
+        Ok(self.send(reqwest::Method::PATCH, &format!("{}/{id}", self.custom_url(account)), Some(body)).await?.0)
+    }
+
+    pub async fn delete_custom_provider(&self, account: &str, id: &str) -> Result<CustomProvider, Error> {
+        Ok(self.send(reqwest::Method::DELETE, &format!("{}/{id}", self.custom_url(account)), None).await?.0)
     }
 
     /// Any JSON request, for callers with their own types.

@@ -4,11 +4,12 @@
 //! live in [`route`], their conditions in [`condition`]; the provider slug table in
 //! [`providers`]; guardrails and DLP settings in [`controls`]; spend
 //! limits in [`spend`]; OpenTelemetry exporters in [`logging`]; BYOK
-//! provider keys in [`byok`].
+//! provider keys in [`byok`]; custom providers in [`custom`].
 pub mod byok;
 pub mod client;
 pub mod condition;
 pub mod controls;
+pub mod custom;
 pub mod envelope;
 pub mod gateway;
 pub mod logging;
@@ -18,6 +19,7 @@ pub mod spend;
 
 pub use byok::{ProviderConfig, ProviderConfigBody};
 pub use client::{Client, ClientOptions};
+pub use custom::CustomProvider;
 pub use envelope::{ApiMessage, Envelope, ResultInfo};
 pub use gateway::Gateway;
 pub use route::{Deployment, Element, Route, Step, Version};

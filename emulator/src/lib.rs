@@ -189,8 +189,10 @@ impl Emulator {
         } else {
             (None, None, None)
         };
+        let store = Arc::new(store);
         let upstreams = runtime::upstream::Upstreams::new(config.upstreams.clone(), sim_url)
-            .map_err(|e| Error::Corrupt(format!("HTTP client: {e}")))?;
+            .map_err(|e| Error::Corrupt(format!("HTTP client: {e}")))?
+            .with_store(store.clone());
         let exports = export::Exports::start(config.logpush.as_deref());
         let runtime = Runtime {
             exports: exports.clone(),
@@ -207,7 +209,7 @@ impl Emulator {
             routes: runtime::route::RouteState::new(config.seed.unwrap_or(0)),
         };
         Ok(Emulator {
-            state: AppState { store: Arc::new(store), config: Arc::new(config), runtime: Arc::new(runtime) },
+            state: AppState { store, config: Arc::new(config), runtime: Arc::new(runtime) },
             simulator_listener,
             _data_dir_lock: data_dir_lock,
         })

@@ -40,7 +40,16 @@ pub struct LogEntry {
     pub tokens_out: Option<u64>,
     pub cost: f64,
     pub custom_cost: bool,
+    /// Served as a JSON string, the type Cloudflare's log API declares;
+    /// read back from either a string or an object.
+    #[serde(default, with = "metadata_text")]
     pub metadata: Option<Map<String, Value>>,
+    /// Human feedback set by PATCH: 1 (good), -1 (bad) or 0.
+    #[serde(default)]
+    pub feedback: Option<i64>,
+    /// An evaluation score set by PATCH, 0-100.
+    #[serde(default)]
+    pub score: Option<f64>,
     /// The step that answered (0 = first).
     pub step: u32,
     /// Upstream attempts made, retries included (0 for cache hits and refusals).
@@ -145,6 +154,30 @@ impl<'de> Deserialize<'de> for LogBody {
     }
 }
 
+/// `metadata` as Cloudflare's API types it: a JSON string.
+mod metadata_text {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use serde_json::{Map, Value};
+
+    pub fn serialize<S: Serializer>(m: &Option<Map<String, Value>>, s: S) -> Result<S::Ok, S::Error> {
+        match m {
+            Some(m) => s.serialize_str(&Value::Object(m.clone()).to_string()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Map<String, Value>>, D::Error> {
+        Ok(match Option::<Value>::deserialize(d)? {
+            Some(Value::Object(m)) => Some(m),
+            Some(Value::String(s)) => match serde_json::from_str(&s) {
+                Ok(Value::Object(m)) => Some(m),
+                _ => None,
+            },
+            _ => None,
+        })
+    }
+}
+
 impl LogEntry {
     /// The entry without bodies, as lists show it.
     pub fn summary(&self) -> LogEntry {
@@ -170,6 +203,8 @@ enum Msg {
     /// An entry, and the public key to push it with once it is stored.
     Entry(Box<LogEntry>, Retention, Option<Arc<str>>),
     Delete(Vec<String>),
+    /// An entry edited in place (feedback, score, metadata), to store again.
+    Update(Box<LogEntry>),
     Flush(oneshot::Sender<()>),
 }
 
@@ -221,6 +256,11 @@ impl Logs {
                         match m {
                             Msg::Flush(done) => flushes.push(done),
                             Msg::Delete(ids) => dropped.extend(ids),
+                            Msg::Update(entry) => {
+                                if sink.is_some() {
+                                    batch.push(*entry);
+                                }
+                            }
                             Msg::Entry(entry, ret, logpush) => {
                                 let q = e
                                     .by_gateway
@@ -311,6 +351,20 @@ impl Logs {
         removed
     }
 
+    /// Edits one entry in place and stores it again; the edited entry, or
+    /// `None` if there is no such entry.
+    pub fn edit(&self, account: &str, gateway: &str, id: &str, f: impl FnOnce(&mut LogEntry)) -> Option<LogEntry> {
+        let mut e = lock(&self.entries);
+        let q = e.by_gateway.get_mut(&(account.to_string(), gateway.to_string()))?;
+        let entry = q.iter_mut().find(|l| l.id == id)?;
+        f(entry);
+        let out = entry.clone();
+        if self.tx.try_send(Msg::Update(Box::new(out.clone()))).is_err() {
+            tracing::warn!("log queue full; an edited log is kept in memory only");
+        }
+        Some(out)
+    }
+
     /// Drops every entry of a gateway (when the gateway is deleted).
     pub fn forget_gateway(&self, account: &str, gateway: &str) {
         self.delete(account, gateway, usize::MAX, |_| true);
@@ -363,6 +417,8 @@ mod tests {
             cost: 0.0,
             custom_cost: false,
             metadata: None,
+            feedback: None,
+            score: None,
             step: 0,
             attempts: 1,
             request_content_type: None,

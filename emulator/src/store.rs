@@ -1,13 +1,13 @@
-//! The emulator's data: gateways per account, and the dynamic routes and
-//! BYOK provider keys of each gateway. Reads come from memory; with a data
-//! directory every change is also written to SQLite before the request is
-//! answered, and loaded back on start. One lock covers everything, so
+//! The emulator's data: gateways and custom providers per account, and the
+//! dynamic routes and BYOK provider keys of each gateway. Reads come from
+//! memory; with a data directory every change is also written to SQLite
+//! before the request is answered, and loaded back on start. One lock covers everything, so
 //! deleting a gateway with its routes and keys is one step.
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Mutex;
 
-use aigw_cloudflare::{Deployment, Element, Gateway, ProviderConfig};
+use aigw_cloudflare::{CustomProvider, Deployment, Element, Gateway, ProviderConfig};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
@@ -54,9 +54,17 @@ pub struct Data {
     pub gateways: BTreeMap<GatewayKey, Gateway>,
     pub routes: BTreeMap<RouteKey, RouteRecord>,
     pub keys: BTreeMap<KeyKey, StoredKey>,
+    /// Custom providers by `(account_id, id)`.
+    pub custom: BTreeMap<GatewayKey, CustomProvider>,
 }
 
 impl Data {
+    /// The account's custom provider with this runtime slug (`custom-{slug}`).
+    pub fn custom_provider(&self, account: &str, runtime_slug: &str) -> Option<&CustomProvider> {
+        let slug = runtime_slug.strip_prefix("custom-")?;
+        self.custom.iter().find(|((a, _), c)| a == account && c.slug == slug).map(|(_, c)| c)
+    }
+
     /// A gateway's BYOK keys.
     pub fn keys_of<'a>(&'a self, account: &'a str, gateway: &'a str) -> impl Iterator<Item = &'a StoredKey> + 'a {
         self.keys.iter().filter(move |((a, g, _), _)| a == account && g == gateway).map(|(_, k)| k)
@@ -90,6 +98,8 @@ enum Change<'a> {
     DeleteRoute(&'a RouteKey),
     PutKey(&'a KeyKey, &'a StoredKey),
     DeleteKey(&'a KeyKey),
+    PutCustom(&'a GatewayKey, &'a CustomProvider),
+    DeleteCustom(&'a GatewayKey),
 }
 
 impl Store {
@@ -110,6 +120,9 @@ impl Store {
              CREATE TABLE IF NOT EXISTS routes (
                  account_id TEXT NOT NULL, gateway_id TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,
                  PRIMARY KEY (account_id, gateway_id, id));
+             CREATE TABLE IF NOT EXISTS custom_providers (
+                 account_id TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,
+                 PRIMARY KEY (account_id, id));
              CREATE TABLE IF NOT EXISTS provider_keys (
                  account_id TEXT NOT NULL, gateway_id TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,
                  PRIMARY KEY (account_id, gateway_id, id));",
@@ -144,6 +157,15 @@ impl Store {
                     serde_json::from_str(&body).map_err(|e| Error::Corrupt(format!("provider key {gw}/{id}: {e}")))?;
                 data.keys.insert((account, gw, id), key);
             }
+            let mut stmt = conn.prepare("SELECT account_id, id, body FROM custom_providers")?;
+            let rows =
+                stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+            for row in rows {
+                let (account, id, body) = row?;
+                let c = serde_json::from_str(&body)
+                    .map_err(|e| Error::Corrupt(format!("custom provider {account}/{id}: {e}")))?;
+                data.custom.insert((account, id), c);
+            }
         }
         Ok(Store { data: Mutex::new(data), db: Some(Mutex::new(conn)) })
     }
@@ -172,6 +194,16 @@ impl Store {
                          ON CONFLICT (account_id, gateway_id, id) DO UPDATE SET body = excluded.body",
                         (a, gw, id, encode(*k)?),
                     )?;
+                }
+                Change::PutCustom((a, id), c) => {
+                    tx.execute(
+                        "INSERT INTO custom_providers (account_id, id, body) VALUES (?1, ?2, ?3)
+                         ON CONFLICT (account_id, id) DO UPDATE SET body = excluded.body",
+                        (a, id, encode(*c)?),
+                    )?;
+                }
+                Change::DeleteCustom((a, id)) => {
+                    tx.execute("DELETE FROM custom_providers WHERE account_id = ?1 AND id = ?2", (a, id))?;
                 }
                 Change::DeleteKey((a, gw, id)) => {
                     tx.execute(
@@ -250,6 +282,28 @@ impl Store {
         d.routes.retain(|(a, gw, _), _| !(a == account && gw == id));
         d.keys.retain(|(a, gw, _), _| !(a == account && gw == id));
         Ok(d.gateways.remove(&key))
+    }
+
+    /// Runs `f` on the data under the lock and persists the custom provider
+    /// it returns (`Some` to store, `None` to remove).
+    pub fn write_custom<T>(
+        &self,
+        key: &GatewayKey,
+        f: impl FnOnce(&Data) -> Result<(Option<CustomProvider>, T), crate::error::ApiError>,
+    ) -> Result<T, crate::error::ApiError> {
+        let mut d = lock(&self.data);
+        let (record, out) = f(&d)?;
+        match record {
+            Some(c) => {
+                self.persist(&[Change::PutCustom(key, &c)])?;
+                d.custom.insert(key.clone(), c);
+            }
+            None => {
+                self.persist(&[Change::DeleteCustom(key)])?;
+                d.custom.remove(key);
+            }
+        }
+        Ok(out)
     }
 
     /// Runs `f` on the data under the lock and persists the provider key it

@@ -1,5 +1,6 @@
 """The stock OpenAI and Anthropic SDKs against `aigw emulator --simulate`,
 changing nothing but the base URL."""
+import json
 import time
 
 import anthropic
@@ -176,7 +177,8 @@ def test_logs_api_lists_every_request(emulator):
     assert rows[0]["tokens_in"] == first.usage.prompt_tokens
     assert rows[0]["tokens_out"] == first.usage.completion_tokens
     assert rows[0]["cost"] > 0 and rows[1]["cost"] == 0
-    assert rows[0]["metadata"] == {"team": "support", "n": 1}
+    # Cloudflare's log API types metadata as a JSON string.
+    assert json.loads(rows[0]["metadata"]) == {"team": "support", "n": 1}
     assert all(r["provider"] == "openai" for r in rows)
     # Filters, as Cloudflare's API takes them.
     hits = emulator.logs(gw, filters=[{"key": "cached", "operator": "eq", "value": [True]}])

@@ -282,3 +282,75 @@ pub async fn analytics(
     out["by_provider_model"] = Value::Array(by);
     Ok(Json(Envelope::ok(out)))
 }
+
+/// PATCH `/logs/{id}`: human feedback (`feedback` 1, -1 or 0), an
+/// evaluation `score` (0-100) and `metadata` (at most 5 flat entries);
+/// each may be null to clear it. Answers the edited log.
+pub async fn edit(
+    State(st): State<AppState>,
+    Path((account, gateway, id)): Path<(String, String, String)>,
+    super::RawBody(body): super::RawBody,
+) -> Result<Json<Envelope<Value>>, ApiError> {
+    require_gateway(&st, &account, &gateway)?;
+    let body: Value = serde_json::from_slice(&body).map_err(|e| bad(format!("Invalid JSON body: {e}"), "body"))?;
+    let Some(obj) = body.as_object() else { return Err(bad("Expected object", "body")) };
+    let mut errs = Vec::new();
+    let feedback = match obj.get("feedback") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(v) => match v.as_i64().filter(|f| (-1..=1).contains(f)) {
+            Some(f) => Some(Some(f)),
+            None => {
+                errs.push(aigw_cloudflare::ApiMessage::at(7001, "feedback must be 1, -1 or 0", "feedback"));
+                None
+            }
+        },
+    };
+    let score = match obj.get("score") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(v) => match v.as_f64().filter(|s| (0.0..=100.0).contains(s)) {
+            Some(s) => Some(Some(s)),
+            None => {
+                errs.push(aigw_cloudflare::ApiMessage::at(7001, "score must be a number from 0 to 100", "score"));
+                None
+            }
+        },
+    };
+    let metadata = match obj.get("metadata") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(Value::Object(m))
+            if m.len() <= 5 && m.values().all(|v| v.is_string() || v.is_number() || v.is_boolean()) =>
+        {
+            Some(Some(m.clone()))
+        }
+        Some(_) => {
+            errs.push(aigw_cloudflare::ApiMessage::at(
+                7001,
+                "metadata must be an object of at most 5 string, number or boolean values",
+                "metadata",
+            ));
+            None
+        }
+    };
+    if !errs.is_empty() {
+        return Err(ApiError::validation(errs));
+    }
+    let edited = st
+        .runtime
+        .logs
+        .edit(&account, &gateway, &id, |e| {
+            if let Some(f) = feedback {
+                e.feedback = f;
+            }
+            if let Some(s) = score {
+                e.score = s;
+            }
+            if let Some(m) = metadata {
+                e.metadata = m;
+            }
+        })
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, 7002, format!("Log {id:?} not found")))?;
+    Ok(Json(Envelope::ok(serde_json::to_value(edited.summary()).unwrap_or(Value::Null))))
+}

@@ -1,6 +1,7 @@
 //! The management API under `/client/v4`: bearer-token auth, the gateway,
-//! dynamic-route and BYOK provider-key endpoints, and Cloudflare's answers
-//! for unknown paths.
+//! dynamic-route, BYOK provider-key, custom-provider and log endpoints, and
+//! Cloudflare's answers for unknown paths.
+mod custom_providers;
 pub(crate) mod gateways;
 mod logs;
 mod provider_configs;
@@ -52,8 +53,13 @@ pub fn router(state: AppState) -> Router<AppState> {
             &format!("{base}/gateways/{{gateway}}/provider_configs/{{id}}"),
             get(provider_configs::fetch).put(provider_configs::update).delete(provider_configs::delete),
         )
+        .route(&format!("{base}/custom-providers"), get(custom_providers::list).post(custom_providers::create))
+        .route(
+            &format!("{base}/custom-providers/{{id}}"),
+            get(custom_providers::fetch).patch(custom_providers::patch).delete(custom_providers::delete),
+        )
         .route(&format!("{base}/gateways/{{gateway}}/logs"), get(logs::list).delete(logs::delete))
-        .route(&format!("{base}/gateways/{{gateway}}/logs/{{id}}"), get(logs::fetch))
+        .route(&format!("{base}/gateways/{{gateway}}/logs/{{id}}"), get(logs::fetch).patch(logs::edit))
         .route(&format!("{base}/gateways/{{gateway}}/logs/{{id}}/request"), get(logs::request_body))
         .route(&format!("{base}/gateways/{{gateway}}/logs/{{id}}/response"), get(logs::response_body))
         .route(&format!("{base}/gateways/{{gateway}}/analytics"), get(logs::analytics))

@@ -181,6 +181,16 @@ impl Cache {
         let _ = leader.tx.send(Some(Landing { value: Arc::new(value), stored: false }));
     }
 
+    /// Drops every stored answer of `provider` (its upstream changed).
+    pub fn forget_provider(&self, provider: &str) {
+        let mut inner = lock(&self.inner);
+        let gone: Vec<Key> =
+            inner.entries.iter().filter(|(_, e)| e.value.provider == provider).map(|(k, _)| *k).collect();
+        for k in gone {
+            inner.remove(&k);
+        }
+    }
+
     pub fn stored_bytes(&self) -> usize {
         lock(&self.inner).bytes
     }

@@ -200,6 +200,8 @@ impl Draft {
             cost,
             custom_cost,
             metadata: self.controls.metadata.clone(),
+            feedback: None,
+            score: None,
             step: e.step,
             attempts: e.attempts,
             request_content_type: self.request_content_type.clone(),
@@ -392,6 +394,9 @@ async fn handle(
         Ok(s) => s,
         Err(e) => return draft.refuse(e, &label),
     };
+    for s in steps.iter_mut() {
+        rt.upstreams.add_custom_headers(&account, &mut s.call, &s.provider);
+    }
     // BYOK keys for the steps that brought none.
     let scope = (account.as_str(), &draft.gateway);
     if let Err(e) = byok::apply(&st.store, &rt.limiter, scope, &draft.controls, &mut steps, rt.clock.now_ms()) {

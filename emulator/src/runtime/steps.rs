@@ -84,10 +84,14 @@ fn chat_step(
     body: &Value,
     policy: Policy,
 ) -> Result<Step, RuntimeError> {
-    let p = providers::get(provider)
-        .ok_or_else(|| RuntimeError::bad_format(&format!("unknown provider '{provider}' in model")))?;
-    let chat =
-        p.chat_path.ok_or_else(|| RuntimeError::bad_format(&format!("{provider} has no chat completions API")))?;
+    // A custom provider speaks OpenAI's chat completions under its base URL.
+    let chat = if providers::is_known(provider) && provider.starts_with("custom-") {
+        "/chat/completions"
+    } else {
+        let p = providers::get(provider)
+            .ok_or_else(|| RuntimeError::bad_format(&format!("unknown provider '{provider}' in model")))?;
+        p.chat_path.ok_or_else(|| RuntimeError::bad_format(&format!("{provider} has no chat completions API")))?
+    };
     let mut body = body.clone();
     body["model"] = Value::from(model);
     let mut h = forwardable(headers);

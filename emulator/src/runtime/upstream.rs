@@ -97,6 +97,8 @@ pub struct Upstreams {
     http: reqwest::Client,
     overrides: HashMap<String, String>,
     simulator: Option<String>,
+    /// Where custom providers (`custom-{slug}`) are registered.
+    store: Option<std::sync::Arc<crate::store::Store>>,
 }
 
 const HOP_BY_HOP: &[&str] =
@@ -124,7 +126,34 @@ impl Upstreams {
             .pool_max_idle_per_host(256)
             .connect_timeout(Duration::from_secs(10))
             .build()?;
-        Ok(Upstreams { http, overrides, simulator })
+        Ok(Upstreams { http, overrides, simulator, store: None })
+    }
+
+    /// Resolves `custom-{slug}` through the custom providers in `store`.
+    pub fn with_store(self, store: std::sync::Arc<crate::store::Store>) -> Upstreams {
+        Upstreams { store: Some(store), ..self }
+    }
+
+    /// A registered custom provider's base URL and headers, if `provider` is one.
+    fn custom(&self, account: &str, provider: &str) -> Option<aigw_cloudflare::CustomProvider> {
+        self.store.as_ref()?.read(|d| d.custom_provider(account, provider).cloned())
+    }
+
+    /// Adds a custom provider's own headers to a step bound for it.
+    pub fn add_custom_headers(&self, account: &str, call: &mut Call, provider: &str) {
+        if self.overrides.contains_key(provider) {
+            return;
+        }
+        let Some(c) = self.custom(account, provider) else { return };
+        for (k, v) in &c.headers {
+            if let (Ok(name), Some(Ok(value))) = (
+                HeaderName::from_bytes(k.to_ascii_lowercase().as_bytes()),
+                v.as_str().map(axum::http::HeaderValue::from_str),
+            ) && !call.headers.contains_key(&name)
+            {
+                call.headers.insert(name, value);
+            }
+        }
     }
 
     /// The upstream URL for `path` (what follows `/{provider}/` in the
@@ -134,6 +163,16 @@ impl Upstreams {
         let query = query.as_deref();
         if let Some(base) = self.overrides.get(provider) {
             return target::join(base, &segs, query);
+        }
+        // A registered custom provider is the account's own service: its base
+        // URL is used even with the simulator on.
+        if let Some(c) = self.custom(account, provider) {
+            if !c.enable {
+                return Err(RuntimeError::bad_request(format!(
+                    "Custom provider '{provider}' is disabled; enable it (\"enable\": true) to use it"
+                )));
+            }
+            return target::join(&c.base_url, &segs, query);
         }
         if let Some(sim) = &self.simulator {
             segs.insert(0, provider.to_string());

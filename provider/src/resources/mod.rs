@@ -1,8 +1,9 @@
 //! Managed resource types, one file each. Cache, rate limit, guardrails,
 //! DLP, spend limits, Logpush and OpenTelemetry export share the
 //! gateway-setting CRUD in `gateway_settings`; fallback chains, route
-//! graphs and BYOK provider keys are objects of their own.
+//! graphs, BYOK provider keys and custom providers are objects of their own.
 pub mod cache;
+pub mod custom_provider;
 pub mod dlp;
 pub mod fallback;
 pub mod gateway;
@@ -31,5 +32,6 @@ pub fn all() -> Vec<Box<dyn Resource>> {
         Box::new(fallback::FallbackResource),
         Box::new(provider_key::ProviderKeyResource),
         Box::new(route::RouteResource),
+        Box::new(custom_provider::CustomProviderResource),
     ]
 }

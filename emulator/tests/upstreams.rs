@@ -1,6 +1,8 @@
-//! BYOK provider keys end to end: the `provider_configs` API with
-//! Cloudflare's envelope and codes, and the runtime sending the stored key
-//! to an upstream that records what it got (a test server on port 0).
+//! What reaches the upstream, end to end, on a test server on port 0 that
+//! records every request: BYOK provider keys (the `provider_configs` API
+//! with Cloudflare's envelope and codes, and the runtime sending the stored
+//! key) and custom providers (the `/custom-providers` API, and `custom-*`
+//! requests reaching the registered base URL with its headers).
 #![allow(clippy::unwrap_used, reason = "test code: a panic is the failure report")]
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -13,16 +15,17 @@ use serde_json::{Value, json};
 const ACCT: &str = "0123456789abcdef0123456789abcdef";
 const OPENAI_KEY: &str = "sk-stored-openai-key-0001";
 
-/// Headers each upstream request carried.
+/// Headers (and the path) of each upstream request.
 type Seen = Arc<Mutex<Vec<HeaderMap>>>;
 
 /// An OpenAI-shaped upstream that records the headers of every request.
 async fn recording_upstream() -> (String, Seen) {
     let seen: Seen = Arc::default();
     let s = seen.clone();
-    let app = axum::Router::new().fallback(move |h: HeaderMap| {
+    let app = axum::Router::new().fallback(move |uri: axum::http::Uri, mut h: HeaderMap| {
         let s = s.clone();
         async move {
+            h.insert("x-seen-path", uri.path().parse().unwrap());
             s.lock().unwrap().push(h);
             axum::Json(json!({"id": "x", "object": "chat.completion", "model": "gpt-4o-mini",
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}],
@@ -39,20 +42,27 @@ struct Emu {
     base: String,
     http: reqwest::Client,
     seen: Seen,
+    upstream: String,
 }
 
 async fn start() -> Emu {
     let (up, seen) = recording_upstream().await;
+    let upstream = up.trim_end_matches("/v1").to_string();
     let config =
         Config { upstreams: HashMap::from([("openai".to_string(), up)]), simulate: false, ..Config::default() };
     let emulator = Emulator::open_with_clock(config, Arc::new(Clock::frozen(1_800_000_000_000))).await.unwrap();
     let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", l.local_addr().unwrap());
     tokio::spawn(async move { emulator.serve(l, std::future::pending()).await.unwrap() });
-    Emu { base, http: reqwest::Client::new(), seen }
+    Emu { base, http: reqwest::Client::new(), seen, upstream }
 }
 
 impl Emu {
+    /// The recording upstream's root, e.g. `http://127.0.0.1:PORT/v1`.
+    async fn seen_base(&self) -> String {
+        format!("{}/v1", self.upstream)
+    }
+
     fn api(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         self.http
             .request(method, format!("{}/client/v4/accounts/{ACCT}/ai-gateway{path}", self.base))
@@ -253,4 +263,105 @@ async fn the_provider_configs_api_answers_bad_input_with_cloudflares_envelope() 
     assert_eq!(r.status(), 200);
     let r = e.api(reqwest::Method::DELETE, &format!("/gateways/g/provider_configs/{id}")).send().await.unwrap();
     assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn custom_providers_reach_their_base_url_with_their_headers() {
+    let e = start().await;
+    e.gateway("g", json!({})).await;
+    // The recording upstream stands in for the account's own service.
+    let up = e.seen_base().await;
+    let body = json!({"name": "Neon", "slug": "neon", "base_url": format!("{up}/neon"), "enable": true,
+                      "headers": {"x-tenant": "t-1"}});
+    let r = e.api(reqwest::Method::POST, "/custom-providers").json(&body).send().await.unwrap();
+    let created: Value = r.json().await.unwrap();
+    assert_eq!(created["result"]["slug"], "neon", "{created}");
+    let id = created["result"]["id"].as_str().unwrap().to_string();
+    e.key("g", json!({"provider_slug": "custom-neon", "alias": "default", "secret": "neon-key-00000001"})).await;
+
+    let r = e
+        .http
+        .post(format!("{}/v1/{ACCT}/g/custom-neon/chat/completions", e.base))
+        .header("cf-aig-authorization", "Bearer cf-token")
+        .json(&json!({"model": "neon-chat", "messages": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let seen = e.seen.lock().unwrap().last().cloned().unwrap();
+    assert_eq!(seen["x-seen-path"], "/v1/neon/chat/completions");
+    assert_eq!(seen["x-tenant"], "t-1");
+    assert_eq!(seen["authorization"], "Bearer neon-key-00000001");
+
+    // The compat endpoint takes custom-{slug}/{model}.
+    let r = e
+        .http
+        .post(format!("{}/v1/{ACCT}/g/compat/chat/completions", e.base))
+        .header("cf-aig-authorization", "Bearer cf-token")
+        .json(&json!({"model": "custom-neon/neon-chat", "messages": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(e.seen.lock().unwrap().last().unwrap()["x-seen-path"], "/v1/neon/chat/completions");
+
+    // Disabled: refused before any upstream call.
+    let n = e.seen.lock().unwrap().len();
+    let r = e.api(reqwest::Method::PATCH, &format!("/custom-providers/{id}")).json(&json!({"enable": false})).send();
+    assert_eq!(r.await.unwrap().status(), 200);
+    let r = e.chat("g").send().await.unwrap();
+    assert_eq!(r.status(), 200, "other providers are unaffected");
+    let r = e
+        .http
+        .post(format!("{}/v1/{ACCT}/g/custom-neon/chat/completions", e.base))
+        .header("cf-aig-authorization", "Bearer cf-token")
+        .json(&json!({"model": "neon-chat", "messages": []}))
+        .send()
+        .await
+        .unwrap();
+    let (status, _, msg) = code(r).await;
+    assert_eq!(status, 400);
+    assert!(msg.contains("disabled"), "{msg}");
+    assert_eq!(e.seen.lock().unwrap().len(), n + 1);
+
+    let r = e.api(reqwest::Method::DELETE, &format!("/custom-providers/{id}")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let r = e.api(reqwest::Method::GET, &format!("/custom-providers/{id}")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn the_custom_providers_api_answers_bad_input_with_cloudflares_envelope() {
+    let e = start().await;
+    let post = |body: Value| e.api(reqwest::Method::POST, "/custom-providers").json(&body).send();
+    let r: Value =
+        post(json!({"slug": "Bad Slug", "base_url": "ftp://x", "enable": "yes"})).await.unwrap().json().await.unwrap();
+    let paths: Vec<Value> = r["errors"].as_array().unwrap().iter().map(|m| m["path"].clone()).collect();
+    assert_eq!(paths, [json!(["enable"]), json!(["name"]), json!(["slug"]), json!(["base_url"])]);
+    let ok = json!({"name": "A", "slug": "a", "base_url": "https://a.example"});
+    assert_eq!(post(ok.clone()).await.unwrap().status(), 200);
+    let r: Value = post(ok).await.unwrap().json().await.unwrap();
+    assert_eq!((r["errors"][0]["code"].clone(), r["errors"][0]["path"].clone()), (json!(7001), json!(["slug"])));
+    let r =
+        e.api(reqwest::Method::PATCH, "/custom-providers/nope").json(&json!({"enable": true})).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn a_gateway_past_the_account_limit_is_refused() {
+    let (up, _) = recording_upstream().await;
+    let config =
+        Config { upstreams: HashMap::from([("openai".to_string(), up)]), max_gateways: Some(2), ..Config::default() };
+    let emulator = Emulator::open_with_clock(config, Arc::new(Clock::frozen(0))).await.unwrap();
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", l.local_addr().unwrap());
+    tokio::spawn(async move { emulator.serve(l, std::future::pending()).await.unwrap() });
+    let e = Emu { base, http: reqwest::Client::new(), seen: Seen::default(), upstream: String::new() };
+    e.gateway("a", json!({})).await;
+    e.gateway("b", json!({})).await;
+    let body = json!({"id": "c", "cache_invalidate_on_update": false, "cache_ttl": 0, "collect_logs": true,
+                      "rate_limiting_interval": null, "rate_limiting_limit": null});
+    let r: Value = e.api(reqwest::Method::POST, "/gateways").json(&body).send().await.unwrap().json().await.unwrap();
+    assert_eq!(r["errors"][0]["code"], 7010, "{r}");
+    assert!(r["errors"][0]["message"].as_str().unwrap().contains("limit of 2 gateways"));
 }
