@@ -365,3 +365,41 @@ async fn a_gateway_past_the_account_limit_is_refused() {
     assert_eq!(r["errors"][0]["code"], 7010, "{r}");
     assert!(r["errors"][0]["message"].as_str().unwrap().contains("limit of 2 gateways"));
 }
+
+#[tokio::test]
+async fn universal_step_headers_are_that_steps_gateway_controls_and_never_go_upstream() {
+    let e = start().await;
+    e.gateway("g", json!({"authentication": false})).await;
+    let steps = |headers: Value| {
+        json!([{"provider": "openai", "endpoint": "chat/completions", "headers": headers,
+                "query": {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}}])
+    };
+    let send = |body: Value| e.http.post(format!("{}/v1/{ACCT}/g", e.base)).json(&body).send();
+    let cached =
+        steps(json!({"authorization": "Bearer sk-own", "cf-aig-cache-ttl": "120", "cf-aig-max-attempts": "2"}));
+    let r = send(cached.clone()).await.unwrap();
+    assert_eq!((r.status().as_u16(), header(&r, "cf-aig-cache-status")), (200, "MISS".to_string()));
+    {
+        let seen = e.seen.lock().unwrap();
+        let h = seen.last().unwrap();
+        assert_eq!(h["authorization"], "Bearer sk-own", "other step headers go upstream");
+        assert!(h.keys().all(|k| !k.as_str().starts_with("cf-aig-")), "gateway controls stay at the gateway: {h:?}");
+    }
+    let n = e.seen.lock().unwrap().len();
+    let r = send(cached).await.unwrap();
+    assert_eq!(header(&r, "cf-aig-cache-status"), "HIT", "the step's own TTL turned the cache on");
+    assert_eq!(e.seen.lock().unwrap().len(), n);
+
+    // On a caching gateway, a step that skips the cache is never stored.
+    e.gateway("c", json!({"authentication": false, "cache_ttl": 300})).await;
+    let skip = steps(json!({"authorization": "Bearer sk-own", "cf-aig-skip-cache": "true"}));
+    for _ in 0..2 {
+        let r = e.http.post(format!("{}/v1/{ACCT}/c", e.base)).json(&skip).send().await.unwrap();
+        assert_eq!(header(&r, "cf-aig-cache-status"), "MISS");
+    }
+    assert_eq!(e.seen.lock().unwrap().len(), n + 2);
+}
+
+fn header(r: &reqwest::Response, name: &str) -> String {
+    r.headers().get(name).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+}

@@ -24,6 +24,8 @@ mod spend;
 mod byok;
 // Dynamic route graphs under real terraform and tofu.
 mod routes;
+// Custom providers, and aigw applying every BYOK/routing resource.
+mod custom_providers;
 // The aigw engine: round trips with terraform, errors, state safety.
 mod engine;
 // The engine under failure: killed applies, concurrent applies, corrupt state.

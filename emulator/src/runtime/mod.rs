@@ -410,7 +410,11 @@ async fn handle(
     }
 
     // Cache.
-    let ttl = if stream { None } else { draft.controls.cache_ttl_s(g) };
+    // Universal steps may turn the cache on with their own `cf-aig-cache-ttl`.
+    let step_ttl = steps.iter().filter_map(|s| s.cache.ttl_s).max();
+    let request_ttl = draft.controls.cache_ttl_s(g);
+    let ttl =
+        if stream || draft.controls.skip_cache || draft.controls.zdr_on(g) { None } else { request_ttl.or(step_ttl) };
     let Some(ttl) = ttl else {
         return run_steps(&draft, &steps, dynamic, None).await;
     };
@@ -674,6 +678,8 @@ fn respond_whole(
         return with_log_id(r, &draft.log_id);
     }
     if let Some(CacheFill { leader, expires_ms }) = fill {
+        // A universal step's own cache headers decide how its answer is kept.
+        let expires_ms = step.cache.ttl_s.map_or(expires_ms, |t| rt.clock.now_ms() + t * 1000);
         let answer = Cached {
             status,
             content_type: content_type.clone(),
@@ -685,7 +691,7 @@ fn respond_whole(
             provider: step.provider.clone(),
         };
         // Only a success is stored; an error is shared with the waiting requests.
-        if (200..300).contains(&status) {
+        if (200..300).contains(&status) && step.cache.skip != Some(true) {
             rt.cache.finish(leader, answer);
         } else {
             rt.cache.share(leader, answer);

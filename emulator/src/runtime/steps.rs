@@ -22,6 +22,16 @@ pub struct Step {
     pub byok_alias: Option<String>,
     /// Route budgets this step's answer is charged to ([`super::route`]).
     pub budgets: Vec<String>,
+    /// The step's own cache controls (universal step headers).
+    pub cache: StepCache,
+}
+
+/// `cf-aig-cache-ttl` and `cf-aig-skip-cache` given in a universal step's
+/// headers: they decide how that step's answer is cached.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StepCache {
+    pub ttl_s: Option<u64>,
+    pub skip: Option<bool>,
 }
 
 pub fn is_stream(body: &Value, path: &str) -> bool {
@@ -72,6 +82,7 @@ pub fn provider_step(
         policy,
         byok_alias: None,
         budgets: Vec::new(),
+        cache: StepCache::default(),
     })
 }
 
@@ -109,6 +120,7 @@ fn chat_step(
         policy,
         byok_alias: None,
         budgets: Vec::new(),
+        cache: StepCache::default(),
     })
 }
 
@@ -202,18 +214,32 @@ pub fn universal_steps(
             let endpoint = field("endpoint")
                 .ok_or_else(|| RuntimeError::bad_request(format!("step {i}: endpoint is required")))?;
             let query = s.get("query").cloned().unwrap_or(Value::Null);
+            // Step headers override the request's: `cf-aig-*` ones are this
+            // step's gateway controls, the rest go upstream.
             let mut h = forwardable(headers);
+            let mut gateway_headers = HeaderMap::new();
             if let Some(Value::Object(extra)) = s.get("headers") {
                 for (k, v) in extra {
                     if let (Ok(name), Some(Ok(val))) = (
                         axum::http::HeaderName::from_bytes(k.to_ascii_lowercase().as_bytes()),
                         v.as_str().map(HeaderValue::from_str),
                     ) {
-                        h.insert(name, val);
+                        if name.as_str().starts_with("cf-aig-") {
+                            gateway_headers.insert(name, val);
+                        } else {
+                            h.insert(name, val);
+                        }
                     }
                 }
             }
             h.insert("content-type", HeaderValue::from_static("application/json"));
+            let own = super::request::Controls::read(&gateway_headers);
+            let policy = Policy {
+                max_attempts: own.max_attempts.unwrap_or(policy.max_attempts),
+                delay_ms: own.retry_delay_ms.unwrap_or(policy.delay_ms),
+                backoff: own.backoff.unwrap_or(policy.backoff),
+                timeout_ms: own.request_timeout_ms.or(policy.timeout_ms),
+            };
             let cfg = s.get("config");
             let num = |k: &str| cfg.and_then(|c| c.get(k)).and_then(Value::as_u64);
             let policy = Policy {
@@ -225,6 +251,10 @@ pub fn universal_steps(
                     .and_then(Backoff::parse)
                     .unwrap_or(policy.backoff),
                 timeout_ms: num("requestTimeout").filter(|t| *t > 0).or(policy.timeout_ms),
+            };
+            let cache = StepCache {
+                ttl_s: own.cache_ttl_s.map(|t| t.clamp(60, 2_592_000)),
+                skip: own.skip_cache.then_some(true),
             };
             if !providers::is_known(provider) {
                 return Err(RuntimeError::bad_request(format!("step {i}: unknown provider '{provider}'")));
@@ -242,6 +272,7 @@ pub fn universal_steps(
                 policy,
                 byok_alias: None,
                 budgets: Vec::new(),
+                cache,
             })
         })
         .collect()
