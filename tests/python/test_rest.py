@@ -133,3 +133,29 @@ def test_rest_api_errors_use_cloudflares_shapes(emulator):
     r = httpx.post(f"{rest_base(emulator)}/run/@cf/meta/llama-3.1-8b-instruct",
                    json={"messages": [{"role": "user", "content": "hi"}]}, headers=auth)
     assert r.status_code == 200, r.text
+
+
+def test_newer_providers_on_the_rest_api(emulator):
+    gw = byok_gateway(emulator)
+    sa = '{"type": "service_account", "project_id": "acme-ml", "region": "us-central1"}'
+    status, out = emulator.api("POST", f"/gateways/{gw}/provider_configs",
+                               {"provider_slug": "google-vertex-ai", "alias": "default", "secret": sa})
+    assert status == 200, out
+    client = openai_client(emulator, gw)
+    for model in ("google-vertex-ai/google/gemini-2.5-flash", "baseten/deepseek-ai/DeepSeek-V3", "parallel/speed"):
+        r = client.chat.completions.create(model=model, messages=[{"role": "user", "content": "hi"}])
+        assert r.choices[0].message.content, model
+    rows = wait_for_logs(emulator, gw, 3)
+    assert [row["provider"] for row in rows] == ["google-vertex-ai", "baseten", "parallel"]
+    calls = emulator.calls()
+    assert calls["google-vertex-ai"]["google/gemini-2.5-flash"] >= 1
+
+
+def test_vertex_without_a_service_account_key_says_what_is_missing(emulator):
+    gw = emulator.gateway(authentication=True)
+    r = httpx.post(f"{rest_base(emulator)}/v1/chat/completions",
+                   json={"model": "google-vertex-ai/google/gemini-2.5-flash", "messages": []},
+                   headers={"Authorization": f"Bearer {TOKEN}", "cf-aig-gateway-id": gw})
+    assert r.status_code == 400
+    assert r.json()["error"][0]["code"] == 2019
+    assert "service-account" in r.json()["error"][0]["message"]

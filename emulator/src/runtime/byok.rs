@@ -29,6 +29,32 @@ fn choose<'a>(keys: &'a [StoredKey], provider: &str, alias: Option<&str>) -> Opt
     }
 }
 
+/// The secret of the key a request would get for `provider`.
+pub fn stored_key(
+    store: &Store,
+    (account, gateway): (&str, &str),
+    provider: &str,
+    alias: Option<&str>,
+) -> Option<String> {
+    let keys: Vec<StoredKey> = store.read(|d| d.keys_of(account, gateway).cloned().collect());
+    choose(&keys, provider, alias)?.secret.clone()
+}
+
+/// The project and region of a Vertex AI service-account key, given as
+/// JSON or base64 JSON (as Cloudflare takes it); the region is the key's
+/// `region` field, else `global`.
+pub fn vertex_project(secret: &str) -> Option<(String, String)> {
+    use base64::Engine;
+    let json: serde_json::Value = serde_json::from_str(secret).ok().or_else(|| {
+        let raw = base64::engine::general_purpose::STANDARD.decode(secret.trim()).ok()?;
+        serde_json::from_slice(&raw).ok()
+    })?;
+    let ok = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let project = json.get("project_id")?.as_str().filter(|p| ok(p))?.to_string();
+    let region = json.get("region").and_then(serde_json::Value::as_str).filter(|r| ok(r)).unwrap_or("global");
+    Some((project, region.to_string()))
+}
+
 /// Puts the stored key into every step that brought none, and records the
 /// alias on the step. `now_ms` is the emulator clock, for key rate limits.
 pub fn apply(
@@ -120,6 +146,17 @@ mod tests {
         assert!(choose(&keys, "anthropic", Some("prod")).is_none());
         let flagged = vec![key("openai", "default", false), key("openai", "main", true)];
         assert_eq!(choose(&flagged, "openai", None).map(|k| k.config.id.as_str()), Some("main"));
+    }
+
+    #[test]
+    fn vertex_keys_name_their_project_as_json_or_base64() {
+        use base64::Engine;
+        let sa = r#"{"type": "service_account", "project_id": "acme-ml", "region": "europe-west4"}"#;
+        assert_eq!(vertex_project(sa), Some(("acme-ml".into(), "europe-west4".into())));
+        let b64 = base64::engine::general_purpose::STANDARD.encode(r#"{"project_id": "p1"}"#);
+        assert_eq!(vertex_project(&b64), Some(("p1".into(), "global".into())));
+        assert_eq!(vertex_project(r#"{"project_id": "../x"}"#), None);
+        assert_eq!(vertex_project("sk-plain"), None);
     }
 
     #[test]

@@ -86,6 +86,26 @@ pub fn provider_step(
     })
 }
 
+/// The chat completions path of Vertex AI's OpenAI-compatible endpoint,
+/// for the project and region of the gateway's BYOK service-account key.
+fn vertex_chat_path(
+    store: &Store,
+    (account, gateway): (&str, &str),
+    headers: &HeaderMap,
+) -> Result<String, RuntimeError> {
+    let alias = headers.get("cf-aig-byok-alias").and_then(|v| v.to_str().ok());
+    let key = super::byok::stored_key(store, (account, gateway), "google-vertex-ai", alias).ok_or_else(|| {
+        RuntimeError::bad_format(
+            "google-vertex-ai needs a BYOK key on the gateway (its service-account JSON names the project)",
+        )
+    })?;
+    let (project, region) = super::byok::vertex_project(&key).ok_or_else(|| {
+        RuntimeError::bad_format("the google-vertex-ai BYOK key is not a service-account JSON with a project_id")
+    })?;
+    Ok(format!("/v1/projects/{project}/locations/{region}/endpoints/openapi/chat/completions"))
+}
+
+#[allow(clippy::too_many_arguments)]
 fn chat_step(
     up: &Upstreams,
     account: &str,
@@ -94,9 +114,12 @@ fn chat_step(
     headers: &HeaderMap,
     body: &Value,
     policy: Policy,
+    vertex: Option<&str>,
 ) -> Result<Step, RuntimeError> {
     // A custom provider speaks OpenAI's chat completions under its base URL.
-    let chat = if providers::is_known(provider) && provider.starts_with("custom-") {
+    let chat = if let (Some(path), "google-vertex-ai") = (vertex, provider) {
+        path
+    } else if providers::is_known(provider) && provider.starts_with("custom-") {
         "/chat/completions"
     } else {
         let p = providers::get(provider)
@@ -142,8 +165,11 @@ pub fn compat_steps(
             "model must be \"<provider>/<model>\" or \"dynamic/<route>\", got {model:?}"
         )));
     };
+    let vertex =
+        |p: &str| (p == "google-vertex-ai").then(|| vertex_chat_path(store, (account, gateway), headers)).transpose();
     if provider != "dynamic" {
-        return Ok((vec![chat_step(up, account, provider, rest, headers, &json, policy)?], false));
+        let v = vertex(provider)?;
+        return Ok((vec![chat_step(up, account, provider, rest, headers, &json, policy, v.as_deref())?], false));
     }
     let (route_id, elements) = store
         .read(|d| {
@@ -177,7 +203,8 @@ pub fn compat_steps(
                 timeout_ms: (s.timeout_ms > 0).then_some(s.timeout_ms as u64),
                 ..policy
             };
-            let mut step = chat_step(up, account, &s.provider, &s.model, headers, &json, p)?;
+            let v = vertex(&s.provider)?;
+            let mut step = chat_step(up, account, &s.provider, &s.model, headers, &json, p, v.as_deref())?;
             step.budgets = s.budgets;
             Ok(step)
         })
