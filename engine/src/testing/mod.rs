@@ -243,7 +243,12 @@ async fn run_scenario(
         .logs
         .all()
         .into_iter()
-        .map(|e| from_json(&serde_json::to_value(e.summary()).unwrap_or_default()))
+        .map(|e| {
+            // The log API serves metadata as a JSON string; assertions read it as an object.
+            let mut v = serde_json::to_value(e.summary()).unwrap_or_default();
+            v["metadata"] = e.metadata.map_or(serde_json::Value::Null, serde_json::Value::Object);
+            from_json(&v)
+        })
         .collect();
     scope.extra.insert("logs".into(), Value::Tuple(logs));
     let calls = emu.state.runtime.simulator.as_ref().map(|s| s.calls()).unwrap_or_default();

@@ -14,6 +14,7 @@ pub mod otel;
 pub mod provider_key;
 pub mod rate_limit;
 pub mod route;
+pub mod route_crud;
 pub mod spend_limit;
 
 use crate::resource::Resource;

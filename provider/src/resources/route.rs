@@ -11,12 +11,12 @@ use aigw_cloudflare::Route;
 use async_trait::async_trait;
 use tfplugin::provider::{PlanRequest, PlanResponse};
 use tfplugin::schema::{Attribute, Block, NestedObject, Nesting};
-use tfplugin::{AttributePath, Diagnostics, Schema, Type, Value};
+use tfplugin::{Diagnostics, Schema, Type, Value};
 
-use super::gateway::parse_import_id;
-use super::gateway_settings::{gateway_missing, gateway_ref, keys, validate_gateway_ref};
+use super::gateway_settings::{gateway_ref, validate_gateway_ref};
+use super::route_crud;
 use crate::api::Api;
-use crate::resource::{Resource, changed_attributes, replacements};
+use crate::resource::Resource;
 use crate::validators;
 
 pub struct RouteResource;
@@ -66,34 +66,6 @@ fn state_of(account: &str, gateway: &str, r: &Route, prior: &Value) -> Value {
     ])
 }
 
-fn route_keys(v: &Value) -> Result<(String, String, String), Diagnostics> {
-    let (a, g) = keys(v)?;
-    match v.attr("id").as_str() {
-        Some(id) => Ok((a, g, id.to_string())),
-        None => {
-            let mut d = Diagnostics::new();
-            d.error("Route id unknown", "The route's id is not in state.");
-            Err(d)
-        }
-    }
-}
-
-fn api_diags(e: aigw_cloudflare::Error, summary: &str, account: &str, gateway: &str) -> Diagnostics {
-    if e.status() == Some(409) {
-        let mut d = Diagnostics::new();
-        d.attribute_error(
-            AttributePath::root("name"),
-            "Route name taken",
-            format!("Gateway {gateway:?} already has a route with this name."),
-        );
-        return d;
-    }
-    if e.is_not_found() {
-        return gateway_missing(account, gateway);
-    }
-    crate::Error::from(e).to_diagnostics(summary, &[])
-}
-
 #[async_trait]
 impl Resource for RouteResource {
     fn type_name(&self) -> &'static str {
@@ -134,103 +106,30 @@ impl Resource for RouteResource {
     }
 
     fn plan(&self, _api: Option<&Api>, req: &PlanRequest) -> PlanResponse {
-        let mut planned = req.proposed_new_state.clone();
-        let mut requires_replace = Vec::new();
-        if req.prior_state.is_null() {
-            for name in ["id", "version_id", "deployment_id"] {
-                planned.set_attr(name, Value::unknown());
-            }
-        } else {
-            let schema = self.schema();
-            let changed = changed_attributes(&schema, &req.prior_state, &planned);
-            requires_replace = replacements(&changed, &["account_id", "gateway_id"]);
-            if changed.contains(&"nodes") || changed.contains(&"start") {
-                planned.set_attr("version_id", Value::unknown());
-                planned.set_attr("deployment_id", Value::unknown());
-            }
-        }
-        PlanResponse { planned_state: planned, requires_replace, ..Default::default() }
+        route_crud::plan(&self.schema(), req, &["nodes", "start"])
     }
 
     async fn create(&self, api: &Api, planned: &Value, _config: &Value) -> Result<Value, Diagnostics> {
-        let (account, gateway) = keys(planned)?;
-        let name = planned.attr("name").as_str().unwrap_or_default();
-        let r = api
-            .client
-            .create_route(&account, &gateway, name, &graph::elements(planned))
-            .await
-            .map_err(|e| api_diags(e, "Failed to create route", &account, &gateway))?;
+        let (account, gateway, r) = route_crud::create(api, planned, &graph::elements(planned)).await?;
         Ok(state_of(&account, &gateway, &r, planned))
     }
 
     async fn read(&self, api: &Api, state: &Value) -> Result<Option<Value>, Diagnostics> {
-        let (account, gateway) = keys(state)?;
-        // A create whose answer never arrived: find the route by its unique name.
-        let found = match state.attr("id").as_str() {
-            Some(id) => api.client.get_route(&account, &gateway, id).await.map(Some),
-            None => {
-                let name = state.attr("name").as_str().unwrap_or_default();
-                api.client.list_routes(&account, &gateway).await.map(|rs| rs.into_iter().find(|r| r.name == name))
-            }
-        };
-        match found {
-            Ok(r) => Ok(r.map(|r| state_of(&account, &gateway, &r, state))),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(crate::Error::from(e).to_diagnostics("Failed to read route", &[])),
-        }
+        Ok(route_crud::read(api, state).await?.map(|(a, g, r)| state_of(&a, &g, &r, state)))
     }
 
     async fn update(&self, api: &Api, prior: &Value, planned: &Value, _config: &Value) -> Result<Value, Diagnostics> {
-        let (account, gateway, id) = route_keys(prior)?;
-        let fail = |e, what: &str| api_diags(e, what, &account, &gateway);
-        if planned.attr("name") != prior.attr("name") {
-            let name = planned.attr("name").as_str().unwrap_or_default();
-            api.client
-                .rename_route(&account, &gateway, &id, name)
-                .await
-                .map_err(|e| fail(e, "Failed to rename route"))?;
-        }
-        let current =
-            api.client.get_route(&account, &gateway, &id).await.map_err(|e| fail(e, "Failed to read route"))?;
-        let elements = graph::elements(planned);
-        if current.elements != elements {
-            let v = api
-                .client
-                .create_route_version(&account, &gateway, &id, &elements)
-                .await
-                .map_err(|e| fail(e, "Failed to create route version"))?;
-            api.client
-                .deploy_route_version(&account, &gateway, &id, &v.version_id)
-                .await
-                .map_err(|e| fail(e, "Failed to deploy route version"))?;
-        }
-        let r = api.client.get_route(&account, &gateway, &id).await.map_err(|e| fail(e, "Failed to read route"))?;
+        let (account, gateway, r) = route_crud::update(api, prior, planned, &graph::elements(planned)).await?;
         Ok(state_of(&account, &gateway, &r, planned))
     }
 
     async fn delete(&self, api: &Api, prior: &Value) -> Result<(), Diagnostics> {
-        let (account, gateway, id) = route_keys(prior)?;
-        match api.client.delete_route(&account, &gateway, &id).await {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_not_found() => Ok(()),
-            Err(e) => Err(crate::Error::from(e).to_diagnostics("Failed to delete route", &[])),
-        }
+        route_crud::delete(api, prior).await
     }
 
     async fn import(&self, api: &Api, import_id: &str) -> Result<Value, Diagnostics> {
-        let p = parse_import_id(import_id, 3, "<account_id>/<gateway_id>/<route_id>")?;
-        match api.client.get_route(&p[0], &p[1], &p[2]).await {
-            Ok(r) => Ok(state_of(&p[0], &p[1], &r, &Value::Null)),
-            Err(e) if e.is_not_found() => {
-                let mut d = Diagnostics::new();
-                d.error(
-                    "Cannot import non-existent remote object",
-                    format!("Gateway {:?} in account {} has no route {:?}.", p[1], p[0], p[2]),
-                );
-                Err(d)
-            }
-            Err(e) => Err(crate::Error::from(e).to_diagnostics("Failed to import route", &[])),
-        }
+        let (account, gateway, r) = route_crud::import(api, import_id).await?;
+        Ok(state_of(&account, &gateway, &r, &Value::Null))
     }
 }
 
