@@ -67,7 +67,8 @@ impl Data {
 
     /// A gateway's BYOK keys.
     pub fn keys_of<'a>(&'a self, account: &'a str, gateway: &'a str) -> impl Iterator<Item = &'a StoredKey> + 'a {
-        self.keys.iter().filter(move |((a, g, _), _)| a == account && g == gateway).map(|(_, k)| k)
+        let from = (account.to_string(), gateway.to_string(), String::new());
+        self.keys.range(from..).take_while(move |((a, g, _), _)| a == account && g == gateway).map(|(_, k)| k)
     }
 }
 

@@ -217,6 +217,21 @@ async fn a_keys_rate_limit_is_counted_per_key() {
     assert_eq!((status, c), (429, 2003));
     // A client key is not this key's traffic.
     assert_eq!(e.chat("g").bearer_auth("sk-own").send().await.unwrap().status(), 200);
+    // In a chain, the limited key's step fails over to the next step.
+    let q = json!({"model": "gpt-4o-mini", "messages": []});
+    let steps = json!([{"provider": "openai", "endpoint": "chat/completions", "query": q},
+                       {"provider": "openai", "endpoint": "chat/completions", "query": q,
+                        "headers": {"authorization": "Bearer sk-next"}}]);
+    let r = e
+        .http
+        .post(format!("{}/v1/{ACCT}/g", e.base))
+        .header("cf-aig-authorization", "Bearer cf-token")
+        .json(&steps)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((r.status().as_u16(), header(&r, "cf-aig-step")), (200, "1".to_string()));
+    assert_eq!(e.last_auth().as_deref(), Some("Bearer sk-next"));
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 //! BYOK at runtime: a step whose request carries no key for its provider
 //! gets the gateway's stored key, chosen by `cf-aig-byok-alias`, else the
 //! provider's default key, else the alias `default`. A key's own rate limit
-//! is counted here. With no key anywhere, `byok_only` on the gateway or
+//! is counted when a step is sent with it ([`KeyLimit`]). With no key anywhere, `byok_only` on the gateway or
 //! `cf-aig-no-wholesale` on the request refuses the request instead of
 //! letting it go to Unified Billing.
 use aigw_cloudflare::Gateway;
@@ -55,15 +55,42 @@ pub fn vertex_project(secret: &str) -> Option<(String, String)> {
     Some((project, region.to_string()))
 }
 
+/// A stored key's own rate limit, counted when a step is about to use it
+/// (a cache hit uses no key and is not counted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyLimit {
+    account: String,
+    scope: String,
+    limit: u64,
+    period_s: u64,
+    alias: String,
+}
+
+impl KeyLimit {
+    /// Counts one use; false (not counted) once over the limit.
+    pub fn allow(&self, limiter: &RateLimiter, now_ms: u64) -> bool {
+        limiter.allow((&self.account, &self.scope), self.limit, self.period_s, Technique::Sliding, now_ms)
+    }
+
+    pub fn refusal(&self, provider: &str) -> RuntimeError {
+        RuntimeError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            2003,
+            format!(
+                "Rate limited: BYOK key '{}' of {provider} allows {} requests per {}s",
+                self.alias, self.limit, self.period_s
+            ),
+        )
+    }
+}
+
 /// Puts the stored key into every step that brought none, and records the
-/// alias on the step. `now_ms` is the emulator clock, for key rate limits.
+/// alias (and the key's rate limit) on the step.
 pub fn apply(
     store: &Store,
-    limiter: &RateLimiter,
     (account, gateway): (&str, &Gateway),
     controls: &Controls,
     steps: &mut [Step],
-    now_ms: u64,
 ) -> Result<(), RuntimeError> {
     let keys: Vec<StoredKey> = store.read(|d| d.keys_of(account, &gateway.id).cloned().collect());
     for step in steps.iter_mut() {
@@ -90,20 +117,13 @@ pub fn apply(
             continue;
         };
         let c = &k.config;
-        if let Some(limit) = c.rate_limit.filter(|l| *l > 0) {
-            let period = c.rate_limit_period.unwrap_or(aigw_cloudflare::byok::DEFAULT_RATE_PERIOD).max(1);
-            let scope = format!("{}\u{0}byok\u{0}{}", gateway.id, c.id);
-            if !limiter.allow((account, &scope), limit as u64, period as u64, Technique::Sliding, now_ms) {
-                return Err(RuntimeError::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    2003,
-                    format!(
-                        "Rate limited: BYOK key '{}' of {} allows {limit} requests per {period}s",
-                        c.alias, c.provider_slug
-                    ),
-                ));
-            }
-        }
+        step.key_limit = c.rate_limit.filter(|l| *l > 0).map(|limit| KeyLimit {
+            scope: format!("{}\u{0}byok\u{0}{}", gateway.id, c.id),
+            account: account.to_string(),
+            limit: limit as u64,
+            period_s: c.rate_limit_period.unwrap_or(aigw_cloudflare::byok::DEFAULT_RATE_PERIOD).max(1) as u64,
+            alias: c.alias.clone(),
+        });
         if let Some(secret) = &k.secret
             && let Ok(v) = HeaderValue::from_str(&header.value(secret))
         {

@@ -399,7 +399,7 @@ async fn handle(
     }
     // BYOK keys for the steps that brought none.
     let scope = (account.as_str(), &draft.gateway);
-    if let Err(e) = byok::apply(&st.store, &rt.limiter, scope, &draft.controls, &mut steps, rt.clock.now_ms()) {
+    if let Err(e) = byok::apply(&st.store, scope, &draft.controls, &mut steps) {
         return draft.refuse(e, &label);
     }
     let g = &draft.gateway;
@@ -516,6 +516,16 @@ async fn run_steps(draft: &Draft, steps: &[Step], dynamic: bool, fill: Option<Ca
     let mut total_attempts = 0;
     let last = steps.len().saturating_sub(1);
     for (i, step) in steps.iter().enumerate() {
+        // A BYOK key over its own rate limit: the step fails, the next one is tried.
+        if let Some(k) = &step.key_limit
+            && !k.allow(&rt.limiter, rt.clock.now_ms())
+        {
+            if i < last {
+                continue;
+            }
+            drop(fill);
+            return draft.refuse(k.refusal(&step.provider), &step.provider);
+        }
         let (outcome, attempts) = rt.upstreams.send(&step.call, &step.policy).await;
         total_attempts += attempts;
         if !outcome.succeeded() && i < last {

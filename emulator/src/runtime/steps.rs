@@ -24,6 +24,8 @@ pub struct Step {
     pub budgets: Vec<String>,
     /// The step's own cache controls (universal step headers).
     pub cache: StepCache,
+    /// The rate limit of the BYOK key the step sends.
+    pub key_limit: Option<super::byok::KeyLimit>,
 }
 
 /// `cf-aig-cache-ttl` and `cf-aig-skip-cache` given in a universal step's
@@ -83,6 +85,7 @@ pub fn provider_step(
         byok_alias: None,
         budgets: Vec::new(),
         cache: StepCache::default(),
+        key_limit: None,
     })
 }
 
@@ -144,6 +147,7 @@ fn chat_step(
         byok_alias: None,
         budgets: Vec::new(),
         cache: StepCache::default(),
+        key_limit: None,
     })
 }
 
@@ -300,6 +304,7 @@ pub fn universal_steps(
                 byok_alias: None,
                 budgets: Vec::new(),
                 cache,
+                key_limit: None,
             })
         })
         .collect()
