@@ -6,16 +6,19 @@
 //! `aigw emulator` command is a thin binary over it.
 //!
 //! - [`management`]: `/client/v4/accounts/{account}/ai-gateway/...`, the API
-//!   the Terraform provider calls (gateways, routes, logs, analytics).
+//!   the Terraform provider calls (gateways, routes, BYOK keys, custom
+//!   providers, logs, analytics); [`runtime::rest`] serves the REST API.
 //! - [`runtime`]: `/v1/{account}/{gateway}/...`, what apps call: auth, rate
 //!   limit, cache, upstream with retries and fallback, logging.
 //! - [`simulator`]: simulated upstream providers with injectable faults.
 //! - [`control`]: `/__aigw/...`, the emulator's own controls (faults, call
 //!   counts, clock) and `/metrics`.
 //! - [`export`]: Logpush and OpenTelemetry export of logs and spans.
+//! - [`dashboard`]: the web page at `/` (gateways, charts, logs, live).
 //! - [`store`], [`logs`], [`metrics`], [`clock`]: its state.
 pub mod clock;
 pub mod control;
+pub mod dashboard;
 pub mod error;
 pub mod export;
 pub mod logs;
@@ -124,6 +127,7 @@ pub fn router(state: AppState) -> axum::Router {
         .merge(management::router(state.clone()))
         .merge(runtime::router())
         .merge(control::router())
+        .merge(dashboard::router())
         .fallback(management::no_route)
         .with_state(state)
 }

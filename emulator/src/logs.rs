@@ -218,6 +218,16 @@ pub struct Entries {
 pub struct Logs {
     entries: Arc<Mutex<Entries>>,
     tx: mpsc::Sender<Msg>,
+    /// Told the id of every entry once it is stored (the dashboard's live view).
+    stored: tokio::sync::broadcast::Sender<Stored>,
+}
+
+/// An entry just stored: where it belongs and its id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stored {
+    pub account_id: String,
+    pub gateway_id: String,
+    pub id: String,
 }
 
 /// Where batches are persisted, if anywhere.
@@ -243,6 +253,8 @@ impl Logs {
             }
         }
         let (tx, mut rx) = mpsc::channel::<Msg>(65_536);
+        let (stored, _) = tokio::sync::broadcast::channel::<Stored>(1024);
+        let notify = stored.clone();
         let store = entries.clone();
         tokio::spawn(async move {
             let mut buf = Vec::with_capacity(512);
@@ -282,6 +294,13 @@ impl Logs {
                                 if let (Some(p), Some(key)) = (&pusher, logpush) {
                                     p.push((*entry).clone(), key);
                                 }
+                                if notify.receiver_count() > 0 {
+                                    let _ = notify.send(Stored {
+                                        account_id: entry.account_id.clone(),
+                                        gateway_id: entry.gateway_id.clone(),
+                                        id: entry.id.clone(),
+                                    });
+                                }
                                 q.push_back(*entry);
                             }
                         }
@@ -298,7 +317,7 @@ impl Logs {
                 }
             }
         });
-        Logs { entries, tx }
+        Logs { entries, tx, stored }
     }
 
     /// Queues an entry; never waits on storage.
@@ -307,6 +326,11 @@ impl Logs {
         if self.tx.try_send(Msg::Entry(Box::new(entry), retention, logpush)).is_err() {
             tracing::warn!("log queue full; dropping a log entry");
         }
+    }
+
+    /// Entries as they are stored, from now on.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Stored> {
+        self.stored.subscribe()
     }
 
     /// Waits until everything queued so far is stored.

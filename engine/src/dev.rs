@@ -62,6 +62,9 @@ async fn apply_once(dir: &Path, opts: &Options, out: &mut dyn FnMut(&str)) -> Re
         .unwrap_or_default()
         .trim_end_matches("/client/v4")
         .to_string();
+    if !base.is_empty() {
+        out(&format!("\nDashboard: {base}/  (gateways, traffic charts and logs, live)\n"));
+    }
     for (r, inst) in state
         .resources
         .iter()

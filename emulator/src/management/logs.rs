@@ -229,7 +229,7 @@ pub async fn delete(
     Ok(Json(json!({"success": true, "result": {"deleted": removed.len()}})))
 }
 
-fn percentile(sorted: &[u64], p: f64) -> u64 {
+pub(crate) fn percentile(sorted: &[u64], p: f64) -> u64 {
     if sorted.is_empty() {
         return 0;
     }
@@ -237,7 +237,7 @@ fn percentile(sorted: &[u64], p: f64) -> u64 {
     sorted[i.min(sorted.len() - 1)]
 }
 
-fn summarize(rows: &[&LogEntry]) -> Value {
+pub(crate) fn summarize(rows: &[&LogEntry]) -> Value {
     let mut d: Vec<u64> = rows.iter().map(|e| e.duration).collect();
     d.sort_unstable();
     let requests = rows.len() as u64;

@@ -3,7 +3,7 @@
 //! Cloudflare's answers for unknown paths.
 mod custom_providers;
 pub(crate) mod gateways;
-mod logs;
+pub(crate) mod logs;
 mod provider_configs;
 pub mod route_graph;
 mod routes;

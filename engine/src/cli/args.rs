@@ -353,6 +353,9 @@ pub enum Command {
         /// Also write a JUnit XML report here.
         #[arg(long = "junit-xml", value_name = "FILE")]
         junit_xml: Option<PathBuf>,
+        /// Also write a self-contained HTML report here (every scenario, its requests and assertions).
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
         /// Print each request and its answer.
         #[arg(long)]
         verbose: bool,

@@ -159,8 +159,8 @@ async fn dispatch(dir: &Path, command: Command) -> anyhow::Result<i32> {
             clap_complete::generate(shell, &mut Cli::command(), "aigw", &mut std::io::stdout());
             Ok(0)
         }
-        Command::Test { dir: test_dir, filter, json, junit_xml, verbose } => {
-            serve::test(dir, serve::TestArgs { dir: test_dir, filter, json, junit_xml, verbose }).await
+        Command::Test { dir: test_dir, filter, json, junit_xml, report, verbose } => {
+            serve::test(dir, serve::TestArgs { dir: test_dir, filter, json, junit_xml, report, verbose }).await
         }
         Command::Dev { dir: dev_dir, listen, real, upstreams, vars } => {
             let dir = if dev_dir.is_absolute() { dev_dir } else { dir.join(dev_dir) };

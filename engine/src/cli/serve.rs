@@ -63,10 +63,12 @@ pub struct TestArgs {
     pub filter: Option<String>,
     pub json: bool,
     pub junit_xml: Option<PathBuf>,
+    pub report: Option<PathBuf>,
     pub verbose: bool,
 }
 
 pub async fn test(dir: &Path, a: TestArgs) -> anyhow::Result<i32> {
+    let title = a.dir.display().to_string();
     let dir = if a.dir.is_absolute() { a.dir } else { dir.join(a.dir) };
     let (report, code, outcomes) = aigw::testing::run(&dir, a.filter.as_deref(), a.verbose).await;
     if a.json {
@@ -83,6 +85,10 @@ pub async fn test(dir: &Path, a: TestArgs) -> anyhow::Result<i32> {
     }
     if let Some(path) = a.junit_xml {
         std::fs::write(&path, junit(&outcomes)).with_context(|| format!("writing {}", path.display()))?;
+    }
+    if let Some(path) = a.report {
+        let page = aigw::testing::report::html(&title, &outcomes);
+        std::fs::write(&path, page).with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(code)
 }

@@ -4,6 +4,7 @@
 //! created, check its assertions against what the traffic saw (responses,
 //! logs, simulator calls), and destroy everything afterwards.
 pub mod file;
+pub mod report;
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -29,6 +30,30 @@ pub struct Outcome {
     pub millis: u128,
     /// One line per request block: how its answers came back (for -verbose).
     pub requests: Vec<String>,
+    /// Each request block's answers, as assertions see them (`request.NAME`).
+    pub answers: Vec<(String, serde_json::Value)>,
+    /// Each assertion, passed or not, with the values it read.
+    pub checks: Vec<Check>,
+}
+
+/// One assertion of a scenario as it was evaluated.
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub loc: String,
+    pub condition: String,
+    pub passed: bool,
+    /// What it evaluated to (or the evaluation error).
+    pub result: String,
+    /// The `request`, `logs`, `calls` and `spend` values it referred to.
+    pub values: Vec<(String, String)>,
+}
+
+/// What running a scenario produced.
+struct Ran {
+    failures: Vec<String>,
+    lines: Vec<String>,
+    answers: Vec<(String, serde_json::Value)>,
+    checks: Vec<Check>,
 }
 
 /// A JSON value as an expression value.
@@ -201,12 +226,13 @@ fn summarize(name: &str, results: &[Value]) -> String {
     format!("{name}: {} (first answer: cf-aig-step {step})", statuses.join(", "))
 }
 
-async fn run_scenario(
-    http: &reqwest::Client,
-    emu: &Emu,
-    s: &Scenario,
-    scope: &mut Scope,
-) -> (Vec<String>, Vec<String>) {
+async fn run_scenario(http: &reqwest::Client, emu: &Emu, s: &Scenario, scope: &mut Scope) -> Ran {
+    let early = |failure: String, lines: Vec<String>| Ran {
+        failures: vec![failure],
+        lines,
+        answers: Vec::new(),
+        checks: Vec::new(),
+    };
     let mut requests = BTreeMap::new();
     let mut lines = Vec::new();
     for r in &s.requests {
@@ -227,8 +253,8 @@ async fn run_scenario(
         for h in handles {
             match h.await {
                 Ok(Ok(v)) => results.push(v),
-                Ok(Err(e)) => return (vec![format!("{}: request {:?}: {e}", r.loc, r.name)], lines),
-                Err(e) => return (vec![format!("{}: request {:?}: {e}", r.loc, r.name)], lines),
+                Ok(Err(e)) => return early(format!("{}: request {:?}: {e}", r.loc, r.name), lines),
+                Err(e) => return early(format!("{}: request {:?}: {e}", r.loc, r.name), lines),
             }
         }
         lines.push(summarize(&r.name, &results));
@@ -254,12 +280,31 @@ async fn run_scenario(
     let calls = emu.state.runtime.simulator.as_ref().map(|s| s.calls()).unwrap_or_default();
     scope.extra.insert("calls".into(), from_json(&serde_json::to_value(calls).unwrap_or_default()));
     scope.extra.insert("spend".into(), spend(emu));
+    let answers: Vec<(String, serde_json::Value)> = requests.iter().map(|(k, v)| (k.clone(), to_json(v))).collect();
     scope.extra.insert("request".into(), Value::Object(requests));
 
     let mut failures = Vec::new();
+    let mut checks = Vec::new();
     for a in &s.asserts {
         let outcome = eval(&a.condition, scope);
-        if matches!(outcome, Ok(Value::Bool(true))) {
+        let passed = matches!(outcome, Ok(Value::Bool(true)));
+        let values: Vec<(String, String)> = refs(&a.condition)
+            .into_iter()
+            .filter(|r| matches!(r.first().map(String::as_str), Some("request" | "logs" | "calls" | "spend")))
+            .filter_map(|r| scope.resolve(&r).ok().map(|v| (r.join("."), show(&v))))
+            .collect();
+        let result = match &outcome {
+            Ok(v) => show(v),
+            Err(e) => format!("error: {e}"),
+        };
+        checks.push(Check {
+            loc: a.loc.to_string(),
+            condition: a.condition.to_string(),
+            passed,
+            result,
+            values: values.clone(),
+        });
+        if passed {
             continue;
         }
         let message =
@@ -273,16 +318,12 @@ async fn run_scenario(
                 let _ = write!(f, "\n      evaluated to: {}", show(&v));
             }
         }
-        for r in refs(&a.condition) {
-            if matches!(r.first().map(String::as_str), Some("request" | "logs" | "calls" | "spend"))
-                && let Ok(v) = scope.resolve(&r)
-            {
-                let _ = write!(f, "\n      {} = {}", r.join("."), show(&v));
-            }
+        for (r, v) in &values {
+            let _ = write!(f, "\n      {r} = {v}");
         }
         failures.push(f);
     }
-    (failures, lines)
+    Ran { failures, lines, answers, checks }
 }
 
 /// Runs one test file: fresh emulator, apply, scenarios, destroy.
@@ -411,13 +452,15 @@ async fn run_file(dir: &Path, t: &TestFile, filter: Option<&str>, out: &mut Vec<
             continue;
         }
         let started = Instant::now();
-        let (failures, requests) = run_scenario(&http, &emu, s, &mut scope).await;
+        let ran = run_scenario(&http, &emu, s, &mut scope).await;
         out.push(Outcome {
             file: name.clone(),
             scenario: s.name.clone(),
-            failures,
+            failures: ran.failures,
             millis: started.elapsed().as_millis(),
-            requests,
+            requests: ran.lines,
+            answers: ran.answers,
+            checks: ran.checks,
         });
     }
     let destroy = Options { destroy: true, ..opts.clone() };
