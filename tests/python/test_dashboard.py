@@ -92,6 +92,9 @@ def test_dashboard_shows_gateways_charts_logs_and_live_updates(emulator, browser
     assert all(int(p.get_attribute("data-points")) >= 1 and p.get_attribute("d").startswith("M") for p in paths)
     assert browser.find_elements(By.CSS_SELECTOR, '#charts svg[data-metric="requests"] circle')
     assert len(browser.find_elements(By.CSS_SELECTOR, "#charts svg[data-metric]")) == 7
+    models = {(r.get_attribute("data-provider"), r.get_attribute("data-model"))
+              for r in browser.find_elements(By.CSS_SELECTOR, "#by-model tbody tr")}
+    assert {("openai", "gpt-4o-mini"), ("anthropic", "claude-haiku-4-5")} <= models, models
     shot(browser, "gateway")
 
     # Filters: by provider, then by status.

@@ -67,6 +67,9 @@ function renderGateway() {
     ["BYOK keys", g.keys.map((k) => `${k.provider_slug}:${k.alias}${k.default ? " (default)" : ""}`).join(", ") || "none"],
   ];
   $("#settings").innerHTML = rows.map(([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(v)}</td></tr>`).join("");
+  $("#by-model tbody").innerHTML = (s.by_provider_model || []).map((m) => `<tr data-provider="${esc(m.provider)}" data-model="${esc(m.model)}">
+    <td>${esc(m.provider)}</td><td>${esc(m.model)}</td><td>${m.requests}</td><td>${m.errors}</td><td>${m.cached}</td>
+    <td>${m.tokens_in + m.tokens_out}</td><td>${money(m.cost)}</td><td>${m.duration_ms.p50}</td><td>${m.duration_ms.p90}</td><td>${m.duration_ms.p99}</td></tr>`).join("");
   $("#routes").innerHTML = g.routes.map((r) => {
     const nodes = (r.elements || []).filter((e) => e.type !== "start" && e.type !== "end")
       .map((e) => e.type === "model" ? `${e.id}: ${e.properties.provider}/${e.properties.model}` : `${e.id}: ${e.type}`);

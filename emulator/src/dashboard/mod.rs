@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::logs::LogEntry;
-use crate::management::logs::{percentile, summarize};
+use crate::management::logs::{analytics_of, percentile};
 
 const INDEX: &str = include_str!("index.html");
 const APP_JS: &str = include_str!("app.js");
@@ -74,7 +74,7 @@ async fn gateways(State(st): State<AppState>) -> Json<Value> {
             let mine = |v: &[(String, String, Value)]| -> Vec<Value> {
                 v.iter().filter(|(a, gw, _)| a == account && gw == id).map(|(_, _, x)| x.clone()).collect()
             };
-            let summary = st.runtime.logs.read(account, id, |all| summarize(&all.iter().collect::<Vec<_>>()));
+            let summary = st.runtime.logs.read(account, id, |all| analytics_of(&all.iter().collect::<Vec<_>>()));
             json!({"account_id": account, "gateway": g, "routes": mine(&routes), "keys": mine(&keys), "summary": summary})
         })
         .collect();

@@ -264,10 +264,14 @@ pub async fn analytics(
 ) -> Result<Json<Envelope<Value>>, ApiError> {
     require_gateway(&st, &account, &gateway)?;
     let rows = selected(&st, &account, &gateway, &q)?;
-    let all: Vec<&LogEntry> = rows.iter().collect();
-    let mut groups: BTreeMap<(String, String), Vec<&LogEntry>> = BTreeMap::new();
-    for e in &rows {
-        groups.entry((e.provider.clone(), e.model.clone())).or_default().push(e);
+    Ok(Json(Envelope::ok(analytics_of(&rows.iter().collect::<Vec<_>>()))))
+}
+
+/// [`summarize`] overall, and by provider and model (`by_provider_model`).
+pub(crate) fn analytics_of(rows: &[&LogEntry]) -> Value {
+    let mut groups: BTreeMap<(&str, &str), Vec<&LogEntry>> = BTreeMap::new();
+    for e in rows {
+        groups.entry((e.provider.as_str(), e.model.as_str())).or_default().push(e);
     }
     let by: Vec<Value> = groups
         .iter()
@@ -278,9 +282,9 @@ pub async fn analytics(
             v
         })
         .collect();
-    let mut out = summarize(&all);
+    let mut out = summarize(rows);
     out["by_provider_model"] = Value::Array(by);
-    Ok(Json(Envelope::ok(out)))
+    out
 }
 
 /// PATCH `/logs/{id}`: human feedback (`feedback` 1, -1 or 0), an

@@ -21,12 +21,8 @@ use crate::AppState;
 use crate::error::ApiError;
 
 pub fn router() -> Router<AppState> {
-    let base = "/client/v4/accounts/{account}/ai";
     Router::new()
-        .route(&format!("{base}/v1/chat/completions"), post(chat))
-        .route(&format!("{base}/v1/responses"), post(responses))
-        .route(&format!("{base}/v1/messages"), post(messages))
-        .route(&format!("{base}/run/{{*model}}"), post(run))
+        .route("/client/v4/accounts/{account}/ai/{*endpoint}", post(endpoint))
         .layer(DefaultBodyLimit::max(MAX_BODY))
 }
 
@@ -41,45 +37,28 @@ struct Rest {
 /// What a REST endpoint turns into: the target and the body to send.
 type Routed = Result<(Target, Bytes), RuntimeError>;
 
-async fn chat(
+/// `v1/chat/completions` (as compat), `v1/responses`, `v1/messages` and
+/// `run/{model}`; anything else is 404 7003 in the v4 envelope.
+async fn endpoint(
     State(st): State<AppState>,
-    Path(account): Path<String>,
+    Path((account, endpoint)): Path<(String, String)>,
     uri: Uri,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    serve(st, Rest { account, uri, headers, body }, |b| Ok((Target::Compat, b))).await
-}
-
-async fn responses(
-    State(st): State<AppState>,
-    Path(account): Path<String>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    serve(st, Rest { account, uri, headers, body }, |b| native(&b, "openai", "responses", "the Responses API")).await
-}
-
-async fn messages(
-    State(st): State<AppState>,
-    Path(account): Path<String>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    serve(st, Rest { account, uri, headers, body }, |b| native(&b, "anthropic", "v1/messages", "the Messages API"))
-        .await
-}
-
-async fn run(
-    State(st): State<AppState>,
-    Path((account, model)): Path<(String, String)>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    serve(st, Rest { account, uri, headers, body }, move |b| run_target(&model, b)).await
+    let req = Rest { account, uri, headers, body };
+    match endpoint.as_str() {
+        "v1/chat/completions" => serve(st, req, |b| Ok((Target::Compat, b))).await,
+        "v1/responses" => serve(st, req, |b| native(&b, "openai", "responses", "the Responses API")).await,
+        "v1/messages" => serve(st, req, |b| native(&b, "anthropic", "v1/messages", "the Messages API")).await,
+        other => match other.strip_prefix("run/").filter(|m| !m.is_empty()) {
+            Some(model) => {
+                let model = model.to_string();
+                serve(st, req, move |b| run_target(&model, b)).await
+            }
+            None => crate::management::no_route().await.into_response(),
+        },
+    }
 }
 
 /// `/ai/run/{model}`: a Workers AI model (`@cf/...`, `@hf/...`) as Workers
