@@ -150,7 +150,7 @@ fn wanted(e: &LogEntry, q: &LogQuery) -> bool {
         None => true,
         Some((k, v)) => e.metadata.as_ref().and_then(|m| m.get(k)).is_some_and(|x| match x {
             Value::String(s) => s == v,
-            other => other.to_string() == v,
+            other => other.to_string().as_str() == v,
         }),
     };
     let same = |want: &Option<String>, got: &str| want.as_deref().filter(|w| !w.is_empty()).is_none_or(|w| w == got);
@@ -198,19 +198,13 @@ async fn events(
 ) -> Sse<impl futures_util::Stream<Item = Result<Event, std::convert::Infallible>>> {
     let rx = st.runtime.logs.subscribe();
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        loop {
-            match rx.recv().await {
-                Ok(s) => {
-                    let data = serde_json::to_string(&s).unwrap_or_default();
-                    return Some((Ok(Event::default().event("log").data(data)), rx));
-                }
-                // Fell behind: tell the page to reload everything.
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                    return Some((Ok(Event::default().event("reload").data("{}")), rx));
-                }
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
-            }
-        }
+        let event = match rx.recv().await {
+            Ok(s) => Event::default().event("log").data(serde_json::to_string(&s).unwrap_or_default()),
+            // Fell behind: tell the page to reload everything.
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => Event::default().event("reload").data("{}"),
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+        };
+        Some((Ok(event), rx))
     });
     Sse::new(stream).keep_alive(KeepAlive::default())
 }

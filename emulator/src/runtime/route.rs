@@ -164,7 +164,7 @@ impl Walk<'_> {
                             break;
                         }
                     }
-                    let k = chosen.or_else(|| cur.outputs.keys().last().cloned()).unwrap_or_default();
+                    let k = chosen.or_else(|| cur.outputs.keys().next_back().cloned()).unwrap_or_default();
                     next(cur, &k)?
                 }
                 "rate" => {
