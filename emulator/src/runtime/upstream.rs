@@ -136,6 +136,9 @@ impl Upstreams {
 
     /// A registered custom provider's base URL and headers, if `provider` is one.
     fn custom(&self, account: &str, provider: &str) -> Option<aigw_cloudflare::CustomProvider> {
+        if !provider.starts_with("custom-") {
+            return None; // no store lookup for the built-in providers
+        }
         self.store.as_ref()?.read(|d| d.custom_provider(account, provider).cloned())
     }
 
