@@ -59,8 +59,19 @@ async fn start() -> Emu {
 
 impl Emu {
     /// The recording upstream's root, e.g. `http://127.0.0.1:PORT/v1`.
-    async fn seen_base(&self) -> String {
+    fn seen_base(&self) -> String {
         format!("{}/v1", self.upstream)
+    }
+
+    /// A runtime request (`/v1/{account}/{path}`) carrying only the gateway token.
+    async fn runtime(&self, path: &str, body: Value) -> reqwest::Response {
+        self.http
+            .post(format!("{}/v1/{ACCT}/{path}", self.base))
+            .header("cf-aig-authorization", "Bearer cf-token")
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
     }
 
     fn api(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
@@ -285,7 +296,7 @@ async fn custom_providers_reach_their_base_url_with_their_headers() {
     let e = start().await;
     e.gateway("g", json!({})).await;
     // The recording upstream stands in for the account's own service.
-    let up = e.seen_base().await;
+    let up = e.seen_base();
     let body = json!({"name": "Neon", "slug": "neon", "base_url": format!("{up}/neon"), "enable": true,
                       "headers": {"x-tenant": "t-1"}});
     let r = e.api(reqwest::Method::POST, "/custom-providers").json(&body).send().await.unwrap();
@@ -294,14 +305,7 @@ async fn custom_providers_reach_their_base_url_with_their_headers() {
     let id = created["result"]["id"].as_str().unwrap().to_string();
     e.key("g", json!({"provider_slug": "custom-neon", "alias": "default", "secret": "neon-key-00000001"})).await;
 
-    let r = e
-        .http
-        .post(format!("{}/v1/{ACCT}/g/custom-neon/chat/completions", e.base))
-        .header("cf-aig-authorization", "Bearer cf-token")
-        .json(&json!({"model": "neon-chat", "messages": []}))
-        .send()
-        .await
-        .unwrap();
+    let r = e.runtime("g/custom-neon/chat/completions", json!({"model": "neon-chat", "messages": []})).await;
     assert_eq!(r.status(), 200);
     let seen = e.seen.lock().unwrap().last().cloned().unwrap();
     assert_eq!(seen["x-seen-path"], "/v1/neon/chat/completions");
@@ -309,14 +313,7 @@ async fn custom_providers_reach_their_base_url_with_their_headers() {
     assert_eq!(seen["authorization"], "Bearer neon-key-00000001");
 
     // The compat endpoint takes custom-{slug}/{model}.
-    let r = e
-        .http
-        .post(format!("{}/v1/{ACCT}/g/compat/chat/completions", e.base))
-        .header("cf-aig-authorization", "Bearer cf-token")
-        .json(&json!({"model": "custom-neon/neon-chat", "messages": []}))
-        .send()
-        .await
-        .unwrap();
+    let r = e.runtime("g/compat/chat/completions", json!({"model": "custom-neon/neon-chat", "messages": []})).await;
     assert_eq!(r.status(), 200);
     assert_eq!(e.seen.lock().unwrap().last().unwrap()["x-seen-path"], "/v1/neon/chat/completions");
 
@@ -326,14 +323,7 @@ async fn custom_providers_reach_their_base_url_with_their_headers() {
     assert_eq!(r.await.unwrap().status(), 200);
     let r = e.chat("g").send().await.unwrap();
     assert_eq!(r.status(), 200, "other providers are unaffected");
-    let r = e
-        .http
-        .post(format!("{}/v1/{ACCT}/g/custom-neon/chat/completions", e.base))
-        .header("cf-aig-authorization", "Bearer cf-token")
-        .json(&json!({"model": "neon-chat", "messages": []}))
-        .send()
-        .await
-        .unwrap();
+    let r = e.runtime("g/custom-neon/chat/completions", json!({"model": "neon-chat", "messages": []})).await;
     let (status, _, msg) = code(r).await;
     assert_eq!(status, 400);
     assert!(msg.contains("disabled"), "{msg}");
