@@ -95,6 +95,8 @@ pub struct Runtime {
     pub spend: Arc<runtime::spend::Ledger>,
     /// Dynamic routes' seeded draws and budgets.
     pub routes: runtime::route::RouteState,
+    /// Gateways as requests read them, parsed once per gateway write.
+    pub settings: runtime::settings::SettingsCache,
     /// Logpush and OpenTelemetry export.
     pub exports: export::Exports,
     /// Log ids: ULIDs, monotonic within a millisecond so they sort in order.
@@ -211,6 +213,7 @@ impl Emulator {
             safety: runtime::safety::Safety::default(),
             spend: Default::default(),
             routes: runtime::route::RouteState::new(config.seed.unwrap_or(0)),
+            settings: Default::default(),
         };
         Ok(Emulator {
             state: AppState { store, config: Arc::new(config), runtime: Arc::new(runtime) },

@@ -1,5 +1,5 @@
 //! Request logs: what each runtime request did, kept per gateway. Writers
-//! hand entries to a background task that stores them in batches, off the
+//! hand entries to a writer thread of its own that stores them in batches, off the
 //! request path (in memory, and in SQLite under `--data-dir`), honouring the
 //! gateway's `log_management` limit and strategy.
 use std::collections::{BTreeMap, VecDeque};
@@ -232,17 +232,103 @@ pub struct Stored {
 
 /// Where batches are persisted, if anywhere.
 pub trait Sink: Send + 'static {
-    fn write(&mut self, batch: &[LogEntry]);
-    fn delete(&mut self, ids: &[String]);
+    /// Stores `batch` (new and edited entries) and deletes `deleted`, in one transaction.
+    fn write(&mut self, batch: &[LogEntry], deleted: &[String]);
+}
+
+/// The log writer thread's side: applies queued messages in batches.
+struct Writer {
+    entries: Arc<Mutex<Entries>>,
+    sink: Option<Box<dyn Sink>>,
+    pusher: Option<crate::export::logpush::Pusher>,
+    notify: tokio::sync::broadcast::Sender<Stored>,
+}
+
+/// The most messages applied (and written in one transaction) at once.
+const BATCH: usize = 512;
+/// After a batch the writer waits this long for more to gather: under load
+/// it then wakes a few hundred times a second, not once per request.
+const GATHER: std::time::Duration = std::time::Duration::from_millis(5);
+
+impl Writer {
+    fn run(mut self, mut rx: mpsc::Receiver<Msg>) {
+        let mut buf = Vec::with_capacity(BATCH);
+        while rx.blocking_recv_many(&mut buf, BATCH) > 0 {
+            let mut batch = Vec::new();
+            let mut dropped = Vec::new();
+            let mut flushes = Vec::new();
+            {
+                let mut e = lock(&self.entries);
+                for m in buf.drain(..) {
+                    match m {
+                        Msg::Flush(done) => flushes.push(done),
+                        Msg::Delete(ids) => dropped.extend(ids),
+                        Msg::Update(entry) if self.sink.is_some() => batch.push(*entry),
+                        Msg::Update(_) => {}
+                        Msg::Entry(entry, ret, logpush) => {
+                            self.insert(&mut e, *entry, ret, logpush, &mut batch, &mut dropped)
+                        }
+                    }
+                }
+            }
+            if let Some(s) = self.sink.as_mut()
+                && (!batch.is_empty() || !dropped.is_empty())
+            {
+                s.write(&batch, &dropped);
+            }
+            for f in flushes {
+                let _ = f.send(());
+            }
+            std::thread::sleep(GATHER);
+        }
+    }
+
+    /// Keeps one new entry in memory (dropping the oldest, or refusing it,
+    /// at the retention limit) and queues it for the sink and Logpush.
+    fn insert(
+        &self,
+        e: &mut Entries,
+        entry: LogEntry,
+        ret: Retention,
+        logpush: Option<Arc<str>>,
+        batch: &mut Vec<LogEntry>,
+        dropped: &mut Vec<String>,
+    ) {
+        let q = e.by_gateway.entry((entry.account_id.clone(), entry.gateway_id.clone())).or_default();
+        if q.len() >= ret.limit {
+            if !ret.delete_oldest {
+                return;
+            }
+            while q.len() >= ret.limit {
+                if let Some(old) = q.pop_front() {
+                    dropped.push(old.id);
+                }
+            }
+        }
+        if self.sink.is_some() {
+            batch.push(entry.clone());
+        }
+        if let (Some(p), Some(key)) = (&self.pusher, logpush) {
+            p.push(entry.clone(), key);
+        }
+        if self.notify.receiver_count() > 0 {
+            let _ = self.notify.send(Stored {
+                account_id: entry.account_id.clone(),
+                gateway_id: entry.gateway_id.clone(),
+                id: entry.id.clone(),
+            });
+        }
+        q.push_back(entry);
+    }
 }
 
 impl Logs {
-    /// Starts the writer task. `loaded` are entries read back from disk.
+    /// Starts the writer thread. `loaded` are entries read back from disk.
     /// A stored entry of a gateway with Logpush on goes to `pusher` too
     /// (an entry the retention limit refuses is neither stored nor pushed).
     pub fn start(
         loaded: Vec<LogEntry>,
-        mut sink: Option<Box<dyn Sink>>,
+        sink: Option<Box<dyn Sink>>,
         pusher: Option<crate::export::logpush::Pusher>,
     ) -> Logs {
         let entries = Arc::new(Mutex::new(Entries::default()));
@@ -252,71 +338,13 @@ impl Logs {
                 e.by_gateway.entry((l.account_id.clone(), l.gateway_id.clone())).or_default().push_back(l);
             }
         }
-        let (tx, mut rx) = mpsc::channel::<Msg>(65_536);
+        let (tx, rx) = mpsc::channel::<Msg>(65_536);
         let (stored, _) = tokio::sync::broadcast::channel::<Stored>(1024);
-        let notify = stored.clone();
-        let store = entries.clone();
-        tokio::spawn(async move {
-            let mut buf = Vec::with_capacity(512);
-            while rx.recv_many(&mut buf, 512).await > 0 {
-                let mut batch = Vec::new();
-                let mut dropped = Vec::new();
-                let mut flushes = Vec::new();
-                {
-                    let mut e = lock(&store);
-                    for m in buf.drain(..) {
-                        match m {
-                            Msg::Flush(done) => flushes.push(done),
-                            Msg::Delete(ids) => dropped.extend(ids),
-                            Msg::Update(entry) => {
-                                if sink.is_some() {
-                                    batch.push(*entry);
-                                }
-                            }
-                            Msg::Entry(entry, ret, logpush) => {
-                                let q = e
-                                    .by_gateway
-                                    .entry((entry.account_id.clone(), entry.gateway_id.clone()))
-                                    .or_default();
-                                if q.len() >= ret.limit {
-                                    if !ret.delete_oldest {
-                                        continue;
-                                    }
-                                    while q.len() >= ret.limit {
-                                        if let Some(old) = q.pop_front() {
-                                            dropped.push(old.id);
-                                        }
-                                    }
-                                }
-                                if sink.is_some() {
-                                    batch.push((*entry).clone());
-                                }
-                                if let (Some(p), Some(key)) = (&pusher, logpush) {
-                                    p.push((*entry).clone(), key);
-                                }
-                                if notify.receiver_count() > 0 {
-                                    let _ = notify.send(Stored {
-                                        account_id: entry.account_id.clone(),
-                                        gateway_id: entry.gateway_id.clone(),
-                                        id: entry.id.clone(),
-                                    });
-                                }
-                                q.push_back(*entry);
-                            }
-                        }
-                    }
-                }
-                if let Some(s) = sink.as_mut() {
-                    s.write(&batch);
-                    if !dropped.is_empty() {
-                        s.delete(&dropped);
-                    }
-                }
-                for f in flushes {
-                    let _ = f.send(());
-                }
-            }
-        });
+        let writer = Writer { entries: entries.clone(), sink, pusher, notify: stored.clone() };
+        // One thread of its own: SQLite writes block, and must never hold up a runtime worker.
+        if let Err(e) = std::thread::Builder::new().name("aigw-log-writer".into()).spawn(move || writer.run(rx)) {
+            tracing::error!("cannot start the log writer thread: {e}; logs are not kept");
+        }
         Logs { entries, tx, stored }
     }
 
@@ -480,5 +508,32 @@ mod tests {
         assert_eq!(ids(&logs), ["3"]);
         assert_eq!(Retention::from_gateway(Some(20_000), Some("STOP_INSERTING")).limit, 20_000);
         assert_eq!(Retention::from_gateway(None, None).limit, DEFAULT_LIMIT);
+    }
+
+    /// A sink that records what it is asked to do.
+    struct Recorder(Arc<Mutex<Vec<(Vec<String>, Vec<String>)>>>);
+
+    impl Sink for Recorder {
+        fn write(&mut self, batch: &[LogEntry], deleted: &[String]) {
+            lock(&self.0).push((batch.iter().map(|e| e.id.clone()).collect(), deleted.to_vec()));
+        }
+    }
+
+    #[tokio::test]
+    async fn the_writer_thread_stores_and_deletes_in_one_call_per_batch() {
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let logs = Logs::start(Vec::new(), Some(Box::new(Recorder(calls.clone()))), None);
+        let ret = Retention { limit: 2, delete_oldest: true };
+        for id in ["1", "2", "3"] {
+            logs.record(entry(id), ret, None);
+        }
+        logs.flush().await;
+        let calls = lock(&calls).clone();
+        let written: Vec<String> = calls.iter().flat_map(|(w, _)| w.clone()).collect();
+        let deleted: Vec<String> = calls.iter().flat_map(|(_, d)| d.clone()).collect();
+        assert_eq!(written, ["1", "2", "3"], "every entry is stored");
+        assert_eq!(deleted, ["1"], "and the one the limit drops is deleted after it is stored");
+        assert!(calls.iter().all(|(w, d)| !w.is_empty() || !d.is_empty()), "no empty transactions: {calls:?}");
+        assert_eq!(ids(&logs), ["2", "3"]);
     }
 }

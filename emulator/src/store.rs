@@ -75,6 +75,9 @@ impl Data {
 pub struct Store {
     data: Mutex<Data>,
     db: Option<Mutex<Connection>>,
+    /// Bumped by every gateway write, so what is derived from gateways
+    /// (the runtime's parsed settings) knows when to read them again.
+    gateways_version: std::sync::atomic::AtomicU64,
 }
 
 /// A random id in UUID layout.
@@ -105,7 +108,7 @@ enum Change<'a> {
 
 impl Store {
     pub fn in_memory() -> Store {
-        Store { data: Mutex::new(Data::default()), db: None }
+        Store { data: Mutex::new(Data::default()), db: None, gateways_version: Default::default() }
     }
 
     /// Opens (or creates) `dir/aigw-emulator.sqlite3` and loads it.
@@ -168,7 +171,7 @@ impl Store {
                 data.custom.insert((account, id), c);
             }
         }
-        Ok(Store { data: Mutex::new(data), db: Some(Mutex::new(conn)) })
+        Ok(Store { data: Mutex::new(data), db: Some(Mutex::new(conn)), gateways_version: Default::default() })
     }
 
     fn persist(&self, changes: &[Change<'_>]) -> Result<(), Error> {
@@ -240,6 +243,15 @@ impl Store {
         self.read(|d| d.gateways.iter().filter(|((a, _), _)| a == account).map(|(_, g)| g.clone()).collect())
     }
 
+    /// Changes with every gateway created, updated or deleted.
+    pub fn gateways_version(&self) -> u64 {
+        self.gateways_version.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    fn gateways_changed(&self) {
+        self.gateways_version.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    }
+
     pub fn get_gateway(&self, account: &str, id: &str) -> Option<Gateway> {
         self.read(|d| d.gateways.get(&(account.to_string(), id.to_string())).cloned())
     }
@@ -253,6 +265,7 @@ impl Store {
         }
         self.persist(&[Change::PutGateway(&key, &g)])?;
         d.gateways.insert(key, g.clone());
+        self.gateways_changed();
         Ok(Some(g))
     }
 
@@ -269,6 +282,7 @@ impl Store {
         let new = update(old);
         self.persist(&[Change::PutGateway(&key, &new)])?;
         d.gateways.insert(key, new.clone());
+        self.gateways_changed();
         Ok(Some(new))
     }
 
@@ -282,7 +296,9 @@ impl Store {
         self.persist(&[Change::DeleteGateway(&key)])?;
         d.routes.retain(|(a, gw, _), _| !(a == account && gw == id));
         d.keys.retain(|(a, gw, _), _| !(a == account && gw == id));
-        Ok(d.gateways.remove(&key))
+        let gone = d.gateways.remove(&key);
+        self.gateways_changed();
+        Ok(gone)
     }
 
     /// Runs `f` on the data under the lock and persists the custom provider
@@ -386,7 +402,7 @@ struct LogSink {
 }
 
 impl LogSink {
-    fn try_write(&mut self, batch: &[crate::logs::LogEntry]) -> Result<(), Error> {
+    fn try_write(&mut self, batch: &[crate::logs::LogEntry], deleted: &[String]) -> Result<(), Error> {
         let tx = self.conn.transaction()?;
         {
             let mut stmt = tx.prepare_cached(
@@ -398,6 +414,11 @@ impl LogSink {
                 v["created_ms"] = serde_json::Value::from(e.created_ms);
                 stmt.execute((&e.id, &e.account_id, &e.gateway_id, v.to_string()))?;
             }
+            // After the inserts: an entry may be stored and dropped in one batch.
+            let mut del = tx.prepare_cached("DELETE FROM logs WHERE id = ?1")?;
+            for id in deleted {
+                del.execute([id])?;
+            }
         }
         tx.commit()?;
         Ok(())
@@ -405,16 +426,9 @@ impl LogSink {
 }
 
 impl crate::logs::Sink for LogSink {
-    fn write(&mut self, batch: &[crate::logs::LogEntry]) {
-        if let Err(e) = self.try_write(batch) {
-            tracing::error!("writing {} log entries failed: {e}", batch.len());
-        }
-    }
-    fn delete(&mut self, ids: &[String]) {
-        for id in ids {
-            if let Err(e) = self.conn.execute("DELETE FROM logs WHERE id = ?1", [id]) {
-                tracing::error!("deleting log {id} failed: {e}");
-            }
+    fn write(&mut self, batch: &[crate::logs::LogEntry], deleted: &[String]) {
+        if let Err(e) = self.try_write(batch, deleted) {
+            tracing::error!("writing {} log entries (and {} deletions) failed: {e}", batch.len(), deleted.len());
         }
     }
 }

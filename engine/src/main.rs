@@ -2,6 +2,9 @@
 //! test`, `aigw dev`, the emulator, and the built-in provider (see [`cli`]).
 mod cli;
 
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     std::process::exit(cli::main())
 }

@@ -14,6 +14,7 @@ pub mod request;
 pub mod rest;
 pub mod route;
 pub mod safety;
+pub mod settings;
 pub mod spend;
 pub mod steps;
 mod stream;
@@ -23,7 +24,6 @@ pub mod usage;
 
 use std::time::Instant;
 
-use aigw_cloudflare::Gateway;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
@@ -33,7 +33,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, post};
 
 use crate::AppState;
-use crate::logs::{LogBody, LogEntry, Retention};
+use crate::logs::{LogBody, LogEntry};
 use crate::metrics::Sample;
 use cache::{Cached, Lookup};
 use error::RuntimeError;
@@ -108,7 +108,7 @@ async fn detached(work: impl Future<Output = Response> + Send + 'static) -> Resp
 #[derive(Clone)]
 struct Draft {
     st: AppState,
-    gateway: Gateway,
+    gateway: std::sync::Arc<settings::Settings>,
     account: String,
     controls: Controls,
     started: Instant,
@@ -119,8 +119,7 @@ struct Draft {
     request_body: Bytes,
     request_content_type: Option<String>,
     log_id: String,
-    /// The gateway's guardrails and DLP, and what they found in the request.
-    safety: safety::Controls,
+    /// What guardrails and DLP found in the request.
     found: Findings,
     /// What the spend limits hold for this request until it ends.
     spend: std::sync::Arc<std::sync::Mutex<Option<spend::Reservation>>>,
@@ -173,7 +172,7 @@ impl Draft {
             cost,
         });
         let logs_on = self.controls.logs_on(&self.gateway);
-        let otel = self.gateway.otel();
+        let otel = &self.gateway.otel;
         if !logs_on && otel.is_empty() {
             return;
         }
@@ -218,12 +217,11 @@ impl Draft {
         };
         let rt = &self.st.runtime;
         if !otel.is_empty() {
-            rt.exports.otlp.export(&self.gateway.id, otel, crate::export::otlp::span(&entry, &self.controls.trace));
+            let span = crate::export::otlp::span(&entry, &self.controls.trace);
+            rt.exports.otlp.export(&self.gateway.id, otel.clone(), span);
         }
         if logs_on {
-            let ret =
-                Retention::from_gateway(self.gateway.log_management, self.gateway.log_management_strategy.as_deref());
-            rt.logs.record(entry, ret, self.gateway.logpush_key().map(std::sync::Arc::from));
+            rt.logs.record(entry, self.gateway.retention, self.gateway.logpush_key.clone());
         }
     }
 
@@ -303,12 +301,12 @@ async fn handle(
         Err(e) => return RuntimeError::bad_request(format!("Cannot read the request body: {e}")).into_response(),
     };
     let controls = Controls::read(&headers);
-    let gateway = match st.store.get_gateway(&account, &gateway_id) {
+    let gateway = match st.runtime.settings.get(&st.store, &account, &gateway_id) {
         Some(g) => g,
         // Cloudflare makes the `default` gateway on its first authenticated request.
         None if gateway_id == "default" && authorized(&controls, st.config.api_token.as_deref()) => {
             match crate::management::gateways::create_default(&st, &account) {
-                Ok(g) => g,
+                Ok(g) => std::sync::Arc::new(settings::Settings::of(g)),
                 Err(e) => return e.into_response(),
             }
         }
@@ -334,7 +332,6 @@ async fn handle(
         request_content_type: headers.get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned),
         request_body: body.clone(),
         log_id,
-        safety: safety::Controls::of(&gateway),
         found: Findings::default(),
         spend: Default::default(),
         gateway,
@@ -349,7 +346,7 @@ async fn handle(
         return draft.refuse(RuntimeError::unauthorized(), &label);
     }
     // Guardrails and DLP on the prompt.
-    if let Err(e) = draft.safety.request(&rt.safety, &body, &mut draft.found) {
+    if let Err(e) = draft.gateway.safety.request(&rt.safety, &body, &mut draft.found) {
         return draft.refuse(e, &label);
     }
     let g = &draft.gateway;
@@ -398,7 +395,7 @@ async fn handle(
         rt.upstreams.add_custom_headers(&account, &mut s.call, &s.provider);
     }
     // BYOK keys for the steps that brought none.
-    let scope = (account.as_str(), &draft.gateway);
+    let scope = (account.as_str(), &draft.gateway.gateway);
     if let Err(e) = byok::apply(&st.store, scope, &draft.controls, &mut steps) {
         return draft.refuse(e, &label);
     }
@@ -454,7 +451,7 @@ async fn handle(
 /// Holds the worst case of the request's steps in every spend budget that
 /// covers them (see [`spend`]).
 fn admit_spend(draft: &Draft, steps: &[Step]) -> Result<(), RuntimeError> {
-    let Some(limits) = draft.gateway.spend_limits().filter(|l| l.effective().next().is_some()) else {
+    let Some(limits) = &draft.gateway.spend else {
         return Ok(());
     };
     let custom = draft.controls.custom_cost.as_deref();
@@ -560,7 +557,7 @@ async fn respond(
     let rt = &draft.st.runtime;
     let outcome = match outcome {
         // A stream whose answer must be checked is read whole first.
-        Outcome::Stream { status, headers, response } if draft.safety.checks_response() => {
+        Outcome::Stream { status, headers, response } if draft.gateway.safety.checks_response() => {
             match response.bytes().await {
                 Ok(body) => return respond_whole(draft, step, index, attempts, (status, headers, body), extra, fill),
                 Err(e) => Outcome::Failed { error: format!("reading the streamed answer: {e}") },
@@ -649,8 +646,11 @@ fn respond_whole(
     let content_type =
         headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("application/json").to_string();
     let mut found = Findings::default();
-    let verdict =
-        if (200..300).contains(&status) { draft.safety.response(&rt.safety, &body, &mut found) } else { Ok(()) };
+    let verdict = if (200..300).contains(&status) {
+        draft.gateway.safety.response(&rt.safety, &body, &mut found)
+    } else {
+        Ok(())
+    };
     if let Err(err) = verdict {
         // Blocked: the answer goes nowhere, not even into the cache.
         let blocked = Bytes::from(err.clone().into_response_body());

@@ -37,10 +37,27 @@ pub fn parse(path: &str) -> Result<(Vec<String>, Option<String>), RuntimeError> 
     Ok((segments, query))
 }
 
+/// Parsed base URLs, so the hot path does not parse the same few again and
+/// again (bounded: past the bound a base is parsed each time).
+static BASES: std::sync::LazyLock<std::sync::RwLock<std::collections::HashMap<String, Url>>> =
+    std::sync::LazyLock::new(Default::default);
+const MAX_BASES: usize = 4096;
+
+fn parse_base(base: &str) -> Result<Url, RuntimeError> {
+    if let Some(u) = BASES.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(base) {
+        return Ok(u.clone());
+    }
+    let url = Url::parse(base).map_err(|e| RuntimeError::bad_request(format!("Invalid upstream URL {base:?}: {e}")))?;
+    let mut bases = BASES.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if bases.len() < MAX_BASES {
+        bases.insert(base.to_string(), url.clone());
+    }
+    Ok(url)
+}
+
 /// `base` with `segments` appended (each percent-encoded as one segment) and `query`.
-pub fn join(base: &str, segments: &[String], query: Option<&str>) -> Result<String, RuntimeError> {
-    let mut url =
-        Url::parse(base).map_err(|e| RuntimeError::bad_request(format!("Invalid upstream URL {base:?}: {e}")))?;
+pub fn join(base: &str, segments: &[String], query: Option<&str>) -> Result<Url, RuntimeError> {
+    let mut url = parse_base(base)?;
     {
         let mut path = url
             .path_segments_mut()
@@ -49,7 +66,7 @@ pub fn join(base: &str, segments: &[String], query: Option<&str>) -> Result<Stri
         path.extend(segments);
     }
     url.set_query(query);
-    Ok(url.to_string())
+    Ok(url)
 }
 
 /// A DNS label (Azure resource names): letters, digits and inner hyphens, 1-63.
@@ -89,7 +106,7 @@ mod tests {
         assert_eq!((s, q.as_deref()), (vec!["v1".to_string()], Some("a/../b")));
         let (s, q) = parse("@cf/meta/llama?x=1").unwrap();
         assert_eq!((s, q.as_deref()), (vec!["@cf".to_string(), "meta".into(), "llama".into()], Some("x=1")));
-        assert_eq!(join("https://h/v1", &["a b".into()], None).unwrap(), "https://h/v1/a%20b");
+        assert_eq!(join("https://h/v1", &["a b".into()], None).unwrap().as_str(), "https://h/v1/a%20b");
         assert!(is_dns_label("my-res1") && !is_dns_label("127.0.0.1:47001#") && !is_dns_label("-a"));
         assert!(is_account("0123abcd") && !is_account("../x") && !is_account(""));
     }

@@ -62,7 +62,7 @@ impl Policy {
 #[derive(Debug, Clone)]
 pub struct Call {
     pub method: Method,
-    pub url: String,
+    pub url: reqwest::Url,
     pub headers: HeaderMap,
     pub body: Bytes,
     pub stream: bool,
@@ -161,7 +161,7 @@ impl Upstreams {
 
     /// The upstream URL for `path` (what follows `/{provider}/` in the
     /// gateway URL, with its query string).
-    pub fn url(&self, provider: &str, account: &str, path: &str) -> Result<String, RuntimeError> {
+    pub fn url(&self, provider: &str, account: &str, path: &str) -> Result<reqwest::Url, RuntimeError> {
         let (mut segs, query) = target::parse(path)?;
         let query = query.as_deref();
         if let Some(base) = self.overrides.get(provider) {
@@ -217,7 +217,7 @@ impl Upstreams {
     }
 
     async fn attempt(&self, call: &Call, timeout: Option<Duration>) -> Outcome {
-        let mut req = self.http.request(call.method.clone(), &call.url).body(call.body.clone());
+        let mut req = self.http.request(call.method.clone(), call.url.clone()).body(call.body.clone());
         for (k, v) in &call.headers {
             req = req.header(k, v);
         }
@@ -289,17 +289,23 @@ mod tests {
     fn urls_follow_the_provider_table() {
         let u =
             Upstreams::new(HashMap::from([("groq".to_string(), "http://127.0.0.1:9/x/".to_string())]), None).unwrap();
-        assert_eq!(u.url("openai", "acct", "chat/completions").unwrap(), "https://api.openai.com/v1/chat/completions");
-        assert_eq!(u.url("anthropic", "acct", "v1/messages").unwrap(), "https://api.anthropic.com/v1/messages");
         assert_eq!(
-            u.url("workers-ai", "acct", "@cf/meta/llama-3.1-8b-instruct").unwrap(),
+            u.url("openai", "acct", "chat/completions").unwrap().as_str(),
+            "https://api.openai.com/v1/chat/completions"
+        );
+        assert_eq!(
+            u.url("anthropic", "acct", "v1/messages").unwrap().as_str(),
+            "https://api.anthropic.com/v1/messages"
+        );
+        assert_eq!(
+            u.url("workers-ai", "acct", "@cf/meta/llama-3.1-8b-instruct").unwrap().as_str(),
             "https://api.cloudflare.com/client/v4/accounts/acct/ai/run/@cf/meta/llama-3.1-8b-instruct"
         );
         assert_eq!(
-            u.url("azure-openai", "a", "res/dep/chat/completions?api-version=1").unwrap(),
+            u.url("azure-openai", "a", "res/dep/chat/completions?api-version=1").unwrap().as_str(),
             "https://res.openai.azure.com/openai/deployments/dep/chat/completions?api-version=1"
         );
-        assert_eq!(u.url("groq", "a", "chat/completions").unwrap(), "http://127.0.0.1:9/x/chat/completions");
+        assert_eq!(u.url("groq", "a", "chat/completions").unwrap().as_str(), "http://127.0.0.1:9/x/chat/completions");
         assert!(u.url("nope", "a", "x").is_err());
         // Hostile segments never choose the host or leave the base path.
         for (provider, path) in [
@@ -315,6 +321,9 @@ mod tests {
         }
         assert!(u.url("workers-ai", "../evil", "@cf/m").is_err());
         let sim = Upstreams::new(HashMap::new(), Some("http://127.0.0.1:1".into())).unwrap();
-        assert_eq!(sim.url("openai", "a", "/chat/completions").unwrap(), "http://127.0.0.1:1/openai/chat/completions");
+        assert_eq!(
+            sim.url("openai", "a", "/chat/completions").unwrap().as_str(),
+            "http://127.0.0.1:1/openai/chat/completions"
+        );
     }
 }
