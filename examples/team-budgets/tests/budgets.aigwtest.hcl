@@ -23,14 +23,14 @@ scenario "a_team_stops_at_its_daily_budget" {
   }
   # Then one at a time until the day's budget cannot pay for another. How
   # many of the burst get in depends on how its requests overlap (at least
-  # the first sixteen), so thirty more are always enough to run it out.
+  # nine), so fifty more always run it out.
   request "rest" {
     gateway  = aigw_gateway.main
     provider = "openai"
     path     = "chat/completions"
     headers  = { "cf-aig-metadata" = jsonencode({ team = "search" }) }
     body     = { model = "gpt-4o", max_tokens = 20, messages = [{ role = "user", content = "One more ticket" }] }
-    count    = 30
+    count    = 50
   }
   request "other_team" {
     gateway  = aigw_gateway.main
@@ -44,8 +44,8 @@ scenario "a_team_stops_at_its_daily_budget" {
     error_message = "past its budget a team gets 429 with Cloudflare's spend-limit code 2045"
   }
   assert {
-    condition     = request.rest[29].status == 429
-    error_message = "seventy requests cost more than the day's budget"
+    condition     = request.rest[49].status == 429
+    error_message = "ninety requests cost more than the day's budget"
   }
   assert {
     condition     = spend["team-budgets"]["team-daily"].partitions["team=search"] <= var.team_daily_usd
