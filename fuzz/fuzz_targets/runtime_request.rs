@@ -41,10 +41,9 @@ fuzz_target!(|data: &[u8]| {
         for provider in ["openai", "azure-openai", "workers-ai", "anthropic"] {
             if let Ok(url) = UPSTREAMS.url(provider, "0123456789abcdef0123456789abcdef", path) {
                 // The path never climbs (the query may hold anything, encoded).
-                let parsed = url::Url::parse(&url).expect("a URL the runtime built parses");
-                let segments: Vec<&str> = parsed.path_segments().map(Iterator::collect).unwrap_or_default();
+                let segments: Vec<&str> = url.path_segments().map(Iterator::collect).unwrap_or_default();
                 assert!(segments.iter().all(|s| *s != ".." && *s != "."), "{url}");
-                let host = parsed.host_str().unwrap_or_default();
+                let host = url.host_str().unwrap_or_default();
                 assert!(host.ends_with(".openai.azure.com") || !host.contains(".azure."), "{url}");
             }
         }
