@@ -9,6 +9,8 @@ pub enum Error {
     Io(#[from] std::io::Error),
     #[error("database: {0}")]
     Db(#[from] rusqlite::Error),
+    #[error("TLS for upstream providers: {0}")]
+    Tls(#[from] rustls::Error),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
     #[error("data directory {0} is in use by another emulator (pid {1}); stop it, or give this one another -data-dir")]

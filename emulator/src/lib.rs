@@ -196,9 +196,7 @@ impl Emulator {
             (None, None, None)
         };
         let store = Arc::new(store);
-        let upstreams = runtime::upstream::Upstreams::new(config.upstreams.clone(), sim_url)
-            .map_err(|e| Error::Corrupt(format!("HTTP client: {e}")))?
-            .with_store(store.clone());
+        let upstreams = runtime::upstream::Upstreams::new(config.upstreams.clone(), sim_url)?.with_store(store.clone());
         let exports = export::Exports::start(config.logpush.as_deref());
         let runtime = Runtime {
             exports: exports.clone(),

@@ -210,9 +210,13 @@ enum Msg {
 
 type GatewayKey = (String, String);
 
+/// One gateway's entries, oldest first. Boxed: the queue holds pointers, so
+/// its spare capacity and its growth cost 8 bytes an entry, not an entry's size.
+pub type Queue = VecDeque<Box<LogEntry>>;
+
 #[derive(Default)]
 pub struct Entries {
-    pub by_gateway: BTreeMap<GatewayKey, VecDeque<LogEntry>>,
+    pub by_gateway: BTreeMap<GatewayKey, Queue>,
 }
 
 pub struct Logs {
@@ -266,7 +270,7 @@ impl Writer {
                         Msg::Update(entry) if self.sink.is_some() => batch.push(*entry),
                         Msg::Update(_) => {}
                         Msg::Entry(entry, ret, logpush) => {
-                            self.insert(&mut e, *entry, ret, logpush, &mut batch, &mut dropped)
+                            self.insert(&mut e, entry, ret, logpush, &mut batch, &mut dropped)
                         }
                     }
                 }
@@ -288,7 +292,7 @@ impl Writer {
     fn insert(
         &self,
         e: &mut Entries,
-        entry: LogEntry,
+        entry: Box<LogEntry>,
         ret: Retention,
         logpush: Option<Arc<str>>,
         batch: &mut Vec<LogEntry>,
@@ -306,10 +310,10 @@ impl Writer {
             }
         }
         if self.sink.is_some() {
-            batch.push(entry.clone());
+            batch.push((*entry).clone());
         }
         if let (Some(p), Some(key)) = (&self.pusher, logpush) {
-            p.push(entry.clone(), key);
+            p.push((*entry).clone(), key);
         }
         if self.notify.receiver_count() > 0 {
             let _ = self.notify.send(Stored {
@@ -335,7 +339,7 @@ impl Logs {
         {
             let mut e = lock(&entries);
             for l in loaded {
-                e.by_gateway.entry((l.account_id.clone(), l.gateway_id.clone())).or_default().push_back(l);
+                e.by_gateway.entry((l.account_id.clone(), l.gateway_id.clone())).or_default().push_back(Box::new(l));
             }
         }
         let (tx, rx) = mpsc::channel::<Msg>(65_536);
@@ -370,16 +374,16 @@ impl Logs {
     }
 
     /// Reads one gateway's entries, oldest first.
-    pub fn read<T>(&self, account: &str, gateway: &str, f: impl FnOnce(&VecDeque<LogEntry>) -> T) -> T {
+    pub fn read<T>(&self, account: &str, gateway: &str, f: impl FnOnce(&Queue) -> T) -> T {
         let e = lock(&self.entries);
-        let empty = VecDeque::new();
+        let empty = Queue::new();
         f(e.by_gateway.get(&(account.to_string(), gateway.to_string())).unwrap_or(&empty))
     }
 
     /// Every entry of every gateway, in id (time) order.
     pub fn all(&self) -> Vec<LogEntry> {
         let e = lock(&self.entries);
-        let mut out: Vec<LogEntry> = e.by_gateway.values().flatten().cloned().collect();
+        let mut out: Vec<LogEntry> = e.by_gateway.values().flatten().map(|l| (**l).clone()).collect();
         out.sort_by(|a, b| a.id.cmp(&b.id));
         out
     }
@@ -410,7 +414,7 @@ impl Logs {
         let q = e.by_gateway.get_mut(&(account.to_string(), gateway.to_string()))?;
         let entry = q.iter_mut().find(|l| l.id == id)?;
         f(entry);
-        let out = entry.clone();
+        let out = (**entry).clone();
         if self.tx.try_send(Msg::Update(Box::new(out.clone()))).is_err() {
             tracing::warn!("log queue full; an edited log is kept in memory only");
         }

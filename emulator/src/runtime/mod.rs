@@ -113,7 +113,6 @@ struct Draft {
     controls: Controls,
     started: Instant,
     created_ms: u64,
-    created_at: String,
     path: String,
     request_type: &'static str,
     request_body: Bytes,
@@ -182,7 +181,10 @@ impl Draft {
         found.dlp.extend(e.found.dlp);
         let entry = LogEntry {
             id: self.log_id.clone(),
-            created_at: self.created_at.clone(),
+            // Formatted only for a request that is logged.
+            created_at: chrono::DateTime::from_timestamp_millis(self.created_ms as i64)
+                .unwrap_or_default()
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             created_ms: self.created_ms,
             account_id: self.account.clone(),
             gateway_id: self.gateway.id.clone(),
@@ -212,7 +214,11 @@ impl Draft {
             dlp: found.dlp_log(),
             guardrails: found.guardrails_log(),
             byok_alias: e.byok.map(str::to_owned),
-            request_body: payload.then(|| LogBody::capture_request(&self.request_body)),
+            // Only a universal request carries credentials in its body (per-step headers).
+            request_body: payload.then(|| match self.request_type {
+                "universal" => LogBody::capture_request(&self.request_body),
+                _ => LogBody::capture(&self.request_body),
+            }),
             response_body: payload.then(|| LogBody::capture(&e.response_body)),
         };
         let rt = &self.st.runtime;
@@ -320,9 +326,6 @@ async fn handle(
         controls,
         started,
         created_ms,
-        created_at: chrono::DateTime::from_timestamp_millis(created_ms as i64)
-            .unwrap_or_default()
-            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         path,
         request_type: match &target {
             Target::Provider { .. } => "provider",
@@ -557,9 +560,12 @@ async fn respond(
     let rt = &draft.st.runtime;
     let outcome = match outcome {
         // A stream whose answer must be checked is read whole first.
-        Outcome::Stream { status, headers, response } if draft.gateway.safety.checks_response() => {
-            match response.bytes().await {
-                Ok(body) => return respond_whole(draft, step, index, attempts, (status, headers, body), extra, fill),
+        Outcome::Stream { status, headers, body } if draft.gateway.safety.checks_response() => {
+            match http_body_util::BodyExt::collect(body).await {
+                Ok(body) => {
+                    let body = body.to_bytes();
+                    return respond_whole(draft, step, index, attempts, (status, headers, body), extra, fill);
+                }
                 Err(e) => Outcome::Failed { error: format!("reading the streamed answer: {e}") },
             }
         }
@@ -605,7 +611,7 @@ async fn respond(
         Outcome::Full { status, headers, body } => {
             respond_whole(draft, step, index, attempts, (status, headers, body), extra, fill)
         }
-        Outcome::Stream { status, headers, response } => {
+        Outcome::Stream { status, headers, body } => {
             let mut h = passthrough_headers(&headers);
             h.extend(extra);
             draft.dlp_header(&mut h, None);
@@ -620,7 +626,7 @@ async fn respond(
                 byok: step.byok_alias.clone(),
                 budgets: step.budgets.clone(),
             };
-            let body = stream::logged(response, log);
+            let body = stream::logged(body, log);
             let mut r = Response::new(body);
             *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
             *r.headers_mut() = h;

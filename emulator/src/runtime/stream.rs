@@ -8,6 +8,8 @@ use std::task::{Context, Poll};
 use axum::body::Body;
 use bytes::Bytes;
 use futures_util::Stream;
+use http_body_util::BodyDataStream;
+use hyper::body::Incoming;
 
 use super::usage::SseUsage;
 use super::{Draft, Ending};
@@ -27,7 +29,7 @@ pub(super) struct StreamLog {
 }
 
 struct Logged {
-    inner: Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>,
+    inner: BodyDataStream<Incoming>,
     usage: SseUsage,
     kept: Vec<u8>,
     log: Option<StreamLog>,
@@ -56,11 +58,11 @@ impl Logged {
 }
 
 impl Stream for Logged {
-    type Item = reqwest::Result<Bytes>;
+    type Item = Result<Bytes, hyper::Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
-        match this.inner.as_mut().poll_next(cx) {
+        match Pin::new(&mut this.inner).poll_next(cx) {
             Poll::Ready(Some(Ok(chunk))) => {
                 this.usage.feed(&chunk);
                 let room = MAX_BODY.saturating_sub(this.kept.len());
@@ -82,9 +84,9 @@ impl Drop for Logged {
     }
 }
 
-pub(super) fn logged(response: reqwest::Response, log: StreamLog) -> Body {
+pub(super) fn logged(body: Incoming, log: StreamLog) -> Body {
     Body::from_stream(Logged {
-        inner: Box::pin(response.bytes_stream()),
+        inner: BodyDataStream::new(body),
         usage: SseUsage::default(),
         kept: Vec::new(),
         log: Some(log),

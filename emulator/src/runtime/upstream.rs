@@ -6,8 +6,14 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use aigw_cloudflare::providers;
-use axum::http::{HeaderMap, HeaderName, Method};
+use axum::http::{HeaderMap, HeaderName, Method, Request, Uri};
 use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use rustls_platform_verifier::BuilderVerifierExt;
 
 use super::error::RuntimeError;
 use super::target;
@@ -73,7 +79,7 @@ pub enum Outcome {
     /// A whole response (every non-streamed answer, and streamed errors).
     Full { status: u16, headers: HeaderMap, body: Bytes },
     /// A successful streamed answer, still flowing.
-    Stream { status: u16, headers: HeaderMap, response: reqwest::Response },
+    Stream { status: u16, headers: HeaderMap, body: Incoming },
     /// No answer: timeouts or connection errors on every attempt.
     Failed { error: String },
 }
@@ -93,8 +99,54 @@ impl Outcome {
     }
 }
 
+/// The HTTP client to upstreams: hyper's pooled client (HTTP/1.1 with
+/// keep-alive, TCP_NODELAY), TLS by rustls with the platform's roots.
+type Client = hyper_util::client::legacy::Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+/// Idle connections kept per upstream host.
+const POOL_IDLE_PER_HOST: usize = 256;
+
+fn client() -> Result<Client, rustls::Error> {
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    // ALPN (http/1.1) is set by the connector below.
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_platform_verifier()?
+        .with_no_client_auth();
+    let mut http = HttpConnector::new();
+    http.set_nodelay(true);
+    http.enforce_http(false);
+    http.set_connect_timeout(Some(Duration::from_secs(10)));
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(http);
+    Ok(hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+        .pool_max_idle_per_host(POOL_IDLE_PER_HOST)
+        .pool_idle_timeout(Duration::from_secs(90))
+        .pool_timer(TokioTimer::new())
+        .build(https))
+}
+
+/// An error and its causes, as one line ("client error (Connect): tcp
+/// connect error: Connection refused").
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        cause = c.source();
+    }
+    out
+}
+
 pub struct Upstreams {
-    http: reqwest::Client,
+    http: Client,
     overrides: HashMap<String, String>,
     simulator: Option<String>,
     /// Where custom providers (`custom-{slug}`) are registered.
@@ -120,13 +172,8 @@ pub fn forwardable(headers: &HeaderMap) -> HeaderMap {
 impl Upstreams {
     /// `overrides`: provider slug → base URL. `simulator`: base URL of the
     /// simulated upstream, which then serves every provider.
-    pub fn new(overrides: HashMap<String, String>, simulator: Option<String>) -> Result<Upstreams, reqwest::Error> {
-        let http = reqwest::Client::builder()
-            .tcp_nodelay(true)
-            .pool_max_idle_per_host(256)
-            .connect_timeout(Duration::from_secs(10))
-            .build()?;
-        Ok(Upstreams { http, overrides, simulator, store: None })
+    pub fn new(overrides: HashMap<String, String>, simulator: Option<String>) -> Result<Upstreams, crate::Error> {
+        Ok(Upstreams { http: client()?, overrides, simulator, store: None })
     }
 
     /// Resolves `custom-{slug}` through the custom providers in `store`.
@@ -217,11 +264,15 @@ impl Upstreams {
     }
 
     async fn attempt(&self, call: &Call, timeout: Option<Duration>) -> Outcome {
-        let mut req = self.http.request(call.method.clone(), call.url.clone()).body(call.body.clone());
-        for (k, v) in &call.headers {
-            req = req.header(k, v);
-        }
-        let send = req.send();
+        let uri = match call.url.as_str().parse::<Uri>() {
+            Ok(u) => u,
+            Err(e) => return Outcome::Failed { error: format!("invalid upstream URL: {e}") },
+        };
+        let mut req = Request::new(Full::new(call.body.clone()));
+        *req.method_mut() = call.method.clone();
+        *req.uri_mut() = uri;
+        *req.headers_mut() = call.headers.clone();
+        let send = self.http.request(req);
         let sent = match timeout {
             Some(t) => match tokio::time::timeout(t, send).await {
                 Ok(r) => r,
@@ -231,16 +282,16 @@ impl Upstreams {
         };
         let resp = match sent {
             Ok(r) => r,
-            Err(e) => return Outcome::Failed { error: e.without_url().to_string() },
+            Err(e) => return Outcome::Failed { error: chain(&e) },
         };
         let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
+        let (parts, body) = resp.into_parts();
         if call.stream && (200..300).contains(&status) {
-            return Outcome::Stream { status, headers, response: resp };
+            return Outcome::Stream { status, headers: parts.headers, body };
         }
-        match resp.bytes().await {
-            Ok(body) => Outcome::Full { status, headers, body },
-            Err(e) => Outcome::Failed { error: format!("connection dropped: {}", e.without_url()) },
+        match body.collect().await {
+            Ok(body) => Outcome::Full { status, headers: parts.headers, body: body.to_bytes() },
+            Err(e) => Outcome::Failed { error: format!("connection dropped: {}", chain(&e)) },
         }
     }
 
