@@ -13,6 +13,7 @@ pub mod ratelimit;
 pub mod request;
 pub mod rest;
 pub mod route;
+mod run_to_end;
 pub mod safety;
 pub mod settings;
 pub mod spend;
@@ -39,6 +40,7 @@ use cache::{Cached, Lookup};
 use error::RuntimeError;
 use ratelimit::Technique;
 use request::Controls;
+use run_to_end::run_to_end;
 use safety::Findings;
 use steps::Step;
 use upstream::{Outcome, passthrough_headers};
@@ -79,7 +81,7 @@ async fn provider_endpoint(
     } else {
         Target::Provider { provider, path, method }
     };
-    detached(handle(st, account, gateway, target, uri.path().to_string(), headers, body)).await
+    run_to_end(handle(st, account, gateway, target, uri.path().to_string(), headers, body)).await
 }
 
 async fn universal(
@@ -89,19 +91,7 @@ async fn universal(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    detached(handle(st, account, gateway, Target::Universal, uri.path().to_string(), headers, body)).await
-}
-
-/// Runs a request to its end even if the client goes away first, as
-/// Cloudflare does: the upstream call finishes, the cache is filled and
-/// the request is logged.
-async fn detached(work: impl Future<Output = Response> + Send + 'static) -> Response {
-    match tokio::spawn(work).await {
-        Ok(r) => r,
-        Err(e) => {
-            RuntimeError::new(StatusCode::INTERNAL_SERVER_ERROR, 2000, format!("Internal error: {e}")).into_response()
-        }
-    }
+    run_to_end(handle(st, account, gateway, Target::Universal, uri.path().to_string(), headers, body)).await
 }
 
 /// A log entry being filled in as the request moves through the phases.

@@ -16,7 +16,7 @@ use axum::routing::post;
 use serde_json::Value;
 
 use super::error::RuntimeError;
-use super::{MAX_BODY, Target, detached, handle};
+use super::{MAX_BODY, Target, handle, run_to_end};
 use crate::AppState;
 use crate::error::ApiError;
 
@@ -149,7 +149,7 @@ async fn serve(st: AppState, req: Rest, route: impl FnOnce(Bytes) -> Routed) -> 
     let body = match req.body {
         Ok(b) => b,
         Err(e) => {
-            return detached(handle(st, req.account, gateway, Target::Compat, String::new(), headers, Err(e))).await;
+            return run_to_end(handle(st, req.account, gateway, Target::Compat, String::new(), headers, Err(e))).await;
         }
     };
     let (target, body) = match route(body) {
@@ -157,5 +157,5 @@ async fn serve(st: AppState, req: Rest, route: impl FnOnce(Bytes) -> Routed) -> 
         Err(e) => return e.into_response(),
     };
     let path = req.uri.path().to_string();
-    detached(handle(st, req.account, gateway, target, path, headers, Ok(body))).await
+    run_to_end(handle(st, req.account, gateway, target, path, headers, Ok(body))).await
 }
