@@ -12,60 +12,22 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-for tool in nginx wrk; do
-  command -v "$tool" >/dev/null || { echo "bench/runtime.sh needs $tool: apt-get install nginx wrk" >&2; exit 1; }
-done
+. bench/runtime-lib.sh
 # AIGW_BIN=PATH measures that binary instead (an older build, to compare).
 aigw="${AIGW_BIN:-}"
 [ -n "$aigw" ] || { cargo build --release -q -p aigw; aigw="$root/target/release/aigw"; }
-work="$(mktemp -d)"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-acct=0123456789abcdef0123456789abcdef
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; echo "nothing listens on $1" >&2; exit 1; }
-
-# A chat completion as OpenAI answers one.
-answer='{"id":"chatcmpl-bench","object":"chat.completion","created":1700000000,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hello from the static upstream."},"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":7,"total_tokens":16}}'
 up=$(free_port); px=$(free_port); emu=$(free_port)
-nginx_conf() { # NAME SERVER-BLOCK
-  mkdir -p "$work/$1"
-  cat >"$work/$1/nginx.conf" <<EOF
-worker_processes 1;
-pid $work/$1/nginx.pid;
-error_log $work/$1/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $work/$1;
-  proxy_temp_path $work/$1;
-  $2
-}
-EOF
-  nginx -p "$work/$1" -c "$work/$1/nginx.conf" -g 'daemon off;' &
-  pids+=($!)
-}
-nginx_conf upstream "server { listen 127.0.0.1:$up; keepalive_requests 1000000; location / { default_type application/json; return 200 '$answer'; } }"
+static_upstream "$up"
 nginx_conf proxy "upstream u { server 127.0.0.1:$up; keepalive 128; keepalive_requests 1000000; }
   server { listen 127.0.0.1:$px; keepalive_requests 1000000; location / { proxy_pass http://u; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }"
 "$aigw" emulator --listen "127.0.0.1:$emu" --upstream "openai=http://127.0.0.1:$up/v1" >"$work/emulator.log" 2>&1 &
 emu_pid=$!
 pids+=($emu_pid)
 wait_port "$up"; wait_port "$px"; wait_port "$emu"
-api="http://127.0.0.1:$emu/client/v4/accounts/$acct/ai-gateway/gateways"
+bench_gateways "$emu"
 mode="${1:-}" arg1="${1:-}" arg2="${2:-}"
-for gw in "nolog 0 false" "log 0 true" "hit 3600 true"; do
-  read -r id ttl logs <<<"$gw"
-  curl -sf -o /dev/null -H 'authorization: Bearer bench' -H 'content-type: application/json' "$api" \
-    -d "{\"id\":\"$id\",\"cache_ttl\":$ttl,\"collect_logs\":$logs,\"cache_invalidate_on_update\":false,\"rate_limiting_interval\":null,\"rate_limiting_limit\":null}"
-done
 
-cat >"$work/post.lua" <<'EOF'
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"benchmark me"}]}'
+post_lua <<'EOF'
 function done(summary, latency, requests)
   io.stderr:write(string.format("RESULT %d %d %.0f %d\n", latency:percentile(50), latency:percentile(99),
     summary.requests / (summary.duration / 1e6), summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.timeout))

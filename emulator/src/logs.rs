@@ -514,8 +514,11 @@ mod tests {
         assert_eq!(Retention::from_gateway(None, None).limit, DEFAULT_LIMIT);
     }
 
+    /// One write: the ids stored and the ids deleted.
+    type Write = (Vec<String>, Vec<String>);
+
     /// A sink that records what it is asked to do.
-    struct Recorder(Arc<Mutex<Vec<(Vec<String>, Vec<String>)>>>);
+    struct Recorder(Arc<Mutex<Vec<Write>>>);
 
     impl Sink for Recorder {
         fn write(&mut self, batch: &[LogEntry], deleted: &[String]) {

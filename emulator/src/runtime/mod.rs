@@ -458,7 +458,7 @@ fn admit_spend(draft: &Draft, steps: &[Step]) -> Result<(), RuntimeError> {
         .collect();
     let rt = &draft.st.runtime;
     let scope = (draft.account.as_str(), draft.gateway.id.as_str());
-    let held = rt.spend.admit(scope, &limits, &candidates, draft.controls.metadata.as_ref(), rt.clock.now_ms())?;
+    let held = rt.spend.admit(scope, limits, &candidates, draft.controls.metadata.as_ref(), rt.clock.now_ms())?;
     *draft.spend.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(held);
     Ok(())
 }
