@@ -154,8 +154,12 @@ impl Cache {
 
     /// Stores a cacheable response (if it fits) and hands it to the followers.
     pub fn finish(&self, leader: Leader, value: Cached) {
-        let value = Arc::new(value);
         let stored = value.body.len() <= MAX_ENTRY_BYTES.min(self.max_bytes);
+        // A stored entry owns its body: a body read off a connection is a slice
+        // of that connection's read buffer, which it would keep alive, and the
+        // byte bound would then not bound memory.
+        let value =
+            Arc::new(if stored { Cached { body: Bytes::copy_from_slice(&value.body), ..value } } else { value });
         if stored {
             let mut inner = lock(&self.inner);
             inner.remove(&leader.key);
@@ -256,6 +260,16 @@ mod tests {
         assert!(matches!(c.lookup(b, 0), Lookup::Leader(_)), "b was least recently used");
         fill(&c, key(&[b"huge"]), cached("01234567890", u64::MAX));
         assert!(c.stored_bytes() <= 10, "an entry larger than the cache is not stored");
+    }
+
+    #[test]
+    fn a_stored_body_does_not_keep_the_buffer_it_was_read_from() {
+        let c = Cache::new(1 << 20);
+        let buffer = Bytes::from(vec![b'x'; 64 * 1024]);
+        fill(&c, key(&[b"k"]), Cached { body: buffer.slice(..300), ..cached("", u64::MAX) });
+        assert!(buffer.is_unique(), "the cache holds a copy of the 300 bytes, not the 64 KiB buffer");
+        let Lookup::Hit(hit) = c.lookup(key(&[b"k"]), 0) else { panic!("expected a hit") };
+        assert_eq!(hit.body.len(), 300);
     }
 
     #[tokio::test]
