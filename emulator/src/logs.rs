@@ -214,6 +214,15 @@ type GatewayKey = (String, String);
 /// its spare capacity and its growth cost 8 bytes an entry, not an entry's size.
 pub type Queue = VecDeque<Box<LogEntry>>;
 
+/// One gateway's entries as readers see them, oldest first.
+pub struct View<'a>(&'a Queue);
+
+impl<'a> View<'a> {
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &'a LogEntry> + 'a {
+        self.0.iter().map(|l| &**l)
+    }
+}
+
 #[derive(Default)]
 pub struct Entries {
     pub by_gateway: BTreeMap<GatewayKey, Queue>,
@@ -374,10 +383,10 @@ impl Logs {
     }
 
     /// Reads one gateway's entries, oldest first.
-    pub fn read<T>(&self, account: &str, gateway: &str, f: impl FnOnce(&Queue) -> T) -> T {
+    pub fn read<T>(&self, account: &str, gateway: &str, f: impl FnOnce(View<'_>) -> T) -> T {
         let e = lock(&self.entries);
         let empty = Queue::new();
-        f(e.by_gateway.get(&(account.to_string(), gateway.to_string())).unwrap_or(&empty))
+        f(View(e.by_gateway.get(&(account.to_string(), gateway.to_string())).unwrap_or(&empty)))
     }
 
     /// Every entry of every gateway, in id (time) order.

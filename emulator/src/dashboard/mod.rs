@@ -74,7 +74,7 @@ async fn gateways(State(st): State<AppState>) -> Json<Value> {
             let mine = |v: &[(String, String, Value)]| -> Vec<Value> {
                 v.iter().filter(|(a, gw, _)| a == account && gw == id).map(|(_, _, x)| x.clone()).collect()
             };
-            let summary = st.runtime.logs.read(account, id, |all| analytics_of(&all.iter().map(|l| &**l).collect::<Vec<_>>()));
+            let summary = st.runtime.logs.read(account, id, |all| analytics_of(&all.iter().collect::<Vec<_>>()));
             json!({"account_id": account, "gateway": g, "routes": mine(&routes), "keys": mine(&keys), "summary": summary})
         })
         .collect();
@@ -94,7 +94,8 @@ async fn series(
     Path((account, gateway)): Path<(String, String)>,
     Query(q): Query<SeriesQuery>,
 ) -> Json<Value> {
-    let rows: Vec<LogEntry> = st.runtime.logs.read(&account, &gateway, |all| all.iter().map(|l| l.summary()).collect());
+    let rows: Vec<LogEntry> =
+        st.runtime.logs.read(&account, &gateway, |all| all.iter().map(LogEntry::summary).collect());
     let (first, last) = match (rows.first(), rows.last()) {
         (Some(f), Some(l)) => (f.created_ms, l.created_ms.max(f.created_ms)),
         _ => return Json(json!({"bucket_s": q.bucket_s.unwrap_or(10), "buckets": [], "providers": [], "now": 0})),
@@ -164,7 +165,7 @@ async fn logs(
 ) -> Json<Value> {
     let limit = q.limit.unwrap_or(200).clamp(1, 1000);
     let (rows, total): (Vec<LogEntry>, usize) = st.runtime.logs.read(&account, &gateway, |all| {
-        let hits: Vec<&LogEntry> = all.iter().rev().map(|l| &**l).filter(|e| wanted(e, &q)).collect();
+        let hits: Vec<&LogEntry> = all.iter().rev().filter(|e| wanted(e, &q)).collect();
         (hits.iter().take(limit).map(|e| e.summary()).collect(), hits.len())
     });
     let rows: Vec<Value> = rows.iter().map(log_json).collect();
@@ -180,7 +181,7 @@ fn log_json(e: &LogEntry) -> Value {
 
 /// One log with its request and response bodies.
 async fn log(State(st): State<AppState>, Path((account, gateway, id)): Path<(String, String, String)>) -> Response {
-    let found = st.runtime.logs.read(&account, &gateway, |all| all.iter().find(|e| e.id == id).map(|e| (**e).clone()));
+    let found = st.runtime.logs.read(&account, &gateway, |all| all.iter().find(|e| e.id == id).cloned());
     let Some(e) = found else {
         return (StatusCode::NOT_FOUND, Json(json!({"error": format!("no log {id:?}")}))).into_response();
     };

@@ -114,7 +114,6 @@ fn selected(st: &AppState, account: &str, gateway: &str, q: &ListQuery) -> Resul
     let filters = parse_filters(q.filters.as_deref())?;
     Ok(st.runtime.logs.read(account, gateway, |all| {
         all.iter()
-            .map(|l| &**l)
             .filter(|e| filters.iter().all(|f| f.matches(e)))
             .filter(|e| q.cached.is_none_or(|c| e.cached == c))
             .filter(|e| q.success.is_none_or(|s| e.success == s))
@@ -169,7 +168,7 @@ fn find(st: &AppState, account: &str, gateway: &str, id: &str) -> Result<LogEntr
     require_gateway(st, account, gateway)?;
     st.runtime
         .logs
-        .read(account, gateway, |all| all.iter().find(|e| e.id == id).map(|e| (**e).clone()))
+        .read(account, gateway, |all| all.iter().find(|e| e.id == id).cloned())
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, 7002, format!("Log {id:?} not found")))
 }
 
